@@ -1,0 +1,1 @@
+"""ketenbot composition root, configuration, command line and transports."""

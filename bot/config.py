@@ -1,0 +1,39 @@
+"""Configuration from environment variables and an optional `.env` file."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="KETENBOT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    data_dir: Path = Path("data")
+    # DATABASE_URL is the conventional name (Heroku-style platforms set it), so it
+    # is read without the prefix.
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    language: str = "nl"
+    timezone: str = "Europe/Amsterdam"
+    stale_after_days: int = 90
+    working_hours_start: time = time(8, 30)
+    working_hours_end: time = time(17, 0)
+
+    def db_url(self) -> str:
+        if self.database_url:
+            return normalise_db_url(self.database_url)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'ketenbot.sqlite').resolve()}"
+
+
+def normalise_db_url(url: str) -> str:
+    """Accept the plain `postgres://` URLs hosting platforms hand out."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,1 @@
+"""What the bot does, platform-neutral: parse requests, apply the rules, return data."""

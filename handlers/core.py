@@ -1,0 +1,44 @@
+"""What every handler receives and returns.
+
+Handlers never format text: they return a `Reply` naming a template and the
+data for it. The transports render it through `messages/` for their platform
+and the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from storage.models import Person
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Context:
+    engine: Engine
+    clock: Clock
+    platform: str  # "console", "slack", "telegram"
+    lang: str = "nl"
+    actor: Person | None = None
+    stale_after_days: int = 90
+
+
+@dataclass
+class Reply:
+    template: str
+    data: dict[str, Any] = field(default_factory=dict)
+    # Private replies go only to the asker (Slack ephemeral); public ones to the
+    # referral's thread.
+    private: bool = True
+    ok: bool = True
+
+
+def error(code: str, **data: Any) -> Reply:
+    """A refusal or a problem with the input: nothing was changed."""
+    return Reply("error", {"code": code, **data}, private=True, ok=False)

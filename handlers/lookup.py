@@ -1,0 +1,229 @@
+"""`wie <gemeente> [rol]`: who to call in a gemeente."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from handlers.core import Context, Reply, error
+from handlers.matching import search_key, suggestions
+from storage.models import (
+    Gemeente,
+    GemeenteKey,
+    Organisation,
+    OrgKind,
+    Person,
+    Region,
+    Role,
+    Team,
+    TeamGemeente,
+)
+
+# What a user may type after the gemeente to narrow the answer.
+ROLE_WORDS: dict[str, tuple[OrgKind, ...]] = {
+    "lt": (OrgKind.LOKAAL_TEAM,),
+    "lokaalteam": (OrgKind.LOKAAL_TEAM,),
+    "wijkteam": (OrgKind.LOKAAL_TEAM,),
+    "gi": (OrgKind.GI,),
+    "jb": (OrgKind.GI,),
+    "vt": (OrgKind.VEILIG_THUIS,),
+    "veiligthuis": (OrgKind.VEILIG_THUIS,),
+    "raad": (OrgKind.RAAD,),
+    "rvdk": (OrgKind.RAAD,),
+    "ret": (OrgKind.RET,),
+    "backoffice": (OrgKind.BACKOFFICE,),
+    "bo": (OrgKind.BACKOFFICE,),
+    "za": (OrgKind.ZORGAANBIEDER,),
+    "zorgaanbieder": (OrgKind.ZORGAANBIEDER,),
+    "regio": (OrgKind.REGIO,),
+    "rcp": (OrgKind.REGIO,),
+}
+DEFAULT_KINDS = (OrgKind.LOKAAL_TEAM, OrgKind.GI, OrgKind.REGIO)
+ALL_KINDS = tuple(OrgKind)
+ROLE_ORDER = [
+    Role.MEDEWERKER,
+    Role.TEAMLEIDER,
+    Role.REGIONALE_CONTACTPERSOON,
+    Role.BACKOFFICE,
+    Role.GEDRAGSWETENSCHAPPER,
+    Role.CONTACTBEHEERDER,
+]
+
+
+@dataclass
+class ContactView:
+    name: str
+    role: str
+    email: str
+    phone: str | None
+    label: str  # "contact", "koppelgenoot", "vervanger", or the role
+    verified_on: date | None
+    age_days: int | None
+    stale: bool
+    absent_until: date | None
+
+
+@dataclass
+class TeamView:
+    kind: str
+    organisation: str
+    team: str
+    contacts: list[ContactView] = field(default_factory=list)
+
+
+@dataclass
+class GemeenteMatch:
+    gemeente: Gemeente | None
+    candidates: list[str]  # ambiguous or close names when no single match
+    ambiguous: bool = False
+
+
+def find_gemeente(session: Session, query: str) -> GemeenteMatch:
+    key = search_key(query)
+    ids = session.exec(select(GemeenteKey.gemeente_id).where(GemeenteKey.key == key)).all()
+    if len(set(ids)) == 1:
+        return GemeenteMatch(session.get(Gemeente, ids[0]), [])
+    if ids:
+        names = session.exec(select(Gemeente.name).where(col(Gemeente.id).in_(ids))).all()
+        return GemeenteMatch(None, sorted(names), ambiguous=True)
+    # A miss is the rare path: only now read every key for suggestions.
+    rows = session.exec(
+        select(GemeenteKey.key, Gemeente.name).join(
+            Gemeente, col(Gemeente.id) == GemeenteKey.gemeente_id
+        )
+    ).all()
+    return GemeenteMatch(None, suggestions(key, dict(rows)))
+
+
+def split_role(text: str) -> tuple[str, tuple[OrgKind, ...] | None]:
+    """'West Maas en Waal lt' -> ('West Maas en Waal', (LOKAAL_TEAM,))."""
+    words = text.split()
+    if len(words) >= 2 and words[-1].casefold() in ROLE_WORDS:
+        return " ".join(words[:-1]), ROLE_WORDS[words[-1].casefold()]
+    if len(words) >= 2 and words[-1].casefold() in ("alle", "all"):
+        return " ".join(words[:-1]), ALL_KINDS
+    return text, None
+
+
+@dataclass
+class TeamPeople:
+    kind: str
+    organisation: Organisation
+    team: Team
+    people: list[Person]
+
+
+def teams_for(session: Session, gemeente_id: int, kinds: tuple[str, ...]) -> list[TeamPeople]:
+    """Teams of the given organisation kinds serving a gemeente, with their people."""
+    rows = session.exec(
+        select(Team, Organisation)
+        .join(TeamGemeente, col(TeamGemeente.team_id) == Team.id)
+        .join(Organisation, col(Organisation.id) == Team.organisation_id)
+        .where(TeamGemeente.gemeente_id == gemeente_id)
+        .where(col(Organisation.kind).in_(kinds))
+        .order_by(col(Team.id))
+    ).all()
+    if not rows:
+        return []
+    people = session.exec(
+        select(Person)
+        .where(col(Person.team_id).in_([t.id for t, _ in rows]))
+        .order_by(col(Person.id))
+    ).all()
+    by_team: dict[int, list[Person]] = {}
+    for p in people:
+        by_team.setdefault(p.team_id, []).append(p)
+    order = {k: i for i, k in enumerate(kinds)}
+    found = [TeamPeople(o.kind, o, t, by_team.get(t.id or 0, [])) for t, o in rows]
+    return sorted(found, key=lambda tp: order.get(tp.kind, 99))
+
+
+def is_absent(p: Person, today: date) -> bool:
+    return p.absent_until is not None and p.absent_until >= today
+
+
+def pick_contact(people: list[Person], today: date) -> tuple[Person | None, Person | None, bool]:
+    """(who to call, their koppelgenoot, whether the two were swapped).
+
+    The first medewerker on the list is the contact and their koppelgenoot the
+    backup. When the contact is absent and the koppelgenoot is not, the
+    koppelgenoot comes first, so the caller never starts with a dead end.
+    """
+    workers = [p for p in people if p.role == Role.MEDEWERKER]
+    if not workers:
+        return None, None, False
+    first = workers[0]
+    by_id = {p.id: p for p in people}
+    backup = by_id.get(first.koppelgenoot_id) if first.koppelgenoot_id else None
+    if backup is None and len(workers) > 1:
+        backup = workers[1]
+    if backup is not None and is_absent(first, today) and not is_absent(backup, today):
+        return backup, first, True
+    return first, backup, False
+
+
+def view_of(p: Person, label: str, today: date, stale_after: int) -> ContactView:
+    age = (today - p.verified_on).days if p.verified_on else None
+    return ContactView(
+        name=p.name,
+        role=p.role,
+        email=p.email,
+        phone=p.phone,
+        label=label,
+        verified_on=p.verified_on,
+        age_days=age,
+        stale=age is None or age > stale_after,
+        absent_until=p.absent_until if is_absent(p, today) else None,
+    )
+
+
+def contacts_of(tp: TeamPeople, today: date, stale_after: int) -> list[ContactView]:
+    if tp.kind == OrgKind.LOKAAL_TEAM:
+        contact, backup, swapped = pick_contact(tp.people, today)
+        labels = ("vervanger", "contact") if swapped else ("contact", "koppelgenoot")
+        out = [
+            view_of(p, label, today, stale_after)
+            for p, label in zip((contact, backup), labels, strict=True)
+            if p is not None
+        ]
+        leaders = [p for p in tp.people if p.role == Role.TEAMLEIDER]
+        return out + [view_of(p, p.role, today, stale_after) for p in leaders]
+    # Outside the lokaal team, lead with the people who coordinate.
+    ranked = sorted(tp.people, key=lambda p: ROLE_ORDER.index(Role(p.role)))
+    leads = [p for p in ranked if p.role != Role.MEDEWERKER] or ranked[:2]
+    return [view_of(p, p.role, today, stale_after) for p in leads]
+
+
+def lookup(ctx: Context, text: str) -> Reply:
+    query, kinds = split_role(text.strip())
+    if not query.strip():
+        return error("lookup_usage")
+    today = ctx.clock().date()
+    with Session(ctx.engine) as session:
+        match = find_gemeente(session, query)
+        if match.gemeente is None:
+            return error(
+                "gemeente_ambiguous" if match.ambiguous else "gemeente_unknown",
+                query=query,
+                suggestions=match.candidates,
+            )
+        g = match.gemeente
+        region = session.get(Region, g.region_id)
+        teams = [
+            TeamView(tp.kind, tp.organisation.name, tp.team.name,
+                     contacts_of(tp, today, ctx.stale_after_days))
+            for tp in teams_for(session, g.id or 0, tuple(kinds or DEFAULT_KINDS))
+        ]
+    return Reply(
+        "lookup",
+        {
+            "gemeente": g.name,
+            "cbs_code": g.cbs_code,
+            "region": region.name if region else "",
+            "teams": teams,
+            "filtered": kinds is not None,
+            "stale_after_days": ctx.stale_after_days,
+        },
+    )

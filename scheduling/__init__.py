@@ -1,0 +1,1 @@
+"""Time rules of the chain: working days (Algemene termijnenwet) and deadlines."""

@@ -1,0 +1,104 @@
+"""The contact directory: regions, gemeenten, organisations, teams, people.
+
+Natural keys (region code, CBS code, organisation/team key, e-mail) make the
+directory import idempotent: a row is found by its key and updated in place.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class OrgKind(StrEnum):
+    GI = "gi"
+    LOKAAL_TEAM = "lokaal_team"
+    VEILIG_THUIS = "veilig_thuis"
+    RAAD = "raad"
+    ZORGAANBIEDER = "zorgaanbieder"
+    RET = "ret"
+    BACKOFFICE = "backoffice"
+    REGIO = "regio"  # the region's own office: regionale contactpersoon, contactbeheer
+
+
+class Role(StrEnum):
+    MEDEWERKER = "medewerker"  # in a GI team this is the jeugdbeschermer
+    TEAMLEIDER = "teamleider"
+    REGIONALE_CONTACTPERSOON = "regionale_contactpersoon"
+    GEDRAGSWETENSCHAPPER = "gedragswetenschapper"
+    BACKOFFICE = "backoffice"
+    CONTACTBEHEERDER = "contactbeheerder"
+
+
+class Region(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=64)
+    name: str = Field(max_length=200)
+
+
+class Gemeente(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    cbs_code: str = Field(unique=True, index=True, max_length=6)  # "GM0228"
+    name: str = Field(max_length=200)
+    region_id: int = Field(foreign_key="region.id", index=True)
+
+
+class GemeenteKey(SQLModel, table=True):
+    """Normalised search keys (name, aliases, code) pointing at a gemeente."""
+
+    __tablename__ = "gemeente_key"
+    # (key, gemeente) is the key: one alias may point at two gemeenten, which
+    # makes a lookup ambiguous instead of silently picking one.
+    key: str = Field(primary_key=True, max_length=200)
+    gemeente_id: int = Field(foreign_key="gemeente.id", primary_key=True, index=True)
+    is_alias: bool = False
+
+
+class Organisation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True, max_length=64)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    region_id: int | None = Field(default=None, foreign_key="region.id")
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True, max_length=64)
+    name: str = Field(max_length=200)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    # Where this team's referral threads are posted, per platform ("C0123", "-100…").
+    slack_channel: str | None = Field(default=None, max_length=64)
+    telegram_chat: str | None = Field(default=None, max_length=64)
+
+
+class TeamGemeente(SQLModel, table=True):
+    __tablename__ = "team_gemeente"
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    gemeente_id: int = Field(foreign_key="gemeente.id", primary_key=True, index=True)
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True, max_length=254)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=32)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    phone: str | None = Field(default=None, max_length=32)
+    koppelgenoot_id: int | None = Field(default=None, foreign_key="person.id")
+    absent_until: date | None = None
+    verified_on: date | None = None
+    preferred_platform: str | None = Field(default=None, max_length=16)
+    language: str | None = Field(default=None, max_length=2)
+
+
+class ChatIdentity(SQLModel, table=True):
+    __tablename__ = "chat_identity"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    person_id: int = Field(foreign_key="person.id", index=True)
