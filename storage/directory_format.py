@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from storage.models import OrgKind, Role
 
+T = TypeVar("T", bound="Rec")
 CBS_RE = re.compile(r"^GM\d{4}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
@@ -35,14 +36,23 @@ class Problem:
 
 
 @dataclass
-class RegionRec:
+class Rec:
+    """Base of every record: where it stands, and where each of its fields does."""
+
+    def at(self, fld: str) -> int:
+        lines: dict[str, int] = getattr(self, "lines", {})
+        return lines.get(fld, getattr(self, "line", 0))
+
+
+@dataclass
+class RegionRec(Rec):
     line: int
     code: str
     name: str
 
 
 @dataclass
-class GemeenteRec:
+class GemeenteRec(Rec):
     line: int
     cbs: str
     name: str
@@ -51,7 +61,7 @@ class GemeenteRec:
 
 
 @dataclass
-class OrgRec:
+class OrgRec(Rec):
     line: int
     key: str
     name: str
@@ -60,7 +70,7 @@ class OrgRec:
 
 
 @dataclass
-class TeamRec:
+class TeamRec(Rec):
     line: int
     key: str
     name: str
@@ -71,7 +81,7 @@ class TeamRec:
 
 
 @dataclass
-class PersonRec:
+class PersonRec(Rec):
     line: int
     email: str
     name: str
@@ -100,7 +110,17 @@ class DirectoryDoc:
 
 
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that remembers the line of every mapping and of each key."""
+    """SafeLoader that remembers the line of every mapping and of each key.
+
+    Dates stay strings here: YAML's own timestamp parsing raises on a bad date
+    like 2026-13-01 and would stop the import at the first one, where we want
+    every problem reported with its line.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
@@ -198,7 +218,8 @@ def load_yaml(text: str, name: str) -> DirectoryDoc:
         org = _Row(doc, o, "organisations", top.at("organisations"))
         key, oname, kind = org.text("key"), org.text("name"), org.text("kind")
         if key and oname and kind:
-            doc.organisations.append(OrgRec(org.line, key, oname, kind, org.text("region", False)))
+            rec = OrgRec(org.line, key, oname, kind, org.text("region", False))
+            doc.organisations.append(_located(org, rec))
         for t in org.items("teams"):
             team = _Row(doc, t, "teams", org.at("teams"))
             tkey = team.text("key")
@@ -214,7 +235,7 @@ def load_yaml(text: str, name: str) -> DirectoryDoc:
 
 
 def _team(row: _Row, key: str, name: str, org: str) -> TeamRec:
-    return TeamRec(
+    return _located(row, TeamRec(
         row.line,
         key,
         name,
@@ -222,7 +243,12 @@ def _team(row: _Row, key: str, name: str, org: str) -> TeamRec:
         serves=[str(s).strip() for s in row.items("serves")],
         slack_channel=row.text("slack_channel", False),
         telegram_chat=row.text("telegram_chat", False),
-    )
+    ))
+
+
+def _located(row: _Row, rec: T) -> T:
+    rec.lines = row.lines  # type: ignore[attr-defined]
+    return rec
 
 
 def _add_gemeente(doc: DirectoryDoc, row: _Row, region: str | None) -> None:
@@ -230,7 +256,9 @@ def _add_gemeente(doc: DirectoryDoc, row: _Row, region: str | None) -> None:
     region = region or row.text("region")
     if cbs and name and region:
         aliases = [str(a).strip() for a in row.items("aliases")]
-        doc.gemeenten.append(GemeenteRec(row.line, cbs.upper(), name, region, aliases))
+        doc.gemeenten.append(
+            _located(row, GemeenteRec(row.line, cbs.upper(), name, region, aliases))
+        )
 
 
 def _add_person(doc: DirectoryDoc, row: _Row, team: str | None) -> None:
@@ -238,7 +266,7 @@ def _add_person(doc: DirectoryDoc, row: _Row, team: str | None) -> None:
     team = team or row.text("team")
     if not (email and name and role and team):
         return
-    doc.people.append(
+    doc.people.append(_located(row,
         PersonRec(
             row.line,
             email.lower(),
@@ -252,7 +280,7 @@ def _add_person(doc: DirectoryDoc, row: _Row, team: str | None) -> None:
             preferred_platform=row.text("preferred_platform", False),
             language=row.text("language", False),
         )
-    )
+    ))
 
 
 GEMEENTE_COLUMNS = {"cbs", "name", "region", "region_name"}
@@ -332,29 +360,34 @@ def _same(doc: DirectoryDoc, seen: dict[str, Any], key: str, rec: Any, row: _Row
 
 def check_fields(doc: DirectoryDoc) -> None:
     """Per-record checks that need nothing but the record itself."""
-    kinds = {k.value for k in OrgKind}
-    roles = {r.value for r in Role}
+    kinds = sorted(k.value for k in OrgKind)
+    roles = sorted(r.value for r in Role)
+
+    def bad(rec: Rec, fld: str, message: str) -> None:
+        doc.problem(rec.at(fld), fld, message)
+
+    key_rule = "alleen kleine letters, cijfers en - _ ."
     for g in doc.gemeenten:
         if not CBS_RE.match(g.cbs):
-            doc.problem(g.line, "cbs", f"geen CBS-gemeentecode als GM0228: {g.cbs!r}")
+            bad(g, "cbs", f"geen CBS-gemeentecode als GM0228: {g.cbs!r}")
     for o in doc.organisations:
         if not KEY_RE.match(o.key):
-            doc.problem(o.line, "key", f"alleen kleine letters, cijfers en - _ . : {o.key!r}")
+            bad(o, "key", f"{key_rule}: {o.key!r}")
         if o.kind not in kinds:
-            doc.problem(o.line, "kind", f"onbekend soort {o.kind!r}; kies uit {sorted(kinds)}")
+            bad(o, "kind", f"onbekend soort {o.kind!r}; kies uit {kinds}")
     for t in doc.teams:
         if not KEY_RE.match(t.key):
-            doc.problem(t.line, "key", f"alleen kleine letters, cijfers en - _ . : {t.key!r}")
+            bad(t, "key", f"{key_rule}: {t.key!r}")
     for p in doc.people:
         if not EMAIL_RE.match(p.email):
-            doc.problem(p.line, "email", f"geen geldig e-mailadres: {p.email!r}")
+            bad(p, "email", f"geen geldig e-mailadres: {p.email!r}")
         if p.role not in roles:
-            doc.problem(p.line, "role", f"onbekende rol {p.role!r}; kies uit {sorted(roles)}")
+            bad(p, "role", f"onbekende rol {p.role!r}; kies uit {roles}")
         if p.phone and not PHONE_RE.match(p.phone):
-            doc.problem(p.line, "phone", f"geen geldig telefoonnummer: {p.phone!r}")
+            bad(p, "phone", f"geen geldig telefoonnummer: {p.phone!r}")
         if p.koppelgenoot and p.koppelgenoot == p.email:
-            doc.problem(p.line, "koppelgenoot", "iemand kan niet de eigen koppelgenoot zijn")
+            bad(p, "koppelgenoot", "iemand kan niet de eigen koppelgenoot zijn")
         if p.preferred_platform not in (None, "slack", "telegram"):
-            doc.problem(p.line, "preferred_platform", "kies slack of telegram")
+            bad(p, "preferred_platform", "kies slack of telegram")
         if p.language not in (None, "nl", "en"):
-            doc.problem(p.line, "language", "kies nl of en")
+            bad(p, "language", "kies nl of en")

@@ -1,0 +1,60 @@
+"""The console transport: a chat session in the terminal.
+
+It speaks the same commands and renders the same templates as the chat
+platforms. With standard input not a terminal it reads one command per line
+and exits at end of input, so sessions can be scripted.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.app import KetenBot
+from messages import Renderer
+from storage.models import Person
+
+PROMPT = "> "
+
+
+class ConsoleSession:
+    def __init__(
+        self, bot: KetenBot, actor: Person | None, lang: str | None, out: TextIO
+    ) -> None:
+        self.bot = bot
+        self.actor = actor
+        self.lang = lang
+        self.out = out
+        self.renderer = Renderer("text")
+        # Console-only commands (":klok" and friends) are added by later features.
+        self.meta: dict[str, Callable[[str], str]] = {}
+
+    def handle(self, line: str) -> str:
+        line = line.strip()
+        if not line:
+            return ""
+        word, _, rest = line.partition(" ")
+        if word in self.meta:
+            return self.meta[word](rest.strip())
+        ctx = self.bot.context("console", self.actor, self.lang)
+        return self.renderer.render(self.bot.registry.dispatch(ctx, line), ctx.lang)
+
+    def run(self, stdin: TextIO = sys.stdin, echo: bool = False) -> None:
+        interactive = stdin.isatty()
+        if interactive:
+            who = self.actor.name if self.actor else "niet gekoppeld"
+            self.out.write(f"ketenbot console — u bent {who}. Typ `help`, stop met Ctrl-D.\n")
+        while True:
+            if interactive:
+                self.out.write(PROMPT)
+                self.out.flush()
+            line = stdin.readline()
+            if not line:
+                break
+            if echo:
+                self.out.write(f"{PROMPT}{line.rstrip()}\n")
+            reply = self.handle(line)
+            if reply:
+                self.out.write(reply + "\n\n")
+                self.out.flush()

@@ -1,0 +1,60 @@
+"""The command table: text in, `Reply` out, the same on every platform."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from handlers.core import Context, Reply, error
+from handlers.privacy import contains_bsn
+
+Handler = Callable[[Context, str], Reply]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    usage: str
+    nl: str
+    en: str
+    aliases: tuple[str, ...] = ()
+    # Unlinked users may look things up and ask for help, nothing else.
+    needs_person: bool = True
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._by_word: dict[str, Command] = {}
+        self.commands: list[Command] = []
+
+    def add(self, command: Command) -> None:
+        for word in (command.name, *command.aliases):
+            if word in self._by_word:
+                raise ValueError(f"command word {word!r} registered twice")
+            self._by_word[word] = command
+        self.commands.append(command)
+
+    def find(self, word: str) -> Command | None:
+        return self._by_word.get(word.casefold().lstrip("/"))
+
+    def dispatch(self, ctx: Context, text: str) -> Reply:
+        # The guard runs before anything else looks at the text, so a BSN is
+        # never parsed, stored or logged.
+        if contains_bsn(text):
+            return error("bsn")
+        word, _, rest = text.strip().partition(" ")
+        if not word:
+            return self.help(ctx, "")
+        command = self.find(word)
+        if command is None:
+            return error("unknown_command", command=word[:40])
+        if command.needs_person and ctx.actor is None:
+            return error("not_linked")
+        return command.handler(ctx, rest.strip())
+
+    def help(self, ctx: Context, _rest: str) -> Reply:
+        return Reply(
+            "help",
+            {"commands": [{"usage": c.usage, "nl": c.nl, "en": c.en} for c in self.commands]},
+        )

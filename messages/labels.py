@@ -1,0 +1,89 @@
+"""Words the templates need per language: roles, organisation kinds, dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "nl": {
+        "role": {
+            "medewerker": "medewerker",
+            "teamleider": "teamleider",
+            "regionale_contactpersoon": "regionale contactpersoon",
+            "gedragswetenschapper": "gedragswetenschapper",
+            "backoffice": "backoffice",
+            "contactbeheerder": "contactbeheerder",
+            "contact": "contactpersoon",
+            "koppelgenoot": "koppelgenoot",
+            "vervanger": "vervangt (koppelgenoot)",
+        },
+        "kind": {
+            "gi": "Gecertificeerde instelling",
+            "lokaal_team": "Lokaal team",
+            "veilig_thuis": "Veilig Thuis",
+            "raad": "Raad voor de Kinderbescherming",
+            "zorgaanbieder": "Zorgaanbieder",
+            "ret": "Regionaal Expertteam (RET)",
+            "backoffice": "Backoffice gemeente",
+            "regio": "Jeugdhulpregio",
+        },
+    },
+    "en": {
+        "role": {
+            "medewerker": "worker",
+            "teamleider": "team leader",
+            "regionale_contactpersoon": "regional contact person",
+            "gedragswetenschapper": "behavioural scientist",
+            "backoffice": "back office",
+            "contactbeheerder": "contact list keeper",
+            "contact": "contact",
+            "koppelgenoot": "koppelgenoot (backup)",
+            "vervanger": "stands in (koppelgenoot)",
+        },
+        "kind": {
+            "gi": "Certified institution (GI)",
+            "lokaal_team": "Local team",
+            "veilig_thuis": "Veilig Thuis",
+            "raad": "Child Protection Board (Raad)",
+            "zorgaanbieder": "Care provider",
+            "ret": "Regional expert team (RET)",
+            "backoffice": "Municipal back office",
+            "regio": "Youth-care region",
+        },
+    },
+}
+
+_DAYS = {"nl": ["ma", "di", "wo", "do", "vr", "za", "zo"],
+         "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}
+_MONTHS = {
+    "nl": ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}
+
+
+def format_date(value: date | datetime | None, lang: str) -> str:
+    if value is None:
+        return "—"
+    day = value.date() if isinstance(value, datetime) else value
+    return f"{_DAYS[lang][day.weekday()]} {day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
+
+
+def format_datetime(value: datetime | None, lang: str) -> str:
+    if value is None:
+        return "—"
+    return f"{format_date(value, lang)} {value:%H:%M}"
+
+
+def format_age(days: int | None, lang: str) -> str:
+    if days is None:
+        return "nooit gecontroleerd" if lang == "nl" else "never verified"
+    if days <= 0:
+        return "vandaag gecontroleerd" if lang == "nl" else "verified today"
+    if lang == "nl":
+        return f"{days} dag{'en' if days != 1 else ''} geleden gecontroleerd"
+    return f"verified {days} day{'s' if days != 1 else ''} ago"
+
+
+def for_lang(lang: str) -> dict[str, Any]:
+    return LABELS[lang]

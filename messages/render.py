@@ -1,0 +1,68 @@
+"""Turn a handler's `Reply` into text for one platform and language.
+
+Templates live in `templates/<platform>/<lang>/<name>.j2`. A platform without
+its own template falls back to the plain `text` one, and English falls back
+to Dutch, so a new template can be added for one platform at a time.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    select_autoescape,
+)
+
+from handlers.core import Reply
+from messages import labels
+
+TEMPLATES = Path(__file__).parent / "templates"
+LANGUAGES = ("nl", "en")
+
+
+class Renderer:
+    def __init__(self, platform: str = "text") -> None:
+        self.platform = platform
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+            # Telegram HTML needs escaping; plain text and Slack mrkdwn do not.
+            autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        )
+
+    def render(self, reply: Reply, lang: str = "nl") -> str:
+        return self.render_name(reply.template, reply.data, lang)
+
+    def render_name(self, name: str, data: dict[str, Any], lang: str = "nl") -> str:
+        lang = lang if lang in LANGUAGES else "nl"
+        template = self._find(name, lang)
+        return template.render(
+            **data,
+            lang=lang,
+            L=labels.for_lang(lang),
+            d=partial(labels.format_date, lang=lang),
+            dt=partial(labels.format_datetime, lang=lang),
+            age=partial(labels.format_age, lang=lang),
+        ).strip()
+
+    def _find(self, name: str, lang: str):  # type: ignore[no-untyped-def]
+        candidates = [
+            f"{p}/{lng}/{name}.j2"
+            for lng in dict.fromkeys((lang, "nl"))
+            for p in dict.fromkeys((self.platform, "text"))
+        ]
+        for c in candidates:
+            try:
+                return self.env.get_template(c)
+            except TemplateNotFound:
+                continue
+        raise TemplateNotFound(f"{name} ({', '.join(candidates)})")
