@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import Engine
 
+from handlers.routes import Routes, default_routes
+from scheduling.calendar import WorkCalendar
+from scheduling.deadlines import Hours
 from storage.models import Person
 
 Clock = Callable[[], datetime]
@@ -27,6 +30,18 @@ class Context:
     lang: str = "nl"
     actor: Person | None = None
     stale_after_days: int = 90
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    hours: Hours | None = None  # None: the default 08:30-17:00
+    routes: Routes = field(default_factory=default_routes)
+
+    def __post_init__(self) -> None:
+        if self.hours is None:
+            self.hours = Hours(self.calendar, time(8, 30), time(17, 0))
+
+    @property
+    def work_hours(self) -> Hours:
+        assert self.hours is not None
+        return self.hours
 
 
 @dataclass

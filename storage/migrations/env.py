@@ -5,6 +5,7 @@ from sqlalchemy import pool
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (tables must be on the metadata for autogenerate)
+import storage.tables  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

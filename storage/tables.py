@@ -1,0 +1,114 @@
+"""Referrals, their history, their deadlines, and the outbox.
+
+The database is the source of truth for what is due: every deadline is a row
+with the next moment the sweep must look at it (`next_check_at`), and every
+message to a person is an outbox row with a unique dedupe key, written in the
+same transaction as the state change that caused it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, TypeDecorator, text
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every database.
+
+    SQLite has no time zones: without this it would store Amsterdam wall-clock
+    time and hand back naive values that compare wrongly with aware ones.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Referral(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str | None = Field(default=None, unique=True, index=True, max_length=16)
+    route: str = Field(max_length=8)  # "301" or "315"
+    kenmerk: str = Field(max_length=40)  # the case reference: no family data
+    gemeente_id: int = Field(foreign_key="gemeente.id")
+    status: str = Field(default="open", max_length=16, index=True)  # open|closed|withdrawn
+    step: str = Field(max_length=32)
+    step_started_at: datetime = _ts(nullable=False)
+    jb_id: int = Field(foreign_key="person.id", index=True)
+    lt_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    lt_backup_id: int | None = Field(default=None, foreign_key="person.id")
+    zorgaanbieder_id: int | None = Field(default=None, foreign_key="organisation.id")
+    created_at: datetime = _ts(nullable=False)
+    closed_at: datetime | None = _ts()
+
+
+class ReferralEvent(SQLModel, table=True):
+    """The referral's history: append-only, who did what, when, and where."""
+
+    __tablename__ = "referral_event"
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    at: datetime = _ts(nullable=False)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")  # None: the bot
+    platform: str = Field(max_length=16)
+    action: str = Field(max_length=32)
+    step: str | None = Field(default=None, max_length=32)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Deadline(SQLModel, table=True):
+    __table_args__ = (
+        # The sweep's only query: pending rows whose next check has come.
+        Index("ix_deadline_due", "next_check_at", postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    key: str = Field(max_length=48)  # "step:contact", "span:2-4", "model:1"
+    step: str = Field(max_length=32)
+    due_at: datetime = _ts(nullable=False)
+    remind_at: datetime | None = _ts()
+    next_check_at: datetime | None = _ts()
+    status: str = Field(default="pending", max_length=16)  # pending|met|lapsed|cancelled
+    tier: int = 0  # escalation tiers already sent
+    reminded: bool = False
+
+
+class Outbox(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_outbox_pending", "deliver_after", postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    # Unique: the same reminder or escalation can never be queued twice, however
+    # many sweepers run or how often one restarts.
+    dedupe_key: str = Field(unique=True, max_length=120)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    referral_id: int | None = Field(default=None, foreign_key="referral.id", index=True)
+    kind: str = Field(max_length=24)  # reminder|escalation|notice|thread
+    template: str = Field(max_length=48)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts(nullable=False)
+    deliver_after: datetime = _ts(nullable=False)
+    status: str = Field(default="pending", max_length=16)  # pending|sent|dropped
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    sent_at: datetime | None = _ts()
