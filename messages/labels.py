@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 LABELS: dict[str, dict[str, dict[str, str]]] = {
     "nl": {
@@ -17,6 +18,13 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "contact": "contactpersoon",
             "koppelgenoot": "koppelgenoot",
             "vervanger": "vervangt (koppelgenoot)",
+        },
+        "party": {
+            "jeugdbeschermer": "jeugdbeschermer", "lokaal_team": "lokaal-teammedewerker",
+            "koppelgenoot": "koppelgenoot", "lt_teamleider": "teamleider lokaal team",
+            "gi_teamleider": "teamleider GI", "gi_gedragswetenschapper": "gedragswetenschapper GI",
+            "regionale_contactpersoon": "regionale contactpersoon", "backoffice": "backoffice",
+            "zorgaanbieder": "zorgaanbieder", "ret": "RET",
         },
         "kind": {
             "gi": "Gecertificeerde instelling",
@@ -40,6 +48,14 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "contact": "contact",
             "koppelgenoot": "koppelgenoot (backup)",
             "vervanger": "stands in (koppelgenoot)",
+        },
+        "party": {
+            "jeugdbeschermer": "youth protection worker", "lokaal_team": "local-team worker",
+            "koppelgenoot": "koppelgenoot", "lt_teamleider": "local-team leader",
+            "gi_teamleider": "GI team leader",
+            "gi_gedragswetenschapper": "GI behavioural scientist",
+            "regionale_contactpersoon": "regional contact person", "backoffice": "back office",
+            "zorgaanbieder": "care provider", "ret": "RET",
         },
         "kind": {
             "gi": "Certified institution (GI)",
@@ -83,6 +99,27 @@ def format_age(days: int | None, lang: str) -> str:
     if lang == "nl":
         return f"{days} dag{'en' if days != 1 else ''} geleden gecontroleerd"
     return f"verified {days} day{'s' if days != 1 else ''} ago"
+
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+def _parse(value: str | datetime) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def format_due(value: str | datetime | None, lang: str) -> str:
+    """A deadline instant (00:00 after the last day) shown as that last day."""
+    if value is None:
+        return "—"
+    return format_date((_parse(value) - timedelta(seconds=1)).astimezone(AMS), lang)
+
+
+def format_when(value: str | datetime | None, lang: str) -> str:
+    """An event instant in Amsterdam time."""
+    if value is None:
+        return "—"
+    return format_datetime(_parse(value).astimezone(AMS), lang)
 
 
 def for_lang(lang: str) -> dict[str, Any]:

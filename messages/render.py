@@ -52,6 +52,8 @@ class Renderer:
             d=partial(labels.format_date, lang=lang),
             dt=partial(labels.format_datetime, lang=lang),
             age=partial(labels.format_age, lang=lang),
+            due=partial(labels.format_due, lang=lang),
+            when=partial(labels.format_when, lang=lang),
         ).strip()
 
     def _find(self, name: str, lang: str):  # type: ignore[no-untyped-def]

@@ -1,0 +1,67 @@
+"""What `status` and `mijn` show: data only, the templates decide the looks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, or_, select
+
+from handlers.core import Context
+from handlers.parties import gemeente_name, parties_of
+from handlers.referral_flow import summary
+from storage.models import Organisation, Person
+from storage.tables import Deadline, Referral, ReferralEvent
+
+
+def _name(session: Session, pid: int | None) -> str | None:
+    p = session.get(Person, pid) if pid else None
+    return p.name if p else None
+
+
+def status_view(session: Session, ctx: Context, ref: Referral,
+                headline: str | None) -> dict[str, Any]:
+    route = ctx.routes.route(ref.route)
+    data = summary(session, ref, route)
+    deadlines = session.exec(select(Deadline).where(
+        Deadline.referral_id == ref.id, Deadline.status == "pending"
+    ).order_by(col(Deadline.due_at))).all()
+    events = session.exec(select(ReferralEvent).where(ReferralEvent.referral_id == ref.id)
+                          .order_by(col(ReferralEvent.id))).all()
+    provider = session.get(Organisation, ref.zorgaanbieder_id) if ref.zorgaanbieder_id else None
+    actor_parties = parties_of(session, ref, ctx.actor) if ctx.actor else set()
+    step = route.step(ref.step)
+    return data | {
+        "headline": headline,
+        "route_name_nl": route.name.nl, "route_name_en": route.name.en,
+        "jeugdbeschermer": _name(session, ref.jb_id),
+        "lokaal_team": _name(session, ref.lt_id),
+        "koppelgenoot": _name(session, ref.lt_backup_id),
+        "zorgaanbieder": provider.name if provider else None,
+        "deadlines": [{"key": d.key, "due_at": d.due_at.isoformat(),
+                       "tier": d.tier} for d in deadlines],
+        "history": [{"at": e.at.isoformat(), "action": e.action, "step": e.step,
+                     "who": _name(session, e.actor_id) or "ketenbot",
+                     "platform": e.platform} for e in events[-8:]],
+        "can_act": bool(actor_parties & set(step.done_by.who)) and ref.status == "open",
+        "can_reject": step.on_afwijzing is not None and ref.status == "open"
+        and bool(actor_parties & {"jeugdbeschermer", "zorgaanbieder"}),
+    }
+
+
+def mine_view(session: Session, ctx: Context, person: Person) -> dict[str, Any]:
+    candidates = session.exec(select(Referral).where(
+        Referral.status == "open",
+        or_(Referral.jb_id == person.id, Referral.lt_id == person.id,
+            Referral.lt_backup_id == person.id),
+    ).order_by(col(Referral.id))).all()
+    items = []
+    for ref in candidates:
+        route = ctx.routes.route(ref.route)
+        step = route.step(ref.step)
+        mine_to_do = bool(parties_of(session, ref, person) & set(step.done_by.who))
+        items.append(summary(session, ref, route) | {
+            "my_turn": mine_to_do,
+            "gemeente": gemeente_name(session, ref),
+        })
+    items.sort(key=lambda i: (not i["my_turn"], i["due_at"] or "9999"))
+    return {"items": items, "name": person.name}
