@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -13,8 +14,36 @@ from bot.config import Settings
 from handlers.commands import Registry
 from handlers.core import Clock, Context
 from handlers.registry import build_registry
+from handlers.routes import Routes, default_routes, load_routes
+from scheduling.calendar import WorkCalendar
+from scheduling.deadlines import Hours
+from scheduling.dispatch import Sender, dispatch
+from scheduling.sweep import sweep
 from storage.db import check_schema, make_engine
 from storage.models import ChatIdentity, Person
+from storage.tables import Outbox
+
+
+def choose_sender(senders: list[Sender]) -> Callable[[Session, Outbox], Sender | None]:
+    """Where a message goes: the person's preferred linked platform, else any
+    linked one; thread lines to the first transport. None: wait (not lost)."""
+    by_platform = {s.platform: s for s in senders}
+
+    def choose(session: Session, row: Outbox) -> Sender | None:
+        if "console" in by_platform:
+            return by_platform["console"]
+        if row.person_id is None:
+            return senders[0] if senders else None
+        person = session.get(Person, row.person_id)
+        linked = session.exec(select(ChatIdentity.platform)
+                              .where(ChatIdentity.person_id == row.person_id)).all()
+        preferred = [p for p in linked if person and p == person.preferred_platform]
+        for platform in preferred + list(linked):
+            if platform in by_platform:
+                return by_platform[platform]
+        return None
+
+    return choose
 
 
 def system_clock(tz: str) -> Clock:
@@ -23,18 +52,28 @@ def system_clock(tz: str) -> Clock:
 
 
 @dataclass
+class TickResult:
+    reminders: int = 0
+    escalations: int = 0
+    sent: int = 0
+    waiting: int = 0
+
+
+@dataclass
 class KetenBot:
     settings: Settings
     engine: Engine
     clock: Clock
     registry: Registry = field(default_factory=build_registry)
+    routes: Routes = field(default_factory=default_routes)
 
     @classmethod
     def start(cls, settings: Settings, clock: Clock | None = None) -> KetenBot:
         """Open the database and refuse to run on an un-migrated schema."""
+        routes = load_routes(settings.routes_file) if settings.routes_file else default_routes()
         engine = make_engine(settings.db_url())
         check_schema(engine)
-        return cls(settings, engine, clock or system_clock(settings.timezone))
+        return cls(settings, engine, clock or system_clock(settings.timezone), routes=routes)
 
     def context(self, platform: str, actor: Person | None, lang: str | None = None) -> Context:
         return Context(
@@ -44,7 +83,26 @@ class KetenBot:
             lang=lang or (actor.language if actor and actor.language else self.settings.language),
             actor=actor,
             stale_after_days=self.settings.stale_after_days,
+            calendar=self.calendar(),
+            hours=self.hours(),
+            routes=self.routes,
         )
+
+    def calendar(self) -> WorkCalendar:
+        return WorkCalendar({d: "eigen sluitingsdag" for d in self.settings.closed_days},
+                            tz=self.settings.timezone)
+
+    def hours(self) -> Hours:
+        return Hours(self.calendar(), self.settings.working_hours_start,
+                     self.settings.working_hours_end)
+
+    def tick(self, senders: list[Sender]) -> TickResult:
+        """One worker beat: claim what fell due, then deliver what may leave now."""
+        now = self.clock()
+        swept = sweep(self.engine, now, routes=self.routes, calendar=self.calendar(),
+                      hours=self.hours())
+        sent = dispatch(self.engine, now, senders, choose_sender(senders))
+        return TickResult(swept.reminders, swept.escalations, sent.sent, sent.waiting)
 
     def person_by_email(self, email: str) -> Person | None:
         with Session(self.engine) as s:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from bot import cli_calendar
+from bot import cli_calendar, cli_referral
 from bot.app import KetenBot
 from bot.config import Settings
 from storage import db
@@ -21,6 +21,7 @@ directory_app = typer.Typer(help="Contactenlijst: importeren, exporteren, contro
 app.add_typer(db_app, name="db")
 app.add_typer(directory_app, name="directory")
 app.add_typer(cli_calendar.app, name="calendar")
+app.add_typer(cli_referral.app, name="referral")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -120,16 +121,25 @@ def console(
     lang: str | None = typer.Option(None, "--lang", help="nl of en"),
 ) -> None:
     """Een chatsessie in de terminal; leest regels van stdin als dat geen terminal is."""
+    from bot.app import system_clock
     from bot.console import ConsoleSession
+    from bot.console_clock import MovableClock
 
     if lang not in (None, "nl", "en"):
         raise fail("--lang moet nl of en zijn.", 2)
-    bot = start_bot()
+    settings = Settings()
+    clock = MovableClock(system_clock(settings.timezone)())
+    try:
+        bot = KetenBot.start(settings, clock=clock)
+    except SchemaNotCurrent as exc:
+        raise fail(str(exc)) from None
     actor = bot.person_by_email(as_)
     if actor is None:
         typer.echo(f"Let op: {as_} staat niet in de contactenlijst; alleen `wie` en `help` werken.",
                    err=True)
-    ConsoleSession(bot, actor, lang, sys.stdout).run(sys.stdin)
+    session = ConsoleSession(bot, actor, lang, sys.stdout)
+    session.attach_clock(clock)
+    session.run(sys.stdin)
 
 
 @app.command("demo")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 
 from pydantic import Field
@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     stale_after_days: int = 90
     working_hours_start: time = time(8, 30)
     working_hours_end: time = time(17, 0)
+    # An organisation's own closed days on top of the Atw, as JSON: ["2026-12-24"].
+    closed_days: list[date] = []
+    # A region's own routes file; default: the Bouwsteen 5 routes shipped in handlers/.
+    routes_file: Path | None = None
+    sweep_interval_seconds: float = 30.0
 
     def db_url(self) -> str:
         if self.database_url:

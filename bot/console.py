@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.app import KetenBot
+from bot.console_clock import ConsoleSender, MovableClock, clock_command
 from messages import Renderer
 from storage.models import Person
 
@@ -27,8 +28,20 @@ class ConsoleSession:
         self.lang = lang
         self.out = out
         self.renderer = Renderer("text")
-        # Console-only commands (":klok" and friends) are added by later features.
-        self.meta: dict[str, Callable[[str], str]] = {}
+        # Console-only commands: switch person, and move the clock (see attach_clock).
+        self.meta: dict[str, Callable[[str], str]] = {":als": self.switch}
+
+    def switch(self, email: str) -> str:
+        """`:als EMAIL`: continue as someone else (scripted multi-party sessions)."""
+        person = self.bot.person_by_email(email)
+        if person is None:
+            return f"{email} staat niet in de contactenlijst."
+        self.actor = person
+        return f"# u bent nu {person.name} ({person.email})"
+
+    def attach_clock(self, clock: MovableClock) -> None:
+        sender = ConsoleSender(self.out, clock, self.lang or "nl")
+        self.meta[":klok"] = clock_command(self.bot, clock, sender)
 
     def handle(self, line: str) -> str:
         line = line.strip()

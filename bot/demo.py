@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.app import KetenBot
 from bot.config import Settings
 from bot.console import ConsoleSession
+from bot.console_clock import MovableClock
 from storage import db
 from storage.db import session_scope
 from storage.directory_format import load
@@ -25,6 +26,9 @@ SAMPLE = Path(__file__).parent.parent / "storage" / "sample" / "gelderland.yaml"
 JEUGDBESCHERMER = "jeroen.bakker@jbgld.example.org"
 DEMO_START = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 
+LT_WORKER = "bram.devries@sociaalteam-ede.example.org"
+PROVIDER = "wilgenhof-orthopedagogisch-centrum"
+
 LOOKUPS = [
     # Ede's first lokaal-team worker is absent: the koppelgenoot comes first.
     "wie Ede",
@@ -33,18 +37,58 @@ LOOKUPS = [
     "wie 's-Hertogenbosch",  # not in Gelderland's directory
 ]
 
+# A 301 referral from start to care started: the lokaal team does not answer in
+# time, gets a reminder, the deadline lapses over the weekend, the teamleider
+# and the regional contact person hear of it on Monday at 08:30, then it moves.
+REFERRAL_301 = [
+    "verwijs 301 Ede JB-2026-0042",
+    "verwijs 301 Ede 111222333",  # a BSN: refused, nothing stored
+    ":klok 2026-11-26 10:00",  # one werkdag before the deadline: reminders
+    ":klok 2026-11-30 09:00",  # lapsed Friday night: escalation, delivered Monday 08:30
+    f":als {LT_WORKER}",
+    "volgende KB-0001",  # wrong step: refused
+    "ontvangen KB-0001",
+    f":als {JEUGDBESCHERMER}",
+    "volgende KB-0001",
+    f"aanbieder KB-0001 {PROVIDER}",
+    f":als {LT_WORKER}",
+    "301 KB-0001",
+    f":als {JEUGDBESCHERMER}",
+    "gestart KB-0001",
+    "status KB-0001",
+]
+
+# A 315 referral: the provider cannot take the case (afwijzing), on to the RET.
+REFERRAL_315 = [
+    "verwijs 315 Ede JB-2026-0043",
+    f":als {LT_WORKER}",
+    "ontvangen KB-0002",
+    f":als {JEUGDBESCHERMER}",
+    f"aanbieder KB-0002 {PROVIDER}",
+    "volgende KB-0002",
+    "afwijzing KB-0002 wachtlijst",
+    "ret KB-0002",
+    ":klok 2026-12-03 09:00",
+    "mijn",
+]
+
 
 def run_demo(out: TextIO, lang: str = "nl") -> None:
     with tempfile.TemporaryDirectory(prefix="ketenbot-demo-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'demo.sqlite'}"
         db.upgrade(url)
-        bot = KetenBot.start(Settings(database_url=url), clock=lambda: DEMO_START)
+        clock = MovableClock(DEMO_START)
+        bot = KetenBot.start(Settings(database_url=url), clock=clock)
         with session_scope(bot.engine) as session:
             result = import_doc(load(SAMPLE), session)
         out.write(f"# Voorbeeld-contactenlijst geladen: {sum(result.created.values())} rijen.\n")
         actor = bot.person_by_email(JEUGDBESCHERMER)
         assert actor is not None, "sample directory lacks the demo jeugdbeschermer"
         out.write(f"# U bent {actor.name}, jeugdbeschermer ({actor.email}).\n\n")
-        session_ = ConsoleSession(bot, actor, lang, out)
-        session_.run(io.StringIO("\n".join(LOOKUPS) + "\n"), echo=True)
+        console = ConsoleSession(bot, actor, lang, out)
+        console.attach_clock(clock)
+        for title, script in (("Opzoeken", LOOKUPS), ("301-route", REFERRAL_301),
+                              ("315-route", REFERRAL_315)):
+            out.write(f"\n## {title}\n\n")
+            console.run(io.StringIO("\n".join(script) + "\n"), echo=True)
         bot.engine.dispose()

@@ -310,3 +310,24 @@ def mine(ctx: Context, _text: str) -> Reply:
     assert ctx.actor is not None
     with session_scope(ctx.engine) as session:
         return Reply("mine", mine_view(session, ctx, ctx.actor))
+
+
+def involve_ret(ctx: Context, text: str) -> Reply:
+    """Step 5B: put the case before the region's RET (it discusses it within 2 weeks)."""
+    from handlers.parties import resolve
+
+    with session_scope(ctx.engine) as session:
+        ref, parties, problem = _guard(session, ctx, text)
+        if ref is None:
+            return problem  # type: ignore[return-value]
+        if ref.step != "alternatief":
+            return error("ret_step", ref=ref.ref)
+        if "jeugdbeschermer" not in parties:
+            return error("not_allowed", ref=ref.ref, action="ret", who=["jeugdbeschermer"])
+        route = ctx.routes.route(ref.route)
+        event = record(session, ctx, ref, "ret", ctx.actor)
+        notify_thread(session, ctx, ref, route, f"ret:{event.id}", "thread_ret")
+        for person in resolve(session, ref, "ret", ctx.clock().date()):
+            notify_person(session, ctx, ref, route, person, f"ret:{event.id}:{person.id}",
+                          "ret_request", party="ret")
+        return Reply("referral", status_view(session, ctx, ref, headline="ret"), private=False)

@@ -36,6 +36,9 @@ def build_registry() -> Registry:
     add(Command("afwijzing", rc.reject, "afwijzing <ref> [reden]",
                 "zorgaanbieder wijst af: naar stap 5 (netwerk of RET)",
                 "provider rejects: to step 5 (network or RET)", aliases=("reject",)))
+    add(Command("ret", rc.involve_ret, "ret <ref>",
+                "leg de zaak voor aan het RET (stap 5B, binnen 2 weken besproken)",
+                "put the case to the RET (step 5B, discussed within 2 weeks)"))
     add(Command("escaleer", rc.escalate, "escaleer <ref> [dilemma|samenwerking|zorgelijk]",
                 "stap 6, of het escalatiemodel met een situatie",
                 "step 6, or the escalation model with a situation", aliases=("escalate",)))
