@@ -142,6 +142,44 @@ def console(
     session.run(sys.stdin)
 
 
+@app.command("worker")
+def worker(
+    once: bool = typer.Option(False, "--once", help="Eén ronde en stoppen (cron, tests)."),
+) -> None:
+    """Zoek verlopen termijnen (herinneringen, escalaties) en bezorg de outbox."""
+    import logging
+    import signal
+    import threading
+
+    from scheduling.dispatch import Sender
+    from scheduling.worker import build_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = Settings()
+    bot = start_bot(settings)
+    # Chat transports add their senders here as they are configured. Without
+    # any, messages stay queued in the outbox: nothing is lost.
+    senders: list[Sender] = []
+
+    def tick() -> None:
+        result = bot.tick(senders)
+        if result.reminders or result.escalations or result.sent:
+            logging.getLogger("ketenbot.worker").info(
+                "herinneringen=%d escalaties=%d bezorgd=%d wachtend=%d",
+                result.reminders, result.escalations, result.sent, result.waiting)
+
+    if once:
+        tick()
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    scheduler = build_scheduler(tick, settings.sweep_interval_seconds)
+    scheduler.start()
+    stop.wait()
+    scheduler.shutdown()
+
+
 @app.command("demo")
 def demo(lang: str = typer.Option("nl", "--lang")) -> None:
     """Speel een korte demo af op een verse, tijdelijke database."""
