@@ -18,7 +18,7 @@ demo: $(BIN)/ketenbot
 
 lint: $(BIN)/ketenbot
 	$(BIN)/ruff check .
-	$(BIN)/mypy bot handlers scheduling storage messages
+	$(BIN)/mypy bot handlers scheduling storage messages bench
 
 test: lint
 	$(BIN)/python -m pytest
