@@ -10,6 +10,9 @@ import re
 
 # Nine digits, optionally grouped with single separators (e.g. 1234.56.782).
 _CANDIDATE = re.compile(r"(?<![\d])(\d(?:[ .\-]?\d){8})(?![\d])")
+# An international phone number ("+31 6 0000 1271", "+31 (0)6 …") holds nine
+# digits after its country code; about one in eleven would pass the elfproef.
+_COUNTRY_CODE = re.compile(r"\+\d{1,3}[ .\-]?(?:\(0\)[ .\-]?)?$")
 
 
 def elfproef(digits: str) -> bool:
@@ -20,4 +23,7 @@ def elfproef(digits: str) -> bool:
 
 
 def contains_bsn(text: str) -> bool:
-    return any(elfproef(re.sub(r"\D", "", m.group(1))) for m in _CANDIDATE.finditer(text))
+    return any(
+        elfproef(re.sub(r"\D", "", m.group(1))) and not _COUNTRY_CODE.search(text[:m.start()])
+        for m in _CANDIDATE.finditer(text)
+    )

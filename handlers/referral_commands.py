@@ -156,9 +156,9 @@ def escalate(ctx: Context, text: str) -> Reply:
         ref, parties, problem = _guard(session, ctx, text)
         if ref is None:
             return problem  # type: ignore[return-value]
-        if not parties & {"jeugdbeschermer", "gi_teamleider", "lokaal_team", "lt_teamleider"}:
-            return error("not_allowed", ref=ref.ref, action="escaleer",
-                         who=["jeugdbeschermer", "gi_teamleider"])
+        may = ["jeugdbeschermer", "gi_teamleider", "lokaal_team", "lt_teamleider"]
+        if not parties & set(may):
+            return error("not_allowed", ref=ref.ref, action="escaleer", who=may)
         assert ctx.actor is not None
         route = ctx.routes.route(ref.route)
         if situation is None:
@@ -285,9 +285,12 @@ def set_provider(ctx: Context, text: str) -> Reply:
         if "jeugdbeschermer" not in parties:
             return error("not_allowed", ref=ref.ref, action="aanbieder", who=["jeugdbeschermer"])
         wanted = " ".join(words[1:])
+        # The name is matched whole: % and _ typed by the user are no wildcards.
+        literal = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         org = session.exec(select(Organisation).where(
             Organisation.kind == OrgKind.ZORGAANBIEDER,
-            or_(Organisation.key == wanted.lower(), col(Organisation.name).ilike(wanted)),
+            or_(Organisation.key == wanted.lower(),
+                col(Organisation.name).ilike(literal, escape="\\")),
         )).first()
         if org is None:
             return error("provider_unknown", name=wanted[:80])

@@ -80,6 +80,14 @@ def enter_step(session: Session, ctx: Context, ref: Referral, route: Route, step
                actor: Person | None) -> None:
     now = ctx.clock()
     _settle(session, ref, [f"step:{ref.step}"], "met")
+    # "Your turn" notices for the step being left, still waiting for working
+    # hours, would arrive after the step is done: they are out of date now.
+    session.execute(
+        update(Outbox)
+        .where(col(Outbox.referral_id) == ref.id, col(Outbox.status) == "pending",
+               col(Outbox.dedupe_key).startswith("turn:"))
+        .values(status="dropped")
+    )
     ref.step = step.key
     ref.step_started_at = now
     session.add(ref)
@@ -110,7 +118,7 @@ def finish(session: Session, ctx: Context, ref: Referral, status: str, actor: Pe
     session.execute(
         update(Outbox)
         .where(col(Outbox.referral_id) == ref.id, col(Outbox.status) == "pending",
-               col(Outbox.kind).in_(["reminder", "escalation"]))
+               col(Outbox.kind).in_(["reminder", "escalation", "notice"]))
         .values(status="dropped")
     )
     record(session, ctx, ref, action, actor, **detail)

@@ -109,16 +109,21 @@ class DirectoryDoc:
         self.problems.append(Problem(self.file, line, fld, message))
 
 
+_TEXT_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("timestamp", "int", "float", "bool")}
+
+
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader that remembers the line of every mapping and of each key.
 
     Dates stay strings here: YAML's own timestamp parsing raises on a bad date
     like 2026-13-01 and would stop the import at the first one, where we want
-    every problem reported with its line.
+    every problem reported with its line. Numbers and booleans stay strings
+    too: every field is text, and `phone: +31612345678` read as an int would
+    lose its plus sign.
     """
 
     yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        first: [(tag, rx) for tag, rx in resolvers if tag not in _TEXT_TAGS]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
@@ -138,18 +143,26 @@ _LineLoader.add_constructor(
 
 def load(path: Path) -> DirectoryDoc:
     name = path.name
+    doc = DirectoryDoc(name)
+    suffix = path.suffix.lower()
     if not path.exists():
-        doc = DirectoryDoc(name)
         doc.problem(0, "bestand", "bestaat niet")
         return doc
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() == ".csv":
-        return load_csv(text, name)
-    if path.suffix.lower() in (".yaml", ".yml"):
-        return load_yaml(text, name)
-    doc = DirectoryDoc(name)
-    doc.problem(0, "bestand", "onbekend formaat: gebruik .yaml, .yml of .csv")
-    return doc
+    # Checked before reading: an .xlsx or a folder is no text to decode.
+    if not path.is_file():
+        doc.problem(0, "bestand", "is geen bestand")
+        return doc
+    if suffix not in (".csv", ".yaml", ".yml"):
+        doc.problem(0, "bestand", "onbekend formaat: gebruik .yaml, .yml of .csv")
+        return doc
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        doc.problem(data[:exc.start].count(b"\n") + 1, "bestand",
+                    "geen UTF-8-tekst: sla het bestand op als UTF-8 (in Excel: 'CSV UTF-8')")
+        return doc
+    return load_csv(text, name) if suffix == ".csv" else load_yaml(text, name)
 
 
 class _Row:

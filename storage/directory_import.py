@@ -99,7 +99,7 @@ def import_doc(doc: DirectoryDoc, session: Session) -> ImportResult:
     region_ids |= dict(session.exec(select(Region.code, Region.id)).all())  # type: ignore[arg-type]
     for g in doc.gemeenten:
         gem = w.upsert(Gemeente, "cbs_code", g.cbs, name=g.name, region_id=region_ids[g.region])
-        w.set_keys(gem, g.aliases)
+        w.set_keys(gem, g.aliases, new=w.last_created)
     org_ids = {
         o.key: w.upsert(Organisation, "key", o.key, name=o.name, kind=o.kind,
                         region_id=region_ids.get(o.region) if o.region else None).id
@@ -109,7 +109,7 @@ def import_doc(doc: DirectoryDoc, session: Session) -> ImportResult:
     for t in doc.teams:
         team = w.upsert(Team, "key", t.key, name=t.name, organisation_id=org_ids[t.organisation],
                         slack_channel=t.slack_channel, telegram_chat=t.telegram_chat)
-        w.set_served(team, t.serves, region_ids)
+        w.set_served(team, t.serves, region_ids, new=w.last_created)
     team_ids = dict(session.exec(select(Team.key, Team.id)).all())
     existing = set(session.exec(select(Person.email)).all())
     created_now = {p.email for p in doc.people} - existing
@@ -129,11 +129,13 @@ class _Writer:
     def __init__(self, session: Session, result: ImportResult) -> None:
         self.session = session
         self.result = result
+        self.last_created = False  # whether the last upsert created its row
 
     def upsert(self, model: type[Any], key_col: str, key: str, count: bool = True,
                **values: Any) -> Any:
         row = self.session.exec(select(model).where(getattr(model, key_col) == key)).first()
         name = model.__tablename__
+        self.last_created = row is None
         if row is None:
             row = model(**{key_col: key}, **values)
             self.session.add(row)
@@ -141,11 +143,12 @@ class _Writer:
         elif any(getattr(row, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(row, k, v)
-            self.result.updated[name] += count
+            if count:  # `+= 0` would leave a zero entry: "bijgewerkt: 0 person"
+                self.result.updated[name] += 1
         self.session.flush()
         return row
 
-    def set_keys(self, gem: Gemeente, aliases: list[str]) -> None:
+    def set_keys(self, gem: Gemeente, aliases: list[str], new: bool = False) -> None:
         wanted = {search_key(gem.name): False, search_key(gem.cbs_code): False}
         for a in aliases:
             wanted.setdefault(search_key(a), True)
@@ -161,9 +164,11 @@ class _Writer:
         self.session.execute(delete(GemeenteKey).where(col(GemeenteKey.gemeente_id) == gem.id))
         for k, is_alias in wanted.items():
             self.session.add(GemeenteKey(key=k, gemeente_id=gem.id or 0, is_alias=is_alias))
-        self.result.updated["gemeente_key"] += bool(have)
+        if not new:
+            self.result.updated["gemeente_key"] += 1
 
-    def set_served(self, team: Team, serves: list[str], region_ids: dict[str, Any]) -> None:
+    def set_served(self, team: Team, serves: list[str], region_ids: dict[str, Any],
+                   new: bool = False) -> None:
         wanted: set[int] = set()
         for s in serves:
             if s.startswith("regio:"):
@@ -183,4 +188,5 @@ class _Writer:
         self.session.execute(delete(TeamGemeente).where(col(TeamGemeente.team_id) == team.id))
         for gid in sorted(wanted):
             self.session.add(TeamGemeente(team_id=team.id or 0, gemeente_id=gid))
-        self.result.updated["team_gemeente"] += bool(have)
+        if not new:  # a team that served nothing before is changed too
+            self.result.updated["team_gemeente"] += 1

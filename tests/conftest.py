@@ -7,13 +7,14 @@ Set TEST_DATABASE_URL (or DATABASE_URL) to a PostgreSQL URL to include it;
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 
 from bot.config import normalise_db_url
 from storage import db
@@ -31,39 +32,102 @@ def _pg_url() -> str | None:
 
 PG_URL = _pg_url()
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-_pg_migrated = False
 
 
-def _reset_pg(url: str) -> None:
-    """Migrate once per run, then empty every table between tests."""
-    global _pg_migrated
-    engine = db.make_engine(url)
-    with engine.begin() as conn:
-        if not _pg_migrated:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    if not _pg_migrated:
-        db.upgrade(url)
-        _pg_migrated = True
-    with engine.begin() as conn:
-        tables = conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-            "AND tablename <> 'alembic_version'"
-        )).scalars().all()
-        if tables:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+def _import_sample(url: str) -> None:
+    eng = db.make_engine(url)
+    import_file(eng, SAMPLE)
+    eng.dispose()
+
+
+class _PgDatabases:
+    """Private databases per test run, cloned from migrated templates.
+
+    Each test gets its own database (CREATE DATABASE ... TEMPLATE), so tests
+    and concurrent runs on the same server never see each other's rows, and
+    the sample directory is imported once per run instead of once per test.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.admin = db.make_engine(url, isolation_level="AUTOCOMMIT")
+        self.prefix = f"kbtest_{os.getpid()}"
+        self.templates: dict[str, str] = {}
+        self.count = 0
+
+    def _url(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def _create(self, name: str, template: str | None = None) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            extra = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(text(f'CREATE DATABASE "{name}"{extra}'))
+
+    def template(self, kind: str) -> str:
+        if kind not in self.templates:
+            name = f"{self.prefix}_tpl_{kind}"
+            self._create(name)
+            db.upgrade(self._url(name))
+            if kind == "sample":
+                _import_sample(self._url(name))
+            self.templates[kind] = name
+        return self.templates[kind]
+
+    def clone(self, kind: str) -> tuple[str, str]:
+        self.count += 1
+        name = f"{self.prefix}_{self.count}"
+        self._create(name, self.template(kind))
+        return name, self._url(name)
+
+    def drop(self, name: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        for name in self.templates.values():
+            self.drop(name)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_databases() -> Iterator[_PgDatabases | None]:
+    if not PG_URL:
+        yield None
+        return
+    dbs = _PgDatabases(PG_URL)
+    yield dbs
+    dbs.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("templates")
+    paths = {}
+    for kind in ("empty", "sample"):
+        path = base / f"{kind}.sqlite"
+        db.upgrade(f"sqlite:///{path}")
+        if kind == "sample":
+            _import_sample(f"sqlite:///{path}")
+        paths[kind] = path
+    return paths
 
 
 @pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database of its own for this test; with the sample directory
+    already in it when the test also asks for `sample_engine`."""
+    kind = "sample" if "sample_engine" in request.fixturenames else "empty"
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ketenbot.sqlite'}"
-        db.upgrade(url)
-        return url
-    assert PG_URL
-    _reset_pg(PG_URL)
-    return PG_URL
+        templates = request.getfixturevalue("sqlite_templates")
+        target = tmp_path / "ketenbot.sqlite"
+        shutil.copyfile(templates[kind], target)
+        yield f"sqlite:///{target}"
+        return
+    dbs = request.getfixturevalue("pg_databases")
+    name, url = dbs.clone(kind)
+    yield url
+    dbs.drop(name)
 
 
 @pytest.fixture
@@ -93,7 +157,7 @@ def import_file(engine: Engine, path: Path) -> None:
 
 @pytest.fixture
 def sample_engine(engine: Engine) -> Engine:
-    import_file(engine, SAMPLE)
+    """The engine of a database that already holds the Gelderland sample."""
     return engine
 
 

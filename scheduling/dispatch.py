@@ -1,0 +1,235 @@
+"""Deliver outbox rows through whichever chat platform reaches the recipient.
+
+Platform-neutral: a `Sender` per platform does the talking, `choose` decides
+which one reaches a row's person (or thread). Delivery is at least once: a row
+is marked sent only after `deliver()` returned, so a crash in between sends it
+again once its lease runs out; a row that was marked sent is never sent again.
+
+Each row is claimed in its own short transaction (PostgreSQL: FOR UPDATE SKIP
+LOCKED; SQLite: BEGIN IMMEDIATE) that leases it, and the outcome is written in
+a second one. The network call happens in between, outside any transaction: a
+batch-wide transaction would hold SQLite's single write lock across a hundred
+network calls (or one hung one) and make every other write in the bot fail.
+
+Per recipient (a person, or a referral's thread) messages go out in the order
+they were queued: a row waits while an older one to the same recipient is
+still pending, whether it is retrying, leased, or unreachable.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+from storage.models import Person
+from storage.tables import Outbox
+
+log = logging.getLogger("ketenbot.dispatch")
+
+MAX_BACKOFF = 15 * 60  # seconds
+LEASE = timedelta(minutes=5)  # a claimed row's hold while its delivery is under way
+ERROR_LIMIT = 500
+
+
+class TemporaryFailure(Exception):
+    """The platform asks us to try again, optionally after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float | None = None, message: str = "temporary failure"):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    id: int
+    kind: str
+    template: str
+    payload: dict[str, Any]
+    person: Person | None  # None: a line in the referral's thread
+    referral_id: int | None
+
+
+class Sender(Protocol):
+    platform: str
+
+    def deliver(self, message: Outgoing) -> None: ...
+
+
+Chooser = Callable[[Session, Outbox], "Sender | None"]
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    retried: int = 0
+    waiting: int = 0  # no platform reaches the recipient yet: kept for later
+
+
+_Outcome = Literal["sent", "retried", "waiting", "gone"]
+
+
+def dispatch(engine: Engine, now: datetime, senders: list[Sender], choose: Chooser,
+             batch: int = 100) -> DispatchResult:
+    """One pass over every due row, oldest first.
+
+    `choose` must return one of `senders` (anything else counts as unreachable
+    in this process) or None. A recipient whose row was not sent (failure,
+    unreachable, or held by another dispatcher) gets nothing more in this pass,
+    so their messages never overtake each other.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    result = DispatchResult()
+    claim_engine = engine.execution_options(sqlite_begin="IMMEDIATE")
+    blocked: set[tuple[str, int | None]] = set()
+    last_id = 0
+    while True:
+        # Candidates are read without locks; each is re-checked when claimed.
+        # Paging by id (not re-reading the head) keeps a pile of unreachable
+        # recipients' rows from starving everyone behind them.
+        with Session(engine) as session:
+            page = session.exec(
+                select(Outbox.id, Outbox.person_id, Outbox.referral_id)
+                .where(Outbox.status == "pending", col(Outbox.deliver_after) <= now,
+                       col(Outbox.id) > last_id)
+                .order_by(col(Outbox.id)).limit(batch)
+            ).all()
+        for oid, person_id, referral_id in page:
+            assert oid is not None
+            last_id = oid
+            who = (("person", person_id) if person_id is not None
+                   else ("referral", referral_id) if referral_id is not None else ("row", oid))
+            if who in blocked:
+                continue
+            outcome = _one(claim_engine, oid, now, senders, choose)
+            if outcome == "sent":
+                result.sent += 1
+                continue
+            blocked.add(who)
+            if outcome == "retried":
+                result.retried += 1
+            elif outcome == "waiting":
+                result.waiting += 1
+        if len(page) < batch:
+            return result
+
+
+def _one(engine: Engine, oid: int, now: datetime, senders: list[Sender],
+         choose: Chooser) -> _Outcome:
+    claimed = _claim(engine, oid, now, senders, choose)
+    if isinstance(claimed, str):
+        return claimed
+    sender, message = claimed
+    error: Exception | None = None
+    try:
+        sender.deliver(message)  # outside any transaction: no lock held while we wait
+    except Exception as exc:
+        error = exc
+    with Session(engine) as session, session.begin():
+        row = session.get(Outbox, oid)
+        assert row is not None
+        if error is None:
+            row.status, row.sent_at = "sent", now
+        else:
+            retry_after = error.retry_after if isinstance(error, TemporaryFailure) else None
+            _failed(row, now, error, retry_after, sender.platform)
+    return "sent" if error is None else "retried"
+
+
+def _claim(engine: Engine, oid: int, now: datetime, senders: list[Sender],
+           choose: Chooser) -> _Outcome | tuple[Sender, Outgoing]:
+    """Lease the row for delivery: push deliver_after out by LEASE and commit.
+
+    No other pass picks it up meanwhile, and no lock is held during the network
+    call (on SQLite that lock would stop every write in the bot). If we die
+    mid-delivery the lease runs out and the row is tried again.
+    """
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        stmt = select(Outbox).where(Outbox.id == oid, Outbox.status == "pending",
+                                    col(Outbox.deliver_after) <= now)
+        if engine.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        row = session.exec(stmt).first()
+        if row is None:  # sent or dropped meanwhile, or another dispatcher has it
+            return "gone"
+        if _waits_its_turn(session, row):
+            return "gone"
+        try:
+            sender = choose(session, row)
+        except Exception as exc:  # a broken lookup must not jam the whole outbox
+            _failed(row, now, exc, None, "choose")
+            return "retried"
+        if sender is None or not any(sender is s for s in senders):
+            return "waiting"
+        person = session.get(Person, row.person_id) if row.person_id is not None else None
+        message = Outgoing(id=oid, kind=row.kind, template=row.template,
+                           payload=dict(row.payload), person=person,
+                           referral_id=row.referral_id)
+        row.deliver_after = now + LEASE
+        return sender, message
+
+
+def _waits_its_turn(session: Session, row: Outbox) -> bool:
+    """An older message to the same recipient is still pending (retrying,
+    leased by another pass, or not yet due): this one may not overtake it."""
+    if row.person_id is not None:
+        same = col(Outbox.person_id) == row.person_id
+    elif row.referral_id is not None:  # a referral's thread
+        same = (col(Outbox.person_id).is_(None)) & (col(Outbox.referral_id) == row.referral_id)
+    else:
+        return False
+    older = select(Outbox.id).where(Outbox.status == "pending", col(Outbox.id) < row.id, same)
+    return session.exec(older.limit(1)).first() is not None
+
+
+def _failed(row: Outbox, now: datetime, exc: Exception, retry_after: float | None,
+            platform: str) -> None:
+    row.attempts += 1
+    delay = (max(0.0, retry_after) if retry_after is not None
+             # (the exponent is capped too: 2.0 ** 1100 overflows a float)
+             else min(2.0 ** min(row.attempts, 20), MAX_BACKOFF))
+    row.deliver_after = now + timedelta(seconds=delay)
+    row.last_error = redact(f"{platform}: {type(exc).__name__}: {exc}")[:ERROR_LIMIT]
+    log.warning("outbox %s: attempt %d failed (%s), retry in %.0f s",
+                row.id, row.attempts, row.last_error, delay)
+
+
+# HTTP client errors like to quote the request URL, and Telegram puts the bot
+# token in the URL: strip anything token-shaped before it reaches the database
+# or the log.
+_SECRETS = [
+    (re.compile(r"bot\d+:[A-Za-z0-9_-]+"), "bot<token>"),
+    (re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+"), "xox-<token>"),
+    (re.compile(r"\bxapp-[A-Za-z0-9-]+"), "xapp-<token>"),
+    (re.compile(r"(?i)\b(bearer|basic)(\s+)[^\s,;&\"']+"), r"\1\2<redacted>"),
+    (re.compile(r"(?i)\b(token|secret|password|authorization)(\"?\s*[:=]\s*\"?)[^\s,;&\"']+"),
+     r"\1\2<redacted>"),
+]
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def drop_stale(session: Session, referral_id: int, deadline_id: int) -> int:
+    """Drop this deadline's reminders that were queued but not yet delivered.
+
+    Called when the step is done (or lapsed): "one day to go" is then wrong.
+    Returns how many were dropped.
+    """
+    result = session.exec(
+        update(Outbox)
+        .where(col(Outbox.referral_id) == referral_id, col(Outbox.status) == "pending",
+               col(Outbox.dedupe_key).startswith(f"rem:{deadline_id}:", autoescape=True))
+        .values(status="dropped")
+    )
+    return int(result.rowcount)
