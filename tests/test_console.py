@@ -6,9 +6,8 @@ import io
 from collections.abc import Iterator
 
 import pytest
-from click.testing import Result
 from sqlalchemy import Engine, make_url, text
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 import bot.app
 from bot.app import KetenBot

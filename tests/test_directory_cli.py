@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 from sqlalchemy import Engine, inspect, text
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 import bot.app
 from bot.cli import app
