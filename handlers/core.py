@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Engine
@@ -37,6 +37,10 @@ class Context:
     def __post_init__(self) -> None:
         if self.hours is None:
             self.hours = Hours(self.calendar, time(8, 30), time(17, 0))
+
+    def today(self) -> date:
+        """Today in Amsterdam, whatever zone the clock reports in (absences are dates)."""
+        return self.clock().astimezone(self.calendar.tz).date()
 
     @property
     def work_hours(self) -> Hours:

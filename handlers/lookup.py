@@ -200,7 +200,7 @@ def lookup(ctx: Context, text: str) -> Reply:
     query, kinds = split_role(text.strip())
     if not query.strip():
         return error("lookup_usage")
-    today = ctx.clock().date()
+    today = ctx.today()
     with Session(ctx.engine) as session:
         match = find_gemeente(session, query)
         if match.gemeente is None:

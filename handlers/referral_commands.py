@@ -55,7 +55,7 @@ def start_referral(ctx: Context, text: str) -> Reply:
         if duplicate:
             return error("referral_duplicate", ref=duplicate.ref, kenmerk=kenmerk)
         lt = teams_for(session, gem.id or 0, (OrgKind.LOKAAL_TEAM,))
-        contact, backup, _ = pick_contact(lt[0].people if lt else [], ctx.clock().date())
+        contact, backup, _ = pick_contact(lt[0].people if lt else [], ctx.today())
         if contact is None:
             return error("no_lokaal_team", gemeente=gem.name)
         now = ctx.clock()
@@ -198,7 +198,7 @@ def _start_model(session: Session, ctx: Context, ref: Referral, situation: str) 
              "model_due_at": due.isoformat()}
     notify_thread(session, ctx, ref, route, f"model:{event.id}", "thread_model", **extra)
     for party in tier.to:
-        for person in resolve(session, ref, party, now.date()):
+        for person in resolve(session, ref, party, ctx.today()):
             notify_person(session, ctx, ref, route, person, f"model:{deadline.id}:{tier_index}:"
                           f"{person.id}", "model_escalation", party=party, **extra)
 
@@ -330,7 +330,7 @@ def involve_ret(ctx: Context, text: str) -> Reply:
         route = ctx.routes.route(ref.route)
         event = record(session, ctx, ref, "ret", ctx.actor)
         notify_thread(session, ctx, ref, route, f"ret:{event.id}", "thread_ret")
-        for person in resolve(session, ref, "ret", ctx.clock().date()):
+        for person in resolve(session, ref, "ret", ctx.today()):
             notify_person(session, ctx, ref, route, person, f"ret:{event.id}:{person.id}",
                           "ret_request", party="ret")
         return Reply("referral", status_view(session, ctx, ref, headline="ret"), private=False)

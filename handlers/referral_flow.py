@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from handlers.core import Context
 from handlers.parties import gemeente_name, resolve
@@ -63,7 +63,10 @@ def _settle(session: Session, ref: Referral, keys: list[str] | None, status: str
         session.execute(
             update(Outbox)
             .where(col(Outbox.status) == "pending",
-                   col(Outbox.dedupe_key).startswith(f"rem:{d.id}:"))
+                   # Escalation stops the moment the step is done: what was
+                   # queued for the next working morning is no longer news.
+                   or_(col(Outbox.dedupe_key).startswith(f"rem:{d.id}:"),
+                       col(Outbox.dedupe_key).startswith(f"esc:{d.id}:")))
             .values(status="dropped")
         )
 
@@ -102,7 +105,7 @@ def enter_step(session: Session, ctx: Context, ref: Referral, route: Route, step
     session.flush()
     event = record(session, ctx, ref, "stap", actor, number=step.number)
     notify_thread(session, ctx, ref, route, f"step:{event.id}", "thread_step")
-    for person in resolve(session, ref, step.actor, now.date()):
+    for person in resolve(session, ref, step.actor, ctx.today()):
         if actor is not None and person.id == actor.id:
             continue  # no need to tell someone what they just did
         notify_person(session, ctx, ref, route, person, f"turn:{event.id}:{person.id}",

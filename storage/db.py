@@ -77,7 +77,14 @@ def check_schema(engine: Engine) -> None:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
+    """One unit of work: commit on success, roll back on any error.
+
+    On SQLite the write lock is taken up front (BEGIN IMMEDIATE): a deferred
+    transaction that reads and then writes while the sweeper commits fails at
+    once with "database is locked", which busy_timeout cannot help.
+    """
+    if engine.dialect.name == "sqlite":
+        engine = engine.execution_options(sqlite_begin="IMMEDIATE")
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
