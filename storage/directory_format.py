@@ -165,6 +165,18 @@ def load(path: Path) -> DirectoryDoc:
     return load_csv(text, name) if suffix == ".csv" else load_yaml(text, name)
 
 
+# The fields each YAML record may have: a typo like `koppelgenot:` is reported,
+# not silently dropped.
+YAML_FIELDS = {
+    "regions": {"code", "name", "gemeenten"},
+    "gemeenten": {"cbs", "name", "aliases", "region"},
+    "organisations": {"key", "name", "kind", "region", "teams"},
+    "teams": {"key", "name", "serves", "slack_channel", "telegram_chat", "people"},
+    "people": {"email", "name", "role", "phone", "koppelgenoot", "absent_until",
+               "verified_on", "preferred_platform", "language", "team"},
+}
+
+
 class _Row:
     """One mapping with its line numbers; field access records problems."""
 
@@ -176,6 +188,11 @@ class _Row:
         self.lines: dict[str, int] = self.data.get("__lines__", {})
         if not self.ok:
             doc.problem(line, where, "verwacht een lijst met velden (mapping)")
+        allowed = YAML_FIELDS.get(where)
+        for key in sorted(set(self.data) - {"__line__", "__lines__"} - (allowed or set())):
+            if allowed is not None:
+                doc.problem(self.at(key), key,
+                            f"onbekend veld; verwacht een van: {', '.join(sorted(allowed))}")
 
     def at(self, key: str) -> int:
         return self.lines.get(key, self.line)

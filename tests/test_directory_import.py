@@ -391,3 +391,15 @@ def test_export_keeps_what_the_sample_says(sample_engine: Engine, tmp_path: Path
     export_codes = {ln.split(":")[1].strip() for ln in text_.splitlines()
                     if ln.strip().startswith("- cbs:")}
     assert len(sample_codes) == 51 and export_codes == sample_codes
+
+
+def test_a_misspelt_field_is_reported_with_its_line(tmp_path: Path) -> None:
+    """`koppelgenot:` must not silently leave a worker without a backup."""
+    text = (Path(__file__).parent / "data" / "small.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "typo.yaml"
+    bad.write_text(text.replace("koppelgenoot: bert@", "koppelgenot: bert@", 1), encoding="utf-8")
+    from storage.directory_format import load as load_file
+
+    problems = load_file(bad).problems
+    assert [(p.line, p.field) for p in problems] == [(25, "koppelgenot")]
+    assert "onbekend veld" in problems[0].message
