@@ -185,6 +185,8 @@ def demo(lang: str = typer.Option("nl", "--lang")) -> None:
     """Speel een korte demo af op een verse, tijdelijke database."""
     from bot.demo import run_demo
 
+    if lang not in ("nl", "en"):
+        raise fail("--lang moet nl of en zijn.", 2)
     run_demo(sys.stdout, lang=lang)
 
 

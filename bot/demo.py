@@ -81,13 +81,17 @@ def run_demo(out: TextIO, lang: str = "nl") -> None:
         bot = KetenBot.start(Settings(database_url=url), clock=clock)
         with session_scope(bot.engine) as session:
             result = import_doc(load(SAMPLE), session)
-        out.write(f"# Voorbeeld-contactenlijst geladen: {sum(result.created.values())} rijen.\n")
+        rows = sum(result.created.values())
+        out.write(f"# Sample directory loaded: {rows} rows.\n" if lang == "en"
+                  else f"# Voorbeeld-contactenlijst geladen: {rows} rijen.\n")
         actor = bot.person_by_email(JEUGDBESCHERMER)
         assert actor is not None, "sample directory lacks the demo jeugdbeschermer"
-        out.write(f"# U bent {actor.name}, jeugdbeschermer ({actor.email}).\n\n")
+        out.write(f"# You are {actor.name}, jeugdbeschermer ({actor.email}).\n\n" if lang == "en"
+                  else f"# U bent {actor.name}, jeugdbeschermer ({actor.email}).\n\n")
         console = ConsoleSession(bot, actor, lang, out)
         console.attach_clock(clock)
-        for title, script in (("Opzoeken", LOOKUPS), ("301-route", REFERRAL_301),
+        lookups = "Lookups" if lang == "en" else "Opzoeken"
+        for title, script in ((lookups, LOOKUPS), ("301-route", REFERRAL_301),
                               ("315-route", REFERRAL_315)):
             out.write(f"\n## {title}\n\n")
             console.run(io.StringIO("\n".join(script) + "\n"), echo=True)
