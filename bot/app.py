@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -15,25 +14,33 @@ from handlers.commands import Registry
 from handlers.core import Clock, Context
 from handlers.registry import build_registry
 from handlers.routes import Routes, default_routes, load_routes
+from handlers.threads import home_channel
 from scheduling.calendar import WorkCalendar
 from scheduling.deadlines import Hours
-from scheduling.dispatch import Sender, dispatch
+from scheduling.dispatch import Chooser, Sender, dispatch
 from scheduling.sweep import sweep
 from storage.db import check_schema, make_engine
 from storage.models import ChatIdentity, Person
-from storage.tables import Outbox
+from storage.tables import Outbox, Referral
 
 
-def choose_sender(senders: list[Sender]) -> Callable[[Session, Outbox], Sender | None]:
-    """Where a message goes: the person's preferred linked platform, else any
-    linked one; thread lines to the first transport. None: wait (not lost)."""
+def choose_sender(senders: list[Sender]) -> Chooser:
+    """Where a message goes.
+
+    A person: their preferred linked platform, else any linked one (None: it
+    waits in the outbox until they link; nothing is lost). A thread line: every
+    platform the referral lives on. The console takes everything.
+    """
     by_platform = {s.platform: s for s in senders}
 
-    def choose(session: Session, row: Outbox) -> Sender | None:
+    def choose(session: Session, row: Outbox) -> Sender | list[Sender] | None:
         if "console" in by_platform:
             return by_platform["console"]
         if row.person_id is None:
-            return senders[0] if senders else None
+            ref = session.get(Referral, row.referral_id) if row.referral_id else None
+            if ref is None:
+                return None
+            return [s for p, s in by_platform.items() if home_channel(session, ref, p)]
         person = session.get(Person, row.person_id)
         linked = session.exec(select(ChatIdentity.platform)
                               .where(ChatIdentity.person_id == row.person_id)).all()

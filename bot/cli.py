@@ -157,9 +157,11 @@ def worker(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings()
     bot = start_bot(settings)
-    # Chat transports add their senders here as they are configured. Without
-    # any, messages stay queued in the outbox: nothing is lost.
-    senders: list[Sender] = []
+    from bot.transports import build_senders
+
+    # Without any configured platform, messages stay queued in the outbox:
+    # nothing is lost, they leave once a transport is set up.
+    senders: list[Sender] = build_senders(bot)
 
     def tick() -> None:
         result = bot.tick(senders)
@@ -178,6 +180,33 @@ def worker(
     scheduler.start()
     stop.wait()
     scheduler.shutdown()
+
+
+@app.command("serve")
+def serve() -> None:
+    """Het webproces: Slack-endpoints, Telegram-webhook en /healthz."""
+    import uvicorn
+
+    from bot.serve import build_web_app
+
+    settings = Settings()
+    bot = start_bot(settings)
+    uvicorn.run(build_web_app(bot), host=settings.host, port=settings.port,
+                log_level="info", access_log=False)
+
+
+@app.command("link-code")
+def link_code(email: str) -> None:
+    """Maak een eenmalige koppelcode (24 uur geldig) voor een persoon in de lijst."""
+    from handlers.linking import CODE_TTL, new_code
+
+    bot = start_bot()
+    person = bot.person_by_email(email)
+    if person is None or person.id is None:
+        raise fail(f"{email} staat niet in de contactenlijst.", 1)
+    code = new_code(bot.engine, person.id, bot.clock())
+    hours = int(CODE_TTL.total_seconds() // 3600)
+    typer.echo(f"Koppelcode voor {person.name}: {code} (één keer bruikbaar, {hours} uur geldig)")
 
 
 @app.command("demo")

@@ -29,6 +29,28 @@ class Settings(BaseSettings):
     routes_file: Path | None = None
     sweep_interval_seconds: float = 30.0
 
+    # Web process (`ketenbot serve`): Slack HTTP endpoints, Telegram webhook, /healthz.
+    host: str = "0.0.0.0"
+    port: int = Field(default=8000, validation_alias="PORT")  # platforms set PORT
+    # Slack: bot token + signing secret enable it; an app-level token selects Socket Mode.
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    # Telegram: the bot token enables it; with a webhook secret it runs as a
+    # webhook under `serve`, without one `ketenbot telegram-poll` polls.
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token)
+
     def db_url(self) -> str:
         if self.database_url:
             return normalise_db_url(self.database_url)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import lookup
+from handlers import linking, lookup
 from handlers import referral_commands as rc
 from handlers.commands import Command, Registry
 
@@ -56,6 +56,9 @@ def build_registry() -> Registry:
                 "stand van een verwijzing en de geschiedenis", "a referral's state and history"))
     add(Command("mijn", rc.mine, "mijn", "mijn open verwijzingen en wat ik moet doen",
                 "my open referrals and what I must do", aliases=("mine",)))
+    add(Command("koppelcode", linking.code_command, "koppelcode",
+                "eenmalige code om ook Telegram (of een ander account) te koppelen",
+                "one-time code to link Telegram (or another account)", aliases=("linkcode",)))
     add(Command(
         "help", registry.help, "help", "deze uitleg", "this help",
         aliases=("hulp", "?"), needs_person=False,

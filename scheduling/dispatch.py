@@ -29,7 +29,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from storage.models import Person
-from storage.tables import Outbox
+from storage.tables import Outbox, OutboxDelivery
 
 log = logging.getLogger("ketenbot.dispatch")
 
@@ -62,7 +62,9 @@ class Sender(Protocol):
     def deliver(self, message: Outgoing) -> None: ...
 
 
-Chooser = Callable[[Session, Outbox], "Sender | None"]
+# For a person: one sender or None. For a thread line: every sender whose
+# platform the referral lives on (the line goes to each of them once).
+Chooser = Callable[[Session, Outbox], "Sender | list[Sender] | None"]
 
 
 @dataclass
@@ -126,12 +128,21 @@ def _one(engine: Engine, oid: int, now: datetime, senders: list[Sender],
     claimed = _claim(engine, oid, now, senders, choose)
     if isinstance(claimed, str):
         return claimed
-    sender, message = claimed
+    targets, message = claimed
     error: Exception | None = None
-    try:
-        sender.deliver(message)  # outside any transaction: no lock held while we wait
-    except Exception as exc:
-        error = exc
+    failed_on = ""
+    for sender in targets:
+        try:
+            sender.deliver(message)  # outside any transaction: no lock held while we wait
+        except Exception as exc:
+            error, failed_on = exc, sender.platform
+            break
+        if len(targets) > 1 or message.person is None:
+            # Remember each platform that has this thread line, so a retry
+            # after a failure on another platform does not post it twice.
+            with Session(engine) as session, session.begin():
+                session.merge(OutboxDelivery(outbox_id=oid, platform=sender.platform,
+                                             delivered_at=now))
     with Session(engine) as session, session.begin():
         row = session.get(Outbox, oid)
         assert row is not None
@@ -139,12 +150,12 @@ def _one(engine: Engine, oid: int, now: datetime, senders: list[Sender],
             row.status, row.sent_at = "sent", now
         else:
             retry_after = error.retry_after if isinstance(error, TemporaryFailure) else None
-            _failed(row, now, error, retry_after, sender.platform)
+            _failed(row, now, error, retry_after, failed_on)
     return "sent" if error is None else "retried"
 
 
 def _claim(engine: Engine, oid: int, now: datetime, senders: list[Sender],
-           choose: Chooser) -> _Outcome | tuple[Sender, Outgoing]:
+           choose: Chooser) -> _Outcome | tuple[list[Sender], Outgoing]:
     """Lease the row for delivery: push deliver_after out by LEASE and commit.
 
     No other pass picks it up meanwhile, and no lock is held during the network
@@ -162,18 +173,26 @@ def _claim(engine: Engine, oid: int, now: datetime, senders: list[Sender],
         if _waits_its_turn(session, row):
             return "gone"
         try:
-            sender = choose(session, row)
+            chosen = choose(session, row)
         except Exception as exc:  # a broken lookup must not jam the whole outbox
             _failed(row, now, exc, None, "choose")
             return "retried"
-        if sender is None or not any(sender is s for s in senders):
+        wanted = chosen if isinstance(chosen, list) else [chosen] if chosen else []
+        targets = [t for t in wanted if any(t is s for s in senders)]
+        if not targets:
             return "waiting"
+        done = set(session.exec(select(OutboxDelivery.platform)
+                                .where(OutboxDelivery.outbox_id == oid)).all())
+        targets = [t for t in targets if t.platform not in done]
+        if not targets:  # every platform has it already (a crash before the mark)
+            row.status, row.sent_at = "sent", now
+            return "sent"
         person = session.get(Person, row.person_id) if row.person_id is not None else None
         message = Outgoing(id=oid, kind=row.kind, template=row.template,
                            payload=dict(row.payload), person=person,
                            referral_id=row.referral_id)
         row.deliver_after = now + LEASE
-        return sender, message
+        return targets, message
 
 
 def _waits_its_turn(session: Session, row: Outbox) -> bool:

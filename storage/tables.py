@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, TypeDecorator, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -112,3 +121,55 @@ class Outbox(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
     sent_at: datetime | None = _ts()
+
+
+class ReferralThread(SQLModel, table=True):
+    """Where a referral lives on a platform: its root message (and forum topic)."""
+
+    __tablename__ = "referral_thread"
+    __table_args__ = (UniqueConstraint("referral_id", "platform"),)
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    platform: str = Field(max_length=16)
+    channel: str = Field(max_length=64)  # Slack channel id, Telegram chat id
+    root_id: str = Field(max_length=64)  # Slack ts, Telegram message_id
+    topic_id: str | None = Field(default=None, max_length=64)  # Telegram forum topic
+
+
+class OutboxDelivery(SQLModel, table=True):
+    """A thread line goes to every platform the referral lives on; this records
+    which already have it, so a retry never posts it twice on the others."""
+
+    __tablename__ = "outbox_delivery"
+    outbox_id: int = Field(foreign_key="outbox.id", primary_key=True)
+    platform: str = Field(primary_key=True, max_length=16)
+    delivered_at: datetime = _ts(nullable=False)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Platform events already handled (Slack event_id, Telegram update_id)."""
+
+    __tablename__ = "processed_event"
+    platform: str = Field(primary_key=True, max_length=16)
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = _ts(nullable=False)
+
+
+class LinkCode(SQLModel, table=True):
+    """One-time code that links a chat account to a directory person."""
+
+    __tablename__ = "link_code"
+    code_hash: str = Field(primary_key=True, max_length=64)  # sha256: codes are secrets
+    person_id: int = Field(foreign_key="person.id", index=True)
+    expires_at: datetime = _ts(nullable=False)
+    used_at: datetime | None = _ts()
+
+
+class LinkAttempt(SQLModel, table=True):
+    """Failed link attempts per chat account, for throttling guessers."""
+
+    __tablename__ = "link_attempt"
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=64, index=True)
+    at: datetime = _ts(nullable=False)

@@ -1,0 +1,1 @@
+"""Slack transport (slack-bolt): slash command, buttons, threads, DMs."""

@@ -1,0 +1,41 @@
+"""Where a referral lives on each chat platform.
+
+A referral is posted in the channel (Slack) or group (Telegram) of the
+jeugdbeschermer's team, and also in the lokaal team's when that team works on
+another platform: each party sees it in their own place.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from storage.models import Person, Team
+from storage.tables import Referral, ReferralThread
+
+
+def home_channel(session: Session, ref: Referral, platform: str) -> str | None:
+    """The channel this referral belongs in on `platform`, or None."""
+    existing = session.exec(select(ReferralThread).where(
+        ReferralThread.referral_id == ref.id, ReferralThread.platform == platform)).first()
+    if existing:
+        return existing.channel
+    for pid in (ref.jb_id, ref.lt_id):
+        person = session.get(Person, pid) if pid else None
+        team = session.get(Team, person.team_id) if person else None
+        channel = _channel(team, platform) if team else None
+        if channel:
+            return channel
+    return None
+
+
+def _channel(team: Team, platform: str) -> str | None:
+    if platform == "slack":
+        return team.slack_channel
+    if platform == "telegram":
+        return team.telegram_chat
+    return None
+
+
+def thread_of(session: Session, referral_id: int, platform: str) -> ReferralThread | None:
+    return session.exec(select(ReferralThread).where(
+        ReferralThread.referral_id == referral_id, ReferralThread.platform == platform)).first()
