@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from handlers.core import Context, Reply, error
+from handlers.core import Context, Refused, Reply, error
 from handlers.privacy import contains_bsn
 
 Handler = Callable[[Context, str], Reply]
@@ -51,7 +51,10 @@ class Registry:
             return error("unknown_command", command=word[:40])
         if command.needs_person and ctx.actor is None:
             return error("not_linked")
-        return command.handler(ctx, rest.strip())
+        try:
+            return command.handler(ctx, rest.strip())
+        except Refused as refused:
+            return refused.reply
 
     def help(self, ctx: Context, _rest: str) -> Reply:
         return Reply(

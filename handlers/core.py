@@ -58,6 +58,15 @@ class Reply:
     ok: bool = True
 
 
+class Refused(Exception):
+    """Raised deep in a handler to answer with `reply` and change nothing:
+    the registry turns it into the reply, the open transaction rolls back."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.data.get("code", reply.template))
+        self.reply = reply
+
+
 def error(code: str, **data: Any) -> Reply:
     """A refusal or a problem with the input: nothing was changed."""
     return Reply("error", {"code": code, **data}, private=True, ok=False)

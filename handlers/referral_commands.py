@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session, col, or_, select
 
-from handlers.core import Context, Reply, error
+from handlers.core import Context, Refused, Reply, error
 from handlers.lookup import find_gemeente, pick_contact, teams_for
 from handlers.parties import parties_of
 from handlers.referral_flow import enter_step, finish, notify_person, notify_thread, record
@@ -74,28 +74,26 @@ def start_referral(ctx: Context, text: str) -> Reply:
                      private=False)
 
 
-def _load(session: Session, ctx: Context, text: str) -> tuple[Referral | None, Reply | None]:
+def _guard(session: Session, ctx: Context, text: str, need_open: bool = True
+           ) -> tuple[Referral, set[str]]:
+    """The referral named first in `text` and the actor's parties on it.
+
+    Raises Refused (answered by the registry, nothing written) when the
+    reference is malformed or unknown, the actor is no party, or it is closed.
+    """
     m = REF_RE.match(text.split()[0]) if text.split() else None
     if not m:
-        return None, error("ref_usage")
+        raise Refused(error("ref_usage"))
     ref = session.exec(select(Referral).where(Referral.id == int(m.group(1)))).first()
     if ref is None:
-        return None, error("ref_unknown", ref=text.split()[0][:20])
-    return ref, None
-
-
-def _guard(session: Session, ctx: Context, text: str, need_open: bool = True
-           ) -> tuple[Referral | None, set[str], Reply | None]:
-    ref, problem = _load(session, ctx, text)
-    if ref is None:
-        return None, set(), problem
+        raise Refused(error("ref_unknown", ref=text.split()[0][:20]))
     assert ctx.actor is not None
     parties = parties_of(session, ref, ctx.actor)
     if not parties:
-        return None, parties, error("not_party", ref=ref.ref)
+        raise Refused(error("not_party", ref=ref.ref))
     if need_open and ref.status != "open":
-        return None, parties, error("referral_closed", ref=ref.ref, status=ref.status)
-    return ref, parties, None
+        raise Refused(error("referral_closed", ref=ref.ref, status=ref.status))
+    return ref, parties
 
 
 def complete_step(action: str) -> Callable[[Context, str], Reply]:
@@ -103,9 +101,7 @@ def complete_step(action: str) -> Callable[[Context, str], Reply]:
 
     def handler(ctx: Context, text: str) -> Reply:
         with session_scope(ctx.engine) as session:
-            ref, parties, problem = _guard(session, ctx, text)
-            if ref is None:
-                return problem  # type: ignore[return-value]
+            ref, parties = _guard(session, ctx, text)
             route = ctx.routes.route(ref.route)
             step = route.step(ref.step)
             if step.done_by.action != action:
@@ -129,9 +125,7 @@ def complete_step(action: str) -> Callable[[Context, str], Reply]:
 
 def reject(ctx: Context, text: str) -> Reply:
     with session_scope(ctx.engine) as session:
-        ref, parties, problem = _guard(session, ctx, text)
-        if ref is None:
-            return problem  # type: ignore[return-value]
+        ref, parties = _guard(session, ctx, text)
         route = ctx.routes.route(ref.route)
         step = route.step(ref.step)
         if step.on_afwijzing is None:
@@ -153,9 +147,7 @@ def escalate(ctx: Context, text: str) -> Reply:
     if situation is not None and situation not in SITUATIONS:
         return error("escalate_usage")
     with session_scope(ctx.engine) as session:
-        ref, parties, problem = _guard(session, ctx, text)
-        if ref is None:
-            return problem  # type: ignore[return-value]
+        ref, parties = _guard(session, ctx, text)
         may = ["jeugdbeschermer", "gi_teamleider", "lokaal_team", "lt_teamleider"]
         if not parties & set(may):
             return error("not_allowed", ref=ref.ref, action="escaleer", who=may)
@@ -205,9 +197,7 @@ def _start_model(session: Session, ctx: Context, ref: Referral, situation: str) 
 
 def resolve_model(ctx: Context, text: str) -> Reply:
     with session_scope(ctx.engine) as session:
-        ref, parties, problem = _guard(session, ctx, text)
-        if ref is None:
-            return problem  # type: ignore[return-value]
+        ref, parties = _guard(session, ctx, text)
         open_model = session.exec(select(Deadline).where(
             Deadline.referral_id == ref.id, Deadline.key == "model",
             Deadline.status == "pending")).first()
@@ -227,9 +217,7 @@ def reassign(ctx: Context, text: str) -> Reply:
     if len(words) != 2:
         return error("herverdeel_usage")
     with session_scope(ctx.engine) as session:
-        ref, parties, problem = _guard(session, ctx, text)
-        if ref is None:
-            return problem  # type: ignore[return-value]
+        ref, parties = _guard(session, ctx, text)
         target = session.exec(select(Person).where(Person.email == words[1].lower())).first()
         if target is None:
             return error("person_unknown", email=words[1][:80])
@@ -259,9 +247,7 @@ def reassign(ctx: Context, text: str) -> Reply:
 
 def withdraw(ctx: Context, text: str) -> Reply:
     with session_scope(ctx.engine) as session:
-        ref, parties, problem = _guard(session, ctx, text)
-        if ref is None:
-            return problem  # type: ignore[return-value]
+        ref, parties = _guard(session, ctx, text)
         if not parties & {"jeugdbeschermer", "gi_teamleider"}:
             return error("not_allowed", ref=ref.ref, action="intrekken",
                          who=["jeugdbeschermer", "gi_teamleider"])
@@ -279,9 +265,7 @@ def set_provider(ctx: Context, text: str) -> Reply:
     if len(words) < 2:
         return error("aanbieder_usage")
     with session_scope(ctx.engine) as session:
-        ref, parties, problem = _guard(session, ctx, text)
-        if ref is None:
-            return problem  # type: ignore[return-value]
+        ref, parties = _guard(session, ctx, text)
         if "jeugdbeschermer" not in parties:
             return error("not_allowed", ref=ref.ref, action="aanbieder", who=["jeugdbeschermer"])
         wanted = " ".join(words[1:])
@@ -303,9 +287,7 @@ def set_provider(ctx: Context, text: str) -> Reply:
 
 def show_status(ctx: Context, text: str) -> Reply:
     with session_scope(ctx.engine) as session:
-        ref, _, problem = _guard(session, ctx, text, need_open=False)
-        if ref is None:
-            return problem  # type: ignore[return-value]
+        ref, _ = _guard(session, ctx, text, need_open=False)
         return Reply("referral", status_view(session, ctx, ref, headline=None))
 
 
@@ -320,9 +302,7 @@ def involve_ret(ctx: Context, text: str) -> Reply:
     from handlers.parties import resolve
 
     with session_scope(ctx.engine) as session:
-        ref, parties, problem = _guard(session, ctx, text)
-        if ref is None:
-            return problem  # type: ignore[return-value]
+        ref, parties = _guard(session, ctx, text)
         if ref.step != "alternatief":
             return error("ret_step", ref=ref.ref)
         if "jeugdbeschermer" not in parties:
