@@ -22,7 +22,8 @@ from sqlalchemy import URL, Engine, create_engine, make_url, text
 from storage.db import make_engine, session_scope, upgrade
 from storage.directory_format import load_yaml
 from storage.directory_import import import_doc
-from storage.synthetic import country, dump_yaml
+from storage.synthetic import dump_yaml
+from storage.synthetic_country import country
 
 
 @contextmanager

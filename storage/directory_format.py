@@ -6,7 +6,6 @@ import can report every problem before it writes anything.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -162,7 +161,12 @@ def load(path: Path) -> DirectoryDoc:
         doc.problem(data[:exc.start].count(b"\n") + 1, "bestand",
                     "geen UTF-8-tekst: sla het bestand op als UTF-8 (in Excel: 'CSV UTF-8')")
         return doc
-    return load_csv(text, name) if suffix == ".csv" else load_yaml(text, name)
+    if suffix == ".csv":
+        # Imported here: the CSV reader builds on this module's records.
+        from storage.directory_csv import load_csv
+
+        return load_csv(text, name)
+    return load_yaml(text, name)
 
 
 # The fields each YAML record may have: a typo like `koppelgenot:` is reported,
@@ -177,7 +181,7 @@ YAML_FIELDS = {
 }
 
 
-class _Row:
+class Row:
     """One mapping with its line numbers; field access records problems."""
 
     def __init__(self, doc: DirectoryDoc, data: Any, where: str, line: int) -> None:
@@ -235,36 +239,36 @@ def load_yaml(text: str, name: str) -> DirectoryDoc:
         mark = getattr(exc, "problem_mark", None)
         doc.problem(mark.line + 1 if mark else 0, "yaml", str(exc).splitlines()[0])
         return doc
-    top = _Row(doc, data, "bestand", 1)
+    top = Row(doc, data, "bestand", 1)
     for r in top.items("regions"):
-        reg = _Row(doc, r, "regions", top.at("regions"))
+        reg = Row(doc, r, "regions", top.at("regions"))
         code, rname = reg.text("code"), reg.text("name")
         if code and rname:
             doc.regions.append(RegionRec(reg.line, code, rname))
         for g in reg.items("gemeenten"):
-            gem = _Row(doc, g, "gemeenten", reg.at("gemeenten"))
-            _add_gemeente(doc, gem, code)
+            gem = Row(doc, g, "gemeenten", reg.at("gemeenten"))
+            add_gemeente(doc, gem, code)
     for o in top.items("organisations"):
-        org = _Row(doc, o, "organisations", top.at("organisations"))
+        org = Row(doc, o, "organisations", top.at("organisations"))
         key, oname, kind = org.text("key"), org.text("name"), org.text("kind")
         if key and oname and kind:
             rec = OrgRec(org.line, key, oname, kind, org.text("region", False))
             doc.organisations.append(_located(org, rec))
         for t in org.items("teams"):
-            team = _Row(doc, t, "teams", org.at("teams"))
+            team = Row(doc, t, "teams", org.at("teams"))
             tkey = team.text("key")
             tname = team.text("name")
             if tkey and tname and key:
-                doc.teams.append(_team(team, tkey, tname, key))
+                doc.teams.append(team_rec(team, tkey, tname, key))
             for p in team.items("people"):
-                _add_person(doc, _Row(doc, p, "people", team.at("people")), tkey)
+                add_person(doc, Row(doc, p, "people", team.at("people")), tkey)
     for key in set(top.data) - {"regions", "organisations", "__line__", "__lines__"}:
         doc.problem(top.at(key), key, "onbekend onderdeel (verwacht: regions, organisations)")
     check_fields(doc)
     return doc
 
 
-def _team(row: _Row, key: str, name: str, org: str) -> TeamRec:
+def team_rec(row: Row, key: str, name: str, org: str) -> TeamRec:
     return _located(row, TeamRec(
         row.line,
         key,
@@ -276,12 +280,12 @@ def _team(row: _Row, key: str, name: str, org: str) -> TeamRec:
     ))
 
 
-def _located(row: _Row, rec: T) -> T:
+def _located(row: Row, rec: T) -> T:
     rec.lines = row.lines  # type: ignore[attr-defined]
     return rec
 
 
-def _add_gemeente(doc: DirectoryDoc, row: _Row, region: str | None) -> None:
+def add_gemeente(doc: DirectoryDoc, row: Row, region: str | None) -> None:
     cbs, name = row.text("cbs"), row.text("name")
     region = region or row.text("region")
     if cbs and name and region:
@@ -291,7 +295,7 @@ def _add_gemeente(doc: DirectoryDoc, row: _Row, region: str | None) -> None:
         )
 
 
-def _add_person(doc: DirectoryDoc, row: _Row, team: str | None) -> None:
+def add_person(doc: DirectoryDoc, row: Row, team: str | None) -> None:
     email, name, role = row.text("email"), row.text("name"), row.text("role")
     team = team or row.text("team")
     if not (email and name and role and team):
@@ -311,81 +315,6 @@ def _add_person(doc: DirectoryDoc, row: _Row, team: str | None) -> None:
             language=row.text("language", False),
         )
     ))
-
-
-GEMEENTE_COLUMNS = {"cbs", "name", "region", "region_name"}
-PEOPLE_COLUMNS = {"email", "name", "role", "team"}
-
-
-def load_csv(text: str, name: str) -> DirectoryDoc:
-    """Two CSV shapes, told apart by their header: gemeenten, or people.
-
-    People rows carry their team and organisation, so a contact list kept in a
-    spreadsheet imports as it is; rows of one team must agree on its details.
-    """
-    doc = DirectoryDoc(name)
-    reader = csv.DictReader(text.splitlines(), delimiter=_sniff(text))
-    header = {h.strip() for h in reader.fieldnames or []}
-    if header >= GEMEENTE_COLUMNS:
-        _csv_gemeenten(doc, reader)
-    elif header >= PEOPLE_COLUMNS:
-        _csv_people(doc, reader)
-    else:
-        doc.problem(1, "kopregel", "verwacht kolommen "
-                    f"{sorted(GEMEENTE_COLUMNS)} of {sorted(PEOPLE_COLUMNS)}")
-    check_fields(doc)
-    return doc
-
-
-def _sniff(text: str) -> str:
-    first = text.split("\n", 1)[0]
-    return ";" if first.count(";") > first.count(",") else ","
-
-
-def _csv_rows(doc: DirectoryDoc, reader: csv.DictReader[str]) -> list[_Row]:
-    rows = []
-    for i, raw in enumerate(reader, start=2):
-        data: dict[str, Any] = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
-        line = reader.line_num or i
-        data["__line__"] = line
-        rows.append(_Row(doc, data, "rij", line))
-    return rows
-
-
-def _csv_gemeenten(doc: DirectoryDoc, reader: csv.DictReader[str]) -> None:
-    regions: dict[str, RegionRec] = {}
-    for row in _csv_rows(doc, reader):
-        code, rname = row.text("region"), row.text("region_name")
-        if code and rname and code not in regions:
-            regions[code] = RegionRec(row.line, code, rname)
-        _add_gemeente(doc, row, code)
-    doc.regions = list(regions.values())
-
-
-def _csv_people(doc: DirectoryDoc, reader: csv.DictReader[str]) -> None:
-    orgs: dict[str, OrgRec] = {}
-    teams: dict[str, TeamRec] = {}
-    for row in _csv_rows(doc, reader):
-        team_key = row.text("team")
-        org_key = row.text("organisation", False)
-        if org_key:
-            org = OrgRec(row.line, org_key, row.text("organisation_name") or "",
-                         row.text("kind") or "", row.text("region", False))
-            _same(doc, orgs, org_key, org, row, ("name", "kind", "region"))
-        if team_key and org_key:
-            team = _team(row, team_key, row.text("team_name") or team_key, org_key)
-            _same(doc, teams, team_key, team, row, ("name", "organisation", "serves"))
-        _add_person(doc, row, team_key)
-    doc.organisations = list(orgs.values())
-    doc.teams = list(teams.values())
-
-
-def _same(doc: DirectoryDoc, seen: dict[str, Any], key: str, rec: Any, row: _Row,
-          fields: tuple[str, ...]) -> None:
-    first = seen.setdefault(key, rec)
-    for f in fields:
-        if getattr(first, f) != getattr(rec, f):
-            doc.problem(row.line, f, f"wijkt af van regel {first.line} voor {key!r}")
 
 
 def check_fields(doc: DirectoryDoc) -> None:

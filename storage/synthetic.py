@@ -32,126 +32,20 @@ Doc = dict[str, Any]
 # --- Gelderland: regions and gemeenten, as DOMAIN.md lists them ---------------
 
 # (region code, region name, [(CBS digits, gemeente name), ...])
-GELDERLAND: list[tuple[str, str, list[tuple[str, str]]]] = [
-    ("achterhoek", "Achterhoek", [
-        ("0197", "Aalten"), ("1859", "Berkelland"), ("1876", "Bronckhorst"),
-        ("0222", "Doetinchem"), ("1955", "Montferland"), ("1586", "Oost Gelre"),
-        ("1509", "Oude IJsselstreek"), ("0294", "Winterswijk"),
-    ]),
-    ("centraal-gelderland", "Centraal Gelderland", [
-        ("0202", "Arnhem"), ("0221", "Doesburg"), ("0226", "Duiven"),
-        ("1705", "Lingewaard"), ("1734", "Overbetuwe"), ("0274", "Renkum"),
-        ("0275", "Rheden"), ("0277", "Rozendaal"), ("0289", "Wageningen"),
-        ("0293", "Westervoort"), ("0299", "Zevenaar"),
-    ]),
-    ("food-valley", "Food Valley", [
-        ("0203", "Barneveld"), ("0228", "Ede"), ("0267", "Nijkerk"), ("0279", "Scherpenzeel"),
-    ]),
-    ("midden-ijssel-oost-veluwe", "Midden-IJssel/Oost-Veluwe", [
-        ("0200", "Apeldoorn"), ("0213", "Brummen"), ("0232", "Epe"), ("0244", "Hattem"),
-        ("0246", "Heerde"), ("0262", "Lochem"), ("0285", "Voorst"), ("0301", "Zutphen"),
-    ]),
-    ("noord-veluwe", "Noord-Veluwe", [
-        ("0230", "Elburg"), ("0233", "Ermelo"), ("0243", "Harderwijk"),
-        ("0302", "Nunspeet"), ("0269", "Oldebroek"), ("0273", "Putten"),
-    ]),
-    ("rijk-van-nijmegen", "Rijk van Nijmegen", [
-        ("1945", "Berg en Dal"), ("0209", "Beuningen"), ("0225", "Druten"),
-        ("0252", "Heumen"), ("0268", "Nijmegen"), ("0296", "Wijchen"),
-    ]),
-    ("rivierenland", "Rivierenland", [
-        ("0214", "Buren"), ("0216", "Culemborg"), ("0263", "Maasdriel"),
-        ("1740", "Neder-Betuwe"), ("0281", "Tiel"), ("1960", "West Betuwe"),
-        ("0668", "West Maas en Waal"), ("0297", "Zaltbommel"),
-    ]),
-]
+from storage.sample_data import (  # noqa: E402  (data lists, kept apart)
+    ALIASES,
+    FIRST_NAMES,
+    GELDERLAND,
+    LT_PAIRS,
+    LT_STYLE_OF,
+    LT_STYLES,
+    OTHER_GIS,
+    SURNAMES,
+    VEILIG_THUIS,
+    ZA_PER_REGION,
+    ZORGAANBIEDERS,
+)
 
-# Former municipalities and common short forms people type.
-ALIASES: dict[str, list[str]] = {
-    "Berg en Dal": ["Groesbeek", "Ubbergen"],
-    "Berkelland": ["Borculo", "Eibergen"],
-    "Bronckhorst": ["Vorden", "Hengelo (Gld)"],
-    "Lingewaard": ["Bemmel", "Huissen"],
-    "Lochem": ["Gorssel"],
-    "Montferland": ["Didam", "Bergh"],
-    "Neder-Betuwe": ["Kesteren", "Dodewaard"],
-    "Oost Gelre": ["Groenlo", "Lichtenvoorde"],
-    "Oude IJsselstreek": ["Gendringen", "Wisch"],
-    "Overbetuwe": ["Elst"],
-    "West Betuwe": ["Geldermalsen", "Lingewaal", "Neerijnen"],
-    "West Maas en Waal": ["WMW"],
-    "Zevenaar": ["Rijnwaarden"],
-}
-
-# Lokaal team names: (name template, e-mail domain prefix).
-LT_STYLES: list[tuple[str, str]] = [
-    ("Sociaal Team {}", "sociaalteam"),
-    ("Wijkteam {}", "wijkteam"),
-    ("Jeugd- en Gezinsteam {}", "jgt"),
-    ("Buurtteam {}", "buurtteam"),
-    ("Sociaal Wijkteam {}", "sociaalwijkteam"),
-    ("Toegangsteam Jeugd {}", "toegangjeugd"),
-    ("Gebiedsteam {}", "gebiedsteam"),
-    ("Centrum voor Jeugd en Gezin {}", "cjg"),
-]
-LT_STYLE_OF = {"Ede": 0, "Nijmegen": 1, "Apeldoorn": 2, "Arnhem": 3}
-# Medewerker pairs (koppelgenoten) per lokaal team; one pair elsewhere.
-LT_PAIRS = {"Arnhem": 3, "Nijmegen": 3, "Apeldoorn": 2, "Ede": 2, "Doetinchem": 2}
-
-ZORGAANBIEDERS = [
-    "Kompas Jeugdzorg", "Windroos Gezinshulp", "De Vuurtoren Jeugdhulp",
-    "Stapsteen Ambulante Zorg", "Boomgaard Jeugd & Gezin", "Klaproos Jeugdzorg",
-    "Wilgenhof Orthopedagogisch Centrum", "Zandloper Gezinsbegeleiding",
-    "De Waterlelie Jeugdhulp", "Rivierduin Zorg", "Lantaarn Jeugd & Opvoeding",
-    "Heidebloem Gezinshuizen", "Zonnedauw Jeugdzorg", "De Speelwei Jeugdhulp",
-    "Regenboogbrug Gezinszorg", "Vlierbes Ambulant", "Eikelhof Jeugdbehandeling",
-    "De Schakelaar Jeugd", "Kievit Gezinsondersteuning", "Hoeksteen Jeugdhulp",
-]
-ZA_PER_REGION = [3, 3, 2, 3, 2, 3, 2]
-
-# (key, name, serves these region codes, e-mail domain)
-VEILIG_THUIS = [
-    ("vt-noord-oost-gelderland", "Veilig Thuis Noord- en Oost-Gelderland",
-     ["achterhoek", "midden-ijssel-oost-veluwe", "noord-veluwe"], "vtnog.example.org"),
-    ("vt-gelderland-midden", "Veilig Thuis Gelderland-Midden",
-     ["centraal-gelderland", "food-valley"], "vtgm.example.org"),
-    ("vt-gelderland-zuid", "Veilig Thuis Gelderland-Zuid",
-     ["rijk-van-nijmegen", "rivierenland"], "vtgz.example.org"),
-]
-
-# Further GIs: (key, name, e-mail domain, regions with a team)
-OTHER_GIS = [
-    ("wss", "William Schrikker Stichting", "wss.example.org",
-     ["centraal-gelderland", "midden-ijssel-oost-veluwe", "rijk-van-nijmegen"]),
-    ("ldh-jr", "Leger des Heils Jeugdbescherming & Reclassering", "ldh-jr.example.org",
-     ["achterhoek", "food-valley", "rivierenland"]),
-]
-
-# --- Names -----------------------------------------------------------------------
-
-FIRST_NAMES = [
-    "Anouk", "Bram", "Carla", "Daan", "Eva", "Femke", "Gert", "Hanneke", "Ilse", "Jeroen",
-    "Karin", "Lars", "Marieke", "Niels", "Olga", "Pieter", "Quinten", "Roos", "Sander",
-    "Tess", "Ursula", "Vera", "Wouter", "Yvonne", "Zoë", "Annemieke", "Bas", "Charlotte",
-    "Dennis", "Esther", "Frank", "Gerda", "Hans", "Iris", "Joost", "Kim", "Lieke", "Mark",
-    "Nadia", "Ozan", "Petra", "Rik", "Sanne", "Thijs", "Wendy", "Youssef", "Astrid",
-    "Bart", "Daniëlle", "Emre", "Fleur", "Guus", "Hester", "Inge", "Jasper", "Kees",
-    "Linda", "Maarten", "Nicole", "Rob", "Saskia", "Tim", "Vincent", "Willemijn", "Fatima",
-    "Monique", "Sevda", "Koen", "Lotte", "Ruben",
-]
-SURNAMES = [
-    "Jansen", "de Vries", "Smit", "Bakker", "Visser", "Peters", "de Jong", "van den Berg",
-    "van Dijk", "Janssen", "de Boer", "Mulder", "de Groot", "Bos", "Vos", "Hendriks",
-    "van Leeuwen", "Dekker", "Brouwer", "de Wit", "Dijkstra", "Smits", "de Graaf",
-    "van der Meer", "van der Linden", "Kok", "Jacobs", "de Haan", "Vermeulen", "van den Heuvel",
-    "van der Veen", "van den Broek", "de Bruijn", "de Bruin", "van der Heijden", "Schouten",
-    "van Beek", "Willems", "van Vliet", "van de Ven", "Hoekstra", "Maas", "Verhoeven",
-    "Koster", "van Dam", "van der Wal", "Prins", "Blom", "Huisman", "Peeters", "de Lange",
-    "Kuipers", "van Wijk", "Postma", "Kramer", "van 't Hof", "Yilmaz", "El Amrani",
-    "Hermans", "Wolters", "Gerritsen", "Lammers", "Evers", "Timmermans", "Arslan",
-]
-
-# People the demo and the docs refer to by name: (e-mail, name).
 ANOUK = ("anouk.jansen@sociaalteam-ede.example.org", "Anouk Jansen")
 BRAM = ("bram.devries@sociaalteam-ede.example.org", "Bram de Vries")
 CARLA = ("carla.smit@sociaalteam-ede.example.org", "Carla Smit")
@@ -413,112 +307,6 @@ def _raad(gen: People) -> Doc:
     name = "Raad voor de Kinderbescherming Gelderland"
     return org("rvdk", "Raad voor de Kinderbescherming", OrgKind.RAAD,
                [team("rvdk-gelderland", name, [regio(c) for c, _, _ in GELDERLAND], people)])
-
-
-# --- The whole country, for benchmarks -----------------------------------------------
-
-COUNTRY_REGIONS = 25
-# People per region outside the lokaal teams: GI 5 + 2nd GI 4 + regio 2 + backoffice 2
-# + RET 2 + Veilig Thuis 3 + Raad 3 + three zorgaanbieders of 3.
-REGION_PEOPLE = 5 + 4 + 2 + 2 + 2 + 3 + 3 + 3 * 3
-
-
-def country(n_gemeenten: int = 342, people_target: int = 4000, seed: int = 1) -> Doc:
-    """A fictional directory the size of the Netherlands: ~25 regions, `n_gemeenten` gemeenten.
-
-    Lokaal teams are sized so the whole adds up to about `people_target` people.
-    """
-    rng = random.Random(f"ketenbot:country:{seed}")
-    gen = People(rng, SAMPLE_DAY)
-    n_regions = max(1, min(COUNTRY_REGIONS, n_gemeenten))
-    codes = [f"jr-{i:02d}" for i in range(1, n_regions + 1)]
-    members = _spread(n_gemeenten, n_regions)
-    regions = [
-        {"code": code, "name": f"Jeugdregio {i:02d}",
-         "gemeenten": [{"cbs": f"GM{g:04d}", "name": country_gemeente_name(g)} for g in gms]}
-        for i, (code, gms) in enumerate(zip(codes, members, strict=True), start=1)
-    ]
-    budget = max(0, people_target - REGION_PEOPLE * n_regions)
-    pairs = _lt_pairs(rng, n_gemeenten, budget)
-    orgs: list[Doc] = []
-    for code, gms in zip(codes, members, strict=True):
-        orgs += [_country_lt(gen, code, g, pairs[g - 1]) for g in gms]
-    for i, code in enumerate(codes, start=1):
-        orgs += _country_region_orgs(gen, code, i)
-    orgs.append(_country_gi(gen, codes))
-    orgs.append(_country_raad(gen, codes))
-    return finish(regions, orgs)
-
-
-def country_gemeente_name(n: int) -> str:
-    """'Gemeente 0001', with now and then a hyphen, spaces or an "'s-" prefix."""
-    match n % 10:
-        case 3:
-            return f"'s-Gravenveld {n:04d}"
-        case 5:
-            return f"Noord-Brakel {n:04d}"
-        case 7:
-            return f"Beek en Donk aan de Maas {n:04d}"
-        case _:
-            return f"Gemeente {n:04d}"
-
-
-def _spread(n: int, parts: int) -> list[list[int]]:
-    """Numbers 1..n in `parts` consecutive runs of near-equal length."""
-    bounds = [round(i * n / parts) for i in range(parts + 1)]
-    return [list(range(bounds[i] + 1, bounds[i + 1] + 1)) for i in range(parts)]
-
-
-def _lt_pairs(rng: random.Random, n: int, budget: int) -> list[int]:
-    """Medewerker pairs per lokaal team, uneven like real gemeenten, about `budget` people."""
-    weights = [rng.lognormvariate(0, 0.7) for _ in range(n)]
-    total = sum(weights) or 1.0
-    return [max(1, round((budget * w / total - 1) / 2)) for w in weights]
-
-
-def _country_lt(gen: People, region: str, n: int, pairs: int) -> Doc:
-    key = f"lt-{n:04d}"
-    name = f"Sociaal Team {country_gemeente_name(n)}"
-    people = gen.team(f"{key}.example.org", [MW] * (2 * pairs) + [TL])
-    pair_up(people)
-    return org(key, name, OrgKind.LOKAAL_TEAM, [team(key, name, [f"GM{n:04d}"], people)], region)
-
-
-def _country_region_orgs(gen: People, code: str, i: int) -> list[Doc]:
-    serves = [regio(code)]
-
-    def single(key: str, name: str, kind: OrgKind, roles: list[str]) -> Doc:
-        people = gen.team(f"{key}.example.org", roles)
-        return org(key, name, kind, [team(key, name, serves, people)], code)
-
-    out = [
-        single(f"gi-{code}", f"Jeugdbescherming Jeugdregio {i:02d}", OrgKind.GI,
-               [MW, MW, MW, TL, GW]),
-        single(f"regio-{code}", f"Jeugdregio {i:02d}", OrgKind.REGIO, [RCP, CB]),
-        single(f"backoffice-{code}", f"Backoffice Jeugd {i:02d}", OrgKind.BACKOFFICE, [BO, BO]),
-        single(f"ret-{code}", f"Regionaal Expertteam {i:02d}", OrgKind.RET, [MW, GW]),
-        single(f"vt-{code}", f"Veilig Thuis Jeugdregio {i:02d}", OrgKind.VEILIG_THUIS,
-               [TL, MW, MW]),
-    ]
-    for z in range(1, 4):
-        out.append(single(f"za-{code}-{z}", f"{ZORGAANBIEDERS[(i * 3 + z) % 20]} {i:02d}",
-                          OrgKind.ZORGAANBIEDER, [MW, MW, TL]))
-    return out
-
-
-def _country_gi(gen: People, codes: list[str]) -> Doc:
-    """A landelijk werkende GI with a team in every region."""
-    teams = [team(f"lgi-{code}", f"Landelijke GI team {code}", [regio(code)],
-                  gen.team("landelijke-gi.example.org", [MW, MW, TL, GW]))
-             for code in codes]
-    return org("lgi", "Landelijke GI", OrgKind.GI, teams)
-
-
-def _country_raad(gen: People, codes: list[str]) -> Doc:
-    teams = [team(f"rvdk-{code}", f"Raad voor de Kinderbescherming {code}", [regio(code)],
-                  gen.team("rvdk.example.org", [TL, MW, MW]))
-             for code in codes]
-    return org("rvdk", "Raad voor de Kinderbescherming", OrgKind.RAAD, teams)
 
 
 # --- Output ---------------------------------------------------------------------------

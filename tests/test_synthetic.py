@@ -13,7 +13,8 @@ from storage.directory_format import DirectoryDoc, PersonRec, load, load_yaml
 from storage.directory_import import import_doc, validate
 from storage.models import Gemeente, Person
 from storage.search_keys import search_key
-from storage.synthetic import country, dump_yaml, gelderland, sample_text
+from storage.synthetic import dump_yaml, gelderland, sample_text
+from storage.synthetic_country import country
 
 SAMPLE = Path(__file__).resolve().parent.parent / "storage" / "sample" / "gelderland.yaml"
 SAMPLE_DAY = date(2026, 11, 20)
