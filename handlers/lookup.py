@@ -82,12 +82,15 @@ class GemeenteMatch:
 
 def find_gemeente(session: Session, query: str) -> GemeenteMatch:
     key = search_key(query)
-    ids = session.exec(select(GemeenteKey.gemeente_id).where(GemeenteKey.key == key)).all()
-    if len(set(ids)) == 1:
-        return GemeenteMatch(session.get(Gemeente, ids[0]), [])
-    if ids:
-        names = session.exec(select(Gemeente.name).where(col(Gemeente.id).in_(ids))).all()
-        return GemeenteMatch(None, sorted(names), ambiguous=True)
+    # One round trip for the common case: the key straight to its gemeente(n).
+    found = session.exec(
+        select(Gemeente).join(GemeenteKey, col(GemeenteKey.gemeente_id) == Gemeente.id)
+        .where(GemeenteKey.key == key)
+    ).unique().all()
+    if len(found) == 1:
+        return GemeenteMatch(found[0], [])
+    if found:
+        return GemeenteMatch(None, sorted(g.name for g in found), ambiguous=True)
     # A miss is the rare path: only now read every key for suggestions.
     rows = session.exec(
         select(GemeenteKey.key, Gemeente.name).join(
@@ -117,27 +120,24 @@ class TeamPeople:
 
 def teams_for(session: Session, gemeente_id: int, kinds: tuple[str, ...]) -> list[TeamPeople]:
     """Teams of the given organisation kinds serving a gemeente, with their people."""
+    # One round trip: teams, their organisation and people (outer join, so a
+    # team without people still shows up as "no contacts yet").
     rows = session.exec(
-        select(Team, Organisation)
+        select(Team, Organisation, Person)
         .join(TeamGemeente, col(TeamGemeente.team_id) == Team.id)
         .join(Organisation, col(Organisation.id) == Team.organisation_id)
+        .outerjoin(Person, col(Person.team_id) == Team.id)
         .where(TeamGemeente.gemeente_id == gemeente_id)
         .where(col(Organisation.kind).in_(kinds))
-        .order_by(col(Team.id))
+        .order_by(col(Team.id), col(Person.id))
     ).all()
-    if not rows:
-        return []
-    people = session.exec(
-        select(Person)
-        .where(col(Person.team_id).in_([t.id for t, _ in rows]))
-        .order_by(col(Person.id))
-    ).all()
-    by_team: dict[int, list[Person]] = {}
-    for p in people:
-        by_team.setdefault(p.team_id, []).append(p)
+    by_team: dict[int, TeamPeople] = {}
+    for t, o, p in rows:
+        tp = by_team.setdefault(t.id or 0, TeamPeople(o.kind, o, t, []))
+        if p is not None:
+            tp.people.append(p)
     order = {k: i for i, k in enumerate(kinds)}
-    found = [TeamPeople(o.kind, o, t, by_team.get(t.id or 0, [])) for t, o in rows]
-    return sorted(found, key=lambda tp: order.get(tp.kind, 99))
+    return sorted(by_team.values(), key=lambda tp: order.get(tp.kind, 99))
 
 
 def is_absent(p: Person, today: date) -> bool:
