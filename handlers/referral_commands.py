@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
 from handlers.core import Context, Refused, Reply, error
@@ -50,7 +51,7 @@ def start_referral(ctx: Context, text: str) -> Reply:
             return error(code, query=gemeente_text, suggestions=match.candidates)
         gem = match.gemeente
         duplicate = session.exec(select(Referral).where(
-            Referral.kenmerk == kenmerk, Referral.gemeente_id == gem.id,
+            func.lower(Referral.kenmerk) == kenmerk.lower(), Referral.gemeente_id == gem.id,
             Referral.status == "open")).first()
         if duplicate:
             return error("referral_duplicate", ref=duplicate.ref, kenmerk=kenmerk)

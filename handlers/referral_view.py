@@ -12,6 +12,9 @@ from handlers.referral_flow import summary
 from storage.models import Organisation, Person
 from storage.tables import Deadline, Referral, ReferralEvent
 
+# Chat shows the recent part; `ketenbot referral show` has the whole timeline.
+HISTORY_SHOWN = 8
+
 
 def _name(session: Session, pid: int | None) -> str | None:
     p = session.get(Person, pid) if pid else None
@@ -41,7 +44,8 @@ def status_view(session: Session, ctx: Context, ref: Referral,
                        "tier": d.tier} for d in deadlines],
         "history": [{"at": e.at.isoformat(), "action": e.action, "step": e.step,
                      "who": _name(session, e.actor_id) or "ketenbot",
-                     "platform": e.platform} for e in events[-8:]],
+                     "platform": e.platform} for e in events[-HISTORY_SHOWN:]],
+        "history_hidden": max(0, len(events) - HISTORY_SHOWN),
         "can_act": bool(actor_parties & set(step.done_by.who)) and ref.status == "open",
         "can_reject": step.on_afwijzing is not None and ref.status == "open"
         and bool(actor_parties & {"jeugdbeschermer", "zorgaanbieder"}),

@@ -787,3 +787,16 @@ def test_english(chat: Chat) -> None:
     assert "Your turn: KB-0001" in chat.say(BRAM, "mijn", lang="en")
     refusal = chat.say(JEROEN, "ontvangen KB-0001", lang="en")
     assert refusal == "`ontvangen` on KB-0001 is only for: local-team worker. Nothing changed."
+
+
+def test_a_duplicate_kenmerk_is_found_whatever_its_case(started: Chat) -> None:
+    text = started.refused(JEROEN, "verwijs 301 Ede k-1", "referral_duplicate")
+    assert "KB-0001" in text
+
+
+def test_status_says_when_older_history_is_left_out(started: Chat) -> None:
+    to_start(started)  # 1 + 2 + 2 + 2 events after the start: more than chat shows
+    text = started.render(started.ok(JEROEN, "status KB-0001"))
+    header = text.split("Geschiedenis")[1].splitlines()[0]
+    assert "eerdere: `ketenbot referral show KB-0001`" in header
+    assert text.count(" via console") == 8
