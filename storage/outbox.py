@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,33 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from storage.tables import Outbox
+
+_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+
+
+def outbox_row(
+    *,
+    dedupe_key: str,
+    kind: str,
+    template: str,
+    payload: dict[str, Any],
+    now: datetime,
+    deliver_after: datetime,
+    person_id: int | None = None,
+    referral_id: int | None = None,
+) -> dict[str, Any]:
+    """The column values of a new (pending) outbox row, for `enqueue_many`."""
+    return dict(
+        dedupe_key=dedupe_key, kind=kind, template=template, payload=payload,
+        created_at=now, deliver_after=deliver_after, person_id=person_id,
+        referral_id=referral_id, status="pending", attempts=0,
+    )
+
+
+def _insert(session: Session, target: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(target).on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
 def enqueue(
@@ -28,13 +56,23 @@ def enqueue(
     ON CONFLICT DO NOTHING keeps a second sweeper (or a replay after a crash)
     from failing the whole transaction on the unique key.
     """
-    values = dict(
-        dedupe_key=dedupe_key, kind=kind, template=template, payload=payload,
-        created_at=now, deliver_after=deliver_after, person_id=person_id,
-        referral_id=referral_id, status="pending", attempts=0,
+    values = outbox_row(
+        dedupe_key=dedupe_key, kind=kind, template=template, payload=payload, now=now,
+        deliver_after=deliver_after, person_id=person_id, referral_id=referral_id,
     )
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = session.execute(stmt)
+    result = session.execute(_insert(session, Outbox).values(**values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """`enqueue` for many rows (made by `outbox_row`) in one executemany statement.
+
+    Same ON CONFLICT (dedupe_key) DO NOTHING: a key already queued is skipped,
+    the rest go in. Rows are inserted in the order given, so their ids (and
+    with them the per-recipient delivery order) follow it. Any
+    pending ORM changes are flushed first (as `enqueue`'s autoflush would), then
+    the rows go to the session's connection as one Core executemany.
+    """
+    if rows:
+        session.flush()
+        session.connection().execute(_insert(session, _OUTBOX), list(rows))

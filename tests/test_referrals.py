@@ -795,7 +795,8 @@ def test_a_duplicate_kenmerk_is_found_whatever_its_case(started: Chat) -> None:
 
 
 def test_status_says_when_older_history_is_left_out(started: Chat) -> None:
-    to_start(started)  # 1 + 2 + 2 + 2 events after the start: more than chat shows
+    to_start(started)  # 8 events: exactly what chat shows
+    started.ok(JEROEN, "aanbieder KB-0001 wilgenhof-orthopedagogisch-centrum")  # the 9th
     text = started.render(started.ok(JEROEN, "status KB-0001"))
     header = text.split("Geschiedenis")[1].splitlines()[0]
     assert "eerdere: `ketenbot referral show KB-0001`" in header
