@@ -10,6 +10,7 @@ import typer
 from bot import cli_calendar, cli_referral
 from bot.app import KetenBot
 from bot.config import Settings
+from handlers.routes import RoutesError
 from storage import db
 from storage.db import SchemaNotCurrent
 
@@ -32,7 +33,7 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 def start_bot(settings: Settings | None = None) -> KetenBot:
     try:
         return KetenBot.start(settings or Settings())
-    except SchemaNotCurrent as exc:
+    except (SchemaNotCurrent, RoutesError) as exc:
         raise fail(str(exc)) from None
 
 
@@ -131,7 +132,7 @@ def console(
     clock = MovableClock(system_clock(settings.timezone)())
     try:
         bot = KetenBot.start(settings, clock=clock)
-    except SchemaNotCurrent as exc:
+    except (SchemaNotCurrent, RoutesError) as exc:
         raise fail(str(exc)) from None
     actor = bot.person_by_email(as_)
     if actor is None:
