@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from bot import cli_calendar, cli_referral
+from bot import cli_calendar, cli_referral, cli_telegram
 from bot.app import KetenBot
 from bot.config import Settings
 from handlers.routes import RoutesError
@@ -23,6 +23,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(directory_app, name="directory")
 app.add_typer(cli_calendar.app, name="calendar")
 app.add_typer(cli_referral.app, name="referral")
+app.add_typer(cli_telegram.app, name="telegram")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

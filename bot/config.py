@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
     # Telegram: the bot token enables it; with a webhook secret it runs as a
-    # webhook under `serve`, without one `ketenbot telegram-poll` polls.
+    # webhook under `serve`, without one `ketenbot telegram poll` polls.
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"

@@ -1,0 +1,84 @@
+"""`ketenbot telegram ...`: polling mode, and webhook registration."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from bot.app import KetenBot
+from bot.config import Settings
+
+app = typer.Typer(help="Telegram: polling, webhook instellen of verwijderen.",
+                  no_args_is_help=True)
+UPDATES = ["message", "callback_query"]
+
+
+def _bot() -> KetenBot:
+    settings = Settings()
+    if not settings.telegram_bot_token:
+        typer.echo("KETENBOT_TELEGRAM_BOT_TOKEN is niet gezet.", err=True)
+        raise typer.Exit(1)
+    from bot.cli import start_bot
+
+    return start_bot(settings)
+
+
+@app.command("poll")
+def poll() -> None:
+    """Haal updates op bij Telegram (kleine opstelling, zonder webhook en zonder `serve`)."""
+    from bot.telegram.app import build_application
+
+    bot = _bot()
+    application = build_application(bot, polling=True)
+    typer.echo("Telegram: polling gestart (Ctrl-C stopt). Een ingestelde webhook wordt verwijderd.")
+    application.run_polling(allowed_updates=UPDATES)
+
+
+@app.command("set-webhook")
+def set_webhook(url: str = typer.Argument(..., help="Publieke basis-URL, bijv. "
+                                          "https://ketenbot.example.org")) -> None:
+    """Registreer <url>/telegram/webhook met het geheim, en het commandomenu."""
+    from telegram import Bot
+
+    from bot.telegram.app import bot_commands, file_url
+    from bot.telegram.web import PATH
+
+    bot = _bot()
+    s = bot.settings
+    if not s.telegram_webhook_secret:
+        typer.echo("KETENBOT_TELEGRAM_WEBHOOK_SECRET is niet gezet.", err=True)
+        raise typer.Exit(1)
+    target = url.rstrip("/") + PATH
+
+    async def go() -> None:
+        assert s.telegram_bot_token
+        async with Bot(s.telegram_bot_token, base_url=s.telegram_api_url,
+                       base_file_url=file_url(s.telegram_api_url)) as api:
+            await api.set_webhook(target, secret_token=s.telegram_webhook_secret,
+                                  allowed_updates=UPDATES)
+            await api.set_my_commands(bot_commands(bot, "nl"))
+            await api.set_my_commands(bot_commands(bot, "en"), language_code="en")
+
+    asyncio.run(go())
+    typer.echo(f"Webhook ingesteld: {target}")
+
+
+@app.command("delete-webhook")
+def delete_webhook() -> None:
+    """Verwijder de webhook (bijv. om over te stappen op `ketenbot telegram poll`)."""
+    from telegram import Bot
+
+    from bot.telegram.app import file_url
+
+    s = _bot().settings
+    assert s.telegram_bot_token
+
+    async def go() -> None:
+        assert s.telegram_bot_token
+        async with Bot(s.telegram_bot_token, base_url=s.telegram_api_url,
+                       base_file_url=file_url(s.telegram_api_url)) as api:
+            await api.delete_webhook()
+
+    asyncio.run(go())
+    typer.echo("Webhook verwijderd.")

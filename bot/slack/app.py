@@ -1,0 +1,109 @@
+"""The slack-bolt app: `/keten`, the referral buttons, and direct messages.
+
+Every request is signature-checked by bolt (the signing secret); a bad or
+stale signature is answered 401 before any listener runs. The app answers
+within Slack's three seconds: a command's reply is the acknowledgement itself
+(ephemeral), button presses and direct messages are acknowledged at once and
+handled in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import KetenBot
+from bot.slack.blocks import ACTION_PREFIX, ACTIONS
+from bot.slack.runtime import FAILED, SlackRuntime
+from handlers.referral_commands import REF_RE
+
+log = logging.getLogger("ketenbot.slack")
+
+COMMAND = "/keten"
+# A command's answer must be the HTTP acknowledgement within Slack's 3 s; a
+# command slower than this is acknowledged with BUSY and answered afterwards.
+ACK_BUDGET = 2.0
+BUSY = {"nl": "Even geduld…", "en": "One moment…"}
+
+
+def build_slack_app(bot: KetenBot, runtime: SlackRuntime | None = None) -> AsyncApp:
+    settings = bot.settings
+    if not (settings.slack_bot_token and settings.slack_signing_secret):
+        raise ValueError("Slack needs KETENBOT_SLACK_BOT_TOKEN and KETENBOT_SLACK_SIGNING_SECRET")
+    rt = runtime or SlackRuntime(bot)
+    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
+                            logger=logging.getLogger("ketenbot.slack.api"))
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret,
+        request_verification_enabled=True,
+        # The listener's return is the HTTP response: the reply is in the ack,
+        # with no polling loop in between; slow work is spawned explicitly.
+        process_before_response=True,
+        logger=logging.getLogger("ketenbot.slack.bolt"),
+    )
+    app.ketenbot_runtime = rt  # type: ignore[attr-defined]  # tests and shutdown find it here
+
+    @app.command(COMMAND)
+    async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond,
+                         client: AsyncWebClient) -> None:
+        work = rt.spawn(rt.run_text(client, command["user_id"], command.get("text") or ""))
+        try:
+            text = await asyncio.wait_for(asyncio.shield(work), ACK_BUDGET)
+        except TimeoutError:
+            lang = settings.language
+            await ack(response_type="ephemeral", text=BUSY.get(lang, BUSY["nl"]))
+            rt.spawn(_answer_later(work, respond))
+            return
+        await ack(response_type="ephemeral", text=text)
+
+    @app.action(re.compile(f"^{ACTION_PREFIX}"))
+    async def on_button(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond,
+                        client: AsyncWebClient) -> None:
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        word = str(action.get("action_id", "")).removeprefix(ACTION_PREFIX)
+        ref = str(action.get("value", ""))
+        if word not in ACTIONS or not REF_RE.match(ref):
+            log.warning("slack: unknown button %r", word[:30])
+            return
+        message_ts = (body.get("container") or {}).get("message_ts")
+        rt.spawn(_press(rt, client, respond, body["user"]["id"], word, ref, message_ts))
+
+    @app.event("message")
+    async def on_message(ack: AsyncAck, body: dict[str, Any], event: dict[str, Any],
+                         client: AsyncWebClient, request: AsyncBoltRequest) -> None:
+        await ack()
+        if (event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id")
+                or not event.get("user") or not body.get("event_id")):
+            return
+        retry = request.headers.get("x-slack-retry-num", [None])[0]
+        rt.spawn(rt.direct_message(client, str(body["event_id"]), str(event["user"]),
+                                   str(event["channel"]), str(event.get("text") or ""), retry))
+
+    return app
+
+
+async def _answer_later(work: asyncio.Task[str], respond: AsyncRespond) -> None:
+    try:
+        text = await work
+    except Exception:
+        log.exception("slack command failed")
+        text = FAILED["nl"]
+    await respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+async def _press(rt: SlackRuntime, client: AsyncWebClient, respond: AsyncRespond,
+                 user_id: str, word: str, ref: str, message_ts: str | None) -> None:
+    try:
+        answer = await rt.press(client, user_id, word, ref, message_ts)
+    except Exception:
+        log.exception("slack button %s failed", word)
+        answer = {"response_type": "ephemeral", "replace_original": False,
+                  "text": FAILED["nl"]}
+    await respond(**answer)

@@ -1,0 +1,100 @@
+"""Block Kit for referrals: the root message of a thread and the buttons.
+
+Buttons carry only the referral's reference (`KB-0001`) as their value, never
+family data; the action id names the chat command (`keten_ontvangen` is
+`ontvangen KB-0001`), so a press goes through the same registry as typing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from handlers.parties import resolve
+from handlers.referral_flow import summary
+from handlers.routes import Routes
+from messages import Renderer
+from storage.tables import Referral
+
+ACTION_PREFIX = "keten_"
+# Every command a button may stand for.
+ACTIONS = ("ontvangen", "volgende", "301", "315", "gestart", "afwijzing", "escaleer", "status")
+
+LABELS = {
+    "nl": {"ontvangen": "Ontvangen", "volgende": "Bepaling verstuurd", "301": "301 verstuurd",
+           "315": "315 verstuurd", "gestart": "Zorg gestart", "afwijzing": "Afwijzing",
+           "escaleer": "Escaleer", "status": "Status"},
+    "en": {"ontvangen": "Acknowledge", "volgende": "Decision sent", "301": "301 sent",
+           "315": "315 sent", "gestart": "Care started", "afwijzing": "Reject",
+           "escaleer": "Escalate", "status": "Status"},
+}
+CONFIRM = {
+    "nl": {"title": "Zeker weten?", "yes": "Ja", "no": "Nee",
+           "afwijzing": "De afwijzing van {ref} vastleggen (naar stap 5)?",
+           "escaleer": "{ref} escaleren (stap 6)?"},
+    "en": {"title": "Are you sure?", "yes": "Yes", "no": "No",
+           "afwijzing": "Record the rejection of {ref} (to step 5)?",
+           "escaleer": "Escalate {ref} (step 6)?"},
+}
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:75]}
+
+
+def button(action: str, ref: str, lang: str, primary: bool = False) -> dict[str, Any]:
+    lang = lang if lang in LABELS else "nl"
+    b: dict[str, Any] = {"type": "button", "action_id": f"{ACTION_PREFIX}{action}",
+                         "value": ref, "text": _plain(LABELS[lang][action])}
+    if primary:
+        b["style"] = "primary"
+    if action in ("afwijzing", "escaleer"):
+        c = CONFIRM[lang]
+        b["confirm"] = {"title": _plain(c["title"]), "confirm": _plain(c["yes"]),
+                        "deny": _plain(c["no"]),
+                        "text": {"type": "plain_text", "text": c[action].format(ref=ref)}}
+        if action == "escaleer":
+            b["style"] = "danger"
+    return b
+
+
+def buttons_for(ref: Referral, routes: Routes, lang: str,
+                only: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """The buttons that make sense in the referral's current state."""
+    assert ref.ref is not None
+    if ref.status != "open":
+        return [button("status", ref.ref, lang)]
+    step = routes.route(ref.route).step(ref.step)
+    wanted: list[str] = [step.done_by.action]
+    if step.on_afwijzing is not None:
+        wanted.append("afwijzing")
+    if step.key != "escalatie":
+        wanted.append("escaleer")
+    wanted.append("status")
+    if only is not None:
+        wanted = [a for a in wanted if a in only]
+    return [button(a, ref.ref, lang, primary=(a == step.done_by.action))
+            for a in dict.fromkeys(wanted) if a in ACTIONS]
+
+
+def section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def actions_block(ref: str, buttons: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "actions", "block_id": f"keten:{ref}", "elements": buttons}
+
+
+def root_message(session: Session, ref: Referral, routes: Routes, renderer: Renderer,
+                 lang: str, today: date) -> tuple[str, list[dict[str, Any]]]:
+    """The thread's root message: the referral's current status, and buttons."""
+    route = routes.route(ref.route)
+    data = summary(session, ref, route)
+    step = route.step(ref.step)
+    data["actors"] = ([p.name for p in resolve(session, ref, step.actor, today)]
+                      if ref.status == "open" else [])
+    text = renderer.render_name("root", data, lang)
+    assert ref.ref is not None
+    return text, [section(text), actions_block(ref.ref, buttons_for(ref, routes, lang))]

@@ -1,0 +1,193 @@
+"""What the Slack listeners do: who is asking, run the command, answer privately.
+
+Handlers are synchronous (SQLAlchemy sessions), so every database step runs
+in a worker thread (`asyncio.to_thread`) and the event loop stays free for
+other requests. Referral changes make no Slack Web API call here: the handlers
+queue thread lines and notices in the outbox, and `SlackSender` posts them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.app import KetenBot
+from bot.slack.blocks import root_message
+from handlers.core import Reply, error
+from handlers.linking import link, link_failed, redeem
+from handlers.privacy import contains_bsn
+from messages import Renderer
+from storage.db import session_scope
+from storage.models import Person
+from storage.tables import ProcessedEvent, Referral, ReferralThread
+
+log = logging.getLogger("ketenbot.slack")
+
+PLATFORM = "slack"
+LINK_WORDS = ("koppel", "link")
+HINT = {
+    "nl": "Vraag een koppelcode aan (`koppelcode` in een ander gekoppeld account, of via de "
+          "contactbeheerder) en typ `/keten koppel CODE`.",
+    "en": "Get a link code (`linkcode` in another linked account, or from the contact list "
+          "keeper) and type `/keten koppel CODE`.",
+}
+FAILED = {"nl": "Er ging iets mis; er is niets veranderd. Probeer het later opnieuw.",
+          "en": "Something went wrong; nothing was changed. Please try again later."}
+
+
+class SlackRuntime:
+    def __init__(self, bot: KetenBot) -> None:
+        self.bot = bot
+        self.renderer = Renderer("slack")
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    # -- background work, after the HTTP acknowledgement ---------------------
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("slack background task failed", exc_info=task.exception())
+
+    async def idle(self) -> None:
+        """Wait until every background task has finished (shutdown, tests)."""
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+    # -- who is asking --------------------------------------------------------
+
+    def lang(self, actor: Person | None) -> str:
+        return (actor.language if actor and actor.language else None) or self.bot.settings.language
+
+    async def actor(self, client: AsyncWebClient, user_id: str) -> Person | None:
+        """The linked person; on first contact, the directory person with the
+        e-mail address of the Slack profile (users.info, scope users:read.email)."""
+        person = await asyncio.to_thread(self.bot.person_by_identity, PLATFORM, user_id)
+        if person is not None:
+            return person
+        try:
+            info = await client.users_info(user=user_id)
+        except SlackApiError as exc:
+            log.warning("users.info failed: %s", exc.response.get("error"))
+            return None
+        profile = (info.get("user") or {}).get("profile") or {}
+        email = profile.get("email")
+        if not email or (info.get("user") or {}).get("is_bot"):
+            return None
+        return await asyncio.to_thread(self._link_by_email, user_id, str(email))
+
+    def _link_by_email(self, user_id: str, email: str) -> Person | None:
+        person = self.bot.person_by_email(email)
+        if person is None or person.id is None:
+            return None
+        try:
+            with session_scope(self.bot.engine) as session:
+                link(session, PLATFORM, user_id, person.id)
+        except IntegrityError:  # a concurrent first command linked it already
+            pass
+        log.info("slack user linked to person %s by e-mail", person.id)
+        return self.bot.person_by_identity(PLATFORM, user_id)
+
+    # -- commands -------------------------------------------------------------
+
+    def dispatch(self, actor: Person | None, user_id: str, text: str) -> tuple[Reply, str]:
+        """Run one command text; the reply and the language to render it in."""
+        lang = self.lang(actor)
+        if contains_bsn(text):
+            return error("bsn"), lang
+        word, _, rest = text.strip().partition(" ")
+        if word.casefold() in LINK_WORDS:
+            result = redeem(self.bot.engine, PLATFORM, user_id, rest.strip(), self.bot.clock())
+            if result.person is None:
+                return link_failed(result.reason or "invalid"), lang
+            return Reply("linked", {"name": result.person.name}), self.lang(result.person)
+        command = self.bot.registry.find(word) if word else None
+        if actor is None and word and (command is None or command.name != "help"):
+            return error("not_linked", hint=HINT.get(lang, HINT["nl"])), lang
+        ctx = self.bot.context(PLATFORM, actor, lang)
+        return self.bot.registry.dispatch(ctx, text), lang
+
+    def _dispatch_text(self, actor: Person | None, user_id: str, text: str) -> str:
+        reply, lang = self.dispatch(actor, user_id, text)
+        return self.renderer.render(reply, lang)
+
+    def _if_linked(self, user_id: str, text: str) -> str | None:
+        """The answer for a linked user, or None: one thread hop for the usual case."""
+        person = self.bot.person_by_identity(PLATFORM, user_id)
+        return None if person is None else self._dispatch_text(person, user_id, text)
+
+    async def run_text(self, client: AsyncWebClient, user_id: str, text: str) -> str:
+        actor: Person | None = None
+        try:
+            answer = await asyncio.to_thread(self._if_linked, user_id, text)
+            if answer is not None:
+                return answer
+            actor = await self.actor(client, user_id)  # first contact: users.info
+            return await asyncio.to_thread(self._dispatch_text, actor, user_id, text)
+        except Exception:
+            log.exception("slack command failed")
+            return FAILED.get(self.lang(actor), FAILED["nl"])
+
+    # -- buttons --------------------------------------------------------------
+
+    async def press(self, client: AsyncWebClient, user_id: str, word: str, ref: str,
+                    message_ts: str | None) -> dict[str, Any]:
+        """Run a button's command; what to send to the response_url."""
+        actor = await self.actor(client, user_id)
+        reply, lang = await asyncio.to_thread(self.dispatch, actor, user_id, f"{word} {ref}")
+        text = self.renderer.render(reply, lang)
+        if not reply.ok or word == "status":  # private: the presser alone sees it
+            return {"response_type": "ephemeral", "replace_original": False, "text": text}
+        root = await asyncio.to_thread(self._root_if, ref, message_ts)
+        if root is not None:  # the thread's root message: show the new state to everyone
+            root_text, blocks = root
+            return {"replace_original": True, "text": root_text, "blocks": blocks}
+        # A reminder or notice in a DM: replace its buttons by what was done.
+        return {"replace_original": True, "text": text}
+
+    def _root_if(self, ref_text: str, message_ts: str | None) -> tuple[str, list[Any]] | None:
+        with Session(self.bot.engine) as session:
+            ref = session.exec(select(Referral).where(Referral.ref == ref_text)).first()
+            if ref is None or message_ts is None:
+                return None
+            thread = session.exec(select(ReferralThread).where(
+                ReferralThread.referral_id == ref.id, ReferralThread.platform == PLATFORM)).first()
+            if thread is None or thread.root_id != message_ts:
+                return None
+            today = self.bot.clock().astimezone(self.bot.calendar().tz).date()
+            return root_message(session, ref, self.bot.routes, self.renderer,
+                                self.bot.settings.language, today)
+
+    # -- events ---------------------------------------------------------------
+
+    def first_time(self, event_id: str) -> bool:
+        """Record the event; False when it was seen before (a retry or a replay)."""
+        values = dict(platform=PLATFORM, event_id=event_id[:64], received_at=self.bot.clock())
+        dialect = self.bot.engine.dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = (insert(ProcessedEvent).values(**values).on_conflict_do_nothing()
+                .returning(col(ProcessedEvent.event_id)))
+        # (RETURNING, not rowcount: through the ORM session PostgreSQL reports -1)
+        with session_scope(self.bot.engine) as session:
+            return session.execute(stmt).first() is not None
+
+    async def direct_message(self, client: AsyncWebClient, event_id: str, user_id: str,
+                             channel: str, text: str, retry: str | None) -> None:
+        if not await asyncio.to_thread(self.first_time, event_id):
+            log.info("slack event %s seen before (retry %s): skipped", event_id, retry)
+            return
+        answer = await self.run_text(client, user_id, text)
+        await client.chat_postMessage(channel=channel, text=answer)

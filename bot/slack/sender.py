@@ -1,0 +1,155 @@
+"""The outbox's Slack side: direct messages and referral threads.
+
+A message to a person is a DM (conversations.open, chat.postMessage). A thread
+line goes under the referral's root message in its team channel; the first
+line posts that root message (the referral's status with buttons) and
+remembers it (ReferralThread), and every line edits the root to the current
+status. Rate limits and server errors become `TemporaryFailure`, so the
+dispatcher retries when Slack says (Retry-After) or with its own backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlmodel import Session, select
+
+from bot.app import KetenBot
+from bot.slack.blocks import actions_block, buttons_for, root_message, section
+from handlers.threads import home_channel, thread_of
+from messages import Renderer
+from scheduling.dispatch import Outgoing, TemporaryFailure
+from storage.db import session_scope
+from storage.models import ChatIdentity
+from storage.tables import Referral, ReferralThread
+
+log = logging.getLogger("ketenbot.slack.sender")
+
+# Which buttons a DM of each kind carries (those that fit the current step).
+DM_BUTTONS: dict[str, tuple[str, ...]] = {
+    "reminder": ("ontvangen", "volgende", "301", "315", "gestart", "status"),
+    "notice": ("ontvangen", "volgende", "301", "315", "gestart", "status"),
+    "escalation": ("escaleer", "status"),
+}
+
+
+class SlackSender:
+    platform = "slack"
+
+    def __init__(self, bot: KetenBot, client: WebClient | None = None) -> None:
+        self.bot = bot
+        settings = bot.settings
+        # No built-in retries: the dispatcher owns retrying (and the order).
+        self.client = client or WebClient(token=settings.slack_bot_token,
+                                          base_url=settings.slack_api_url, timeout=15,
+                                          retry_handlers=[])
+        self.renderer = Renderer("slack")
+
+    def deliver(self, message: Outgoing) -> None:
+        if message.person is not None:
+            self._direct(message)
+        elif message.referral_id is not None:
+            self._thread_line(message)
+
+    # -- a person -------------------------------------------------------------
+
+    def _direct(self, message: Outgoing) -> None:
+        person = message.person
+        assert person is not None
+        lang = person.language or self.bot.settings.language
+        text = self.renderer.render_name(message.template, message.payload, lang)
+        with Session(self.bot.engine) as session:
+            user = session.exec(select(ChatIdentity.external_id).where(
+                ChatIdentity.person_id == person.id,
+                ChatIdentity.platform == self.platform)).first()
+            ref = session.get(Referral, message.referral_id) if message.referral_id else None
+            only = DM_BUTTONS.get(message.kind)
+            buttons = buttons_for(ref, self.bot.routes, lang, only) if ref and only else []
+        if user is None:  # unlinked meanwhile: try again later
+            raise TemporaryFailure(None, "person has no Slack account linked")
+        opened = self._call("conversations_open", users=user)
+        channel = opened["channel"]["id"]
+        blocks = [section(text)] + ([actions_block(ref.ref or "", buttons)]
+                                    if ref and buttons else [])
+        self._call("chat_postMessage", channel=channel, text=text, blocks=blocks)
+
+    # -- a referral's thread ----------------------------------------------------
+
+    def _thread_line(self, message: Outgoing) -> None:
+        lang = self.bot.settings.language  # a channel has no one reader: the deployment's
+        text = self.renderer.render_name(message.template, message.payload, lang)
+        assert message.referral_id is not None
+        thread = self._thread(message.referral_id, lang)
+        if thread is None:
+            log.warning("referral %s has no Slack channel; line %s skipped",
+                        message.referral_id, message.id)
+            return
+        self._call("chat_postMessage", channel=thread.channel, thread_ts=thread.root_id,
+                   text=text)
+        root_text, blocks = self._root(message.referral_id, lang)
+        self._call("chat_update", channel=thread.channel, ts=thread.root_id,
+                   text=root_text, blocks=blocks)
+
+    def _thread(self, referral_id: int, lang: str) -> ReferralThread | None:
+        """The referral's root message, posting it first when there is none."""
+        with Session(self.bot.engine) as session:
+            existing = thread_of(session, referral_id, self.platform)
+            if existing is not None:
+                session.expunge(existing)
+                return existing
+            ref = session.get(Referral, referral_id)
+            channel = home_channel(session, ref, self.platform) if ref else None
+        if channel is None:
+            return None
+        root_text, blocks = self._root(referral_id, lang)
+        posted = self._call("chat_postMessage", channel=channel, text=root_text, blocks=blocks)
+        # Slack answers with the channel's id (a name like #team works for posting).
+        thread = ReferralThread(referral_id=referral_id, platform=self.platform,
+                                channel=str(posted.get("channel") or channel),
+                                root_id=str(posted["ts"]))
+        with session_scope(self.bot.engine) as session:
+            session.add(thread)
+        return thread
+
+    def _root(self, referral_id: int, lang: str) -> tuple[str, list[dict[str, Any]]]:
+        with Session(self.bot.engine) as session:
+            ref = session.get(Referral, referral_id)
+            assert ref is not None
+            return root_message(session, ref, self.bot.routes, self.renderer, lang, self._today())
+
+    def _today(self) -> date:
+        return self.bot.clock().astimezone(self.bot.calendar().tz).date()
+
+    # -- the Web API --------------------------------------------------------------
+
+    def _call(self, method: str, **kwargs: Any) -> Any:
+        api = method.replace("_", ".", 1)
+        try:
+            return getattr(self.client, method)(**kwargs)
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            code = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+            if status == 429:
+                headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
+                raise TemporaryFailure(_seconds(headers.get("retry-after")),
+                                       f"slack {api}: rate limited") from None
+            if status >= 500:
+                raise TemporaryFailure(None, f"slack {api}: HTTP {status}") from None
+            # A permanent problem (channel_not_found, not_in_channel, ...): the
+            # dispatcher still retries with backoff, so a fixed setup recovers.
+            raise RuntimeError(f"slack {api}: {code or status}") from None
+        except (SlackClientError, OSError) as exc:  # connection refused, timeout, ...
+            raise TemporaryFailure(None, f"slack {api}: {type(exc).__name__}") from None
+
+
+def _seconds(value: Any) -> float | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None

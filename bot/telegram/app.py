@@ -1,0 +1,263 @@
+"""The Telegram side of the chat: python-telegram-bot handlers over the registry.
+
+Telegram is open to anyone, so an unlinked account may only link itself
+(`/start CODE`, also via the deep link `t.me/<bot>?start=CODE`) and read
+`/help`; everything else is refused until it is linked. Every registry
+command is a Telegram command (`/wie Ede` is `wie Ede`); commands cannot
+start with a digit, so `/bericht301 KB-0001` is `301 KB-0001`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
+from telegram import BotCommand, Update, User
+from telegram.constants import ChatType
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.app import KetenBot
+from bot.telegram import keyboards
+from handlers.core import Reply, error
+from handlers.linking import link_failed, redeem
+from messages import Renderer
+from storage.db import session_scope
+from storage.models import Person
+from storage.tables import ProcessedEvent
+
+log = logging.getLogger("ketenbot.telegram")
+
+PLATFORM = "telegram"
+MAX_TEXT = 4096  # Telegram's limit for one message
+MAX_ALERT = 200  # and for a callback answer
+ALIASES = {"bericht301": "301", "bericht315": "315"}  # commands cannot start with a digit
+HINT = {
+    "nl": "Vraag een gekoppelde collega om een code (commando koppelcode) of een beheerder "
+          "(ketenbot link-code <e-mail>), en stuur dan /start CODE.",
+    "en": "Ask a linked colleague for a code (command koppelcode) or an admin "
+          "(ketenbot link-code <e-mail>), then send /start CODE.",
+}
+Ctx = ContextTypes.DEFAULT_TYPE
+
+
+def file_url(api_url: str) -> str:
+    """https://api.telegram.org/bot -> https://api.telegram.org/file/bot"""
+    head, sep, tail = api_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{tail}" if sep else api_url
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def first_time(engine: Engine, update_id: int, now: datetime) -> bool:
+    """Record an update as processed; False when it was seen before."""
+    with session_scope(engine) as session:
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
+            else sqlite.insert
+        # RETURNING, not rowcount: an ORM-enabled INSERT's rowcount is not
+        # reliable on psycopg (it reports 1 for a skipped conflict).
+        stmt = insert(ProcessedEvent).values(
+            platform=PLATFORM, event_id=str(update_id), received_at=now,
+        ).on_conflict_do_nothing().returning(col(ProcessedEvent.event_id))
+        return session.execute(stmt).first() is not None
+
+
+def command_words(bot: KetenBot) -> dict[str, str]:
+    """Telegram command -> registry word, for every registry word Telegram allows."""
+    words = {w: w for c in bot.registry.commands for w in (c.name, *c.aliases)
+             if w.isascii() and w[:1].isalpha() and w.replace("_", "").isalnum()}
+    return words | ALIASES
+
+
+def bot_commands(bot: KetenBot, lang: str = "nl") -> list[BotCommand]:
+    """The command menu (setMyCommands): one entry per command, in its main name."""
+    out = [BotCommand("start", "koppel uw account: /start CODE" if lang == "nl"
+                      else "link your account: /start CODE")]
+    for c in bot.registry.commands:
+        name = next((t for t, w in ALIASES.items() if w == c.name), c.name)
+        if name in command_words(bot):
+            out.append(BotCommand(name, (c.nl if lang == "nl" else c.en)[:256]))
+    return out
+
+
+class TelegramHandlers:
+    def __init__(self, bot: KetenBot) -> None:
+        self.bot = bot
+        self.renderer = Renderer(PLATFORM)
+        self.words = command_words(bot)
+
+    def register(self, application: Application) -> None:  # type: ignore[type-arg]
+        application.add_handler(TypeHandler(Update, self.once), group=-1)
+        application.add_handler(CommandHandler("start", self.start))
+        application.add_handler(CommandHandler(["help", "hulp"], self.help))
+        words = [w for w in self.words if w not in ("help", "hulp")]
+        application.add_handler(CommandHandler(words, self.command))
+        application.add_handler(MessageHandler(
+            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, self.plain))
+        application.add_handler(CallbackQueryHandler(self.callback))
+        application.add_error_handler(self.on_error)
+
+    # -- helpers ---------------------------------------------------------------
+    def lang(self, person: Person | None, user: User | None) -> str:
+        if person and person.language:
+            return person.language
+        code = (user.language_code or "") if user else ""
+        return "en" if person is None and code.startswith("en") else self.bot.settings.language
+
+    def render(self, reply: Reply, lang: str) -> str:
+        return clip(self.renderer.render(reply, lang))
+
+    def refusal(self, lang: str) -> Reply:
+        return error("not_linked", hint=HINT.get(lang, HINT["nl"]))
+
+    async def person(self, user: User | None) -> Person | None:
+        if user is None:
+            return None
+        return await asyncio.to_thread(self.bot.person_by_identity, PLATFORM, str(user.id))
+
+    async def run(self, person: Person | None, user: User | None, text: str) -> tuple[Reply, str]:
+        """The registry, for a linked person only; (reply, language)."""
+        lang = self.lang(person, user)
+        if person is None:
+            return self.refusal(lang), lang
+        ctx = self.bot.context(PLATFORM, person, lang)
+        reply = await asyncio.to_thread(self.bot.registry.dispatch, ctx, text)
+        return reply, lang
+
+    # -- handlers --------------------------------------------------------------
+    async def once(self, update: Update, _context: Ctx) -> None:
+        seen = not await asyncio.to_thread(first_time, self.bot.engine, update.update_id,
+                                           self.bot.clock())
+        if seen:
+            log.info("telegram update %s seen before: skipped", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def start(self, update: Update, context: Ctx) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        code = context.args[0] if context.args else ""
+        if not code:
+            person = await self.person(user)
+            lang = self.lang(person, user)
+            reply = self.bot.registry.help(self.bot.context(PLATFORM, person, lang), "") \
+                if person else self.refusal(lang)
+            await message.reply_text(self.render(reply, lang))
+            return
+        result = await asyncio.to_thread(redeem, self.bot.engine, PLATFORM, str(user.id), code,
+                                         self.bot.clock())
+        lang = self.lang(result.person, user)
+        reply = (Reply("linked", {"name": result.person.name}) if result.person
+                 else link_failed(result.reason or "invalid"))
+        await message.reply_text(self.render(reply, lang))
+
+    async def help(self, update: Update, _context: Ctx) -> None:
+        if update.effective_message is None:
+            return
+        person = await self.person(update.effective_user)
+        lang = self.lang(person, update.effective_user)
+        reply = self.bot.registry.help(self.bot.context(PLATFORM, person, lang), "")
+        await update.effective_message.reply_text(self.render(reply, lang))
+
+    async def command(self, update: Update, context: Ctx) -> None:
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        word = message.text.split()[0].lstrip("/").split("@")[0].lower()
+        text = " ".join([self.words.get(word, word), *(context.args or [])])
+        reply, lang = await self.run(await self.person(update.effective_user),
+                                     update.effective_user, text)
+        await message.reply_text(self.render(reply, lang))
+
+    async def plain(self, update: Update, _context: Ctx) -> None:
+        """Plain text in a private chat: the same commands without the slash."""
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        person = await self.person(update.effective_user)
+        if message.text.strip().lower() in ("help", "hulp", "?"):
+            return await self.help(update, _context)
+        reply, lang = await self.run(person, update.effective_user, message.text)
+        await message.reply_text(self.render(reply, lang))
+
+    async def callback(self, update: Update, _context: Ctx) -> None:
+        """A button: always answered, so the client stops spinning."""
+        query = update.callback_query
+        if query is None:
+            return
+        parsed = keyboards.parse(query.data)
+        person = await self.person(query.from_user)
+        lang = self.lang(person, query.from_user)
+        if parsed is None:
+            await query.answer()
+            return
+        action, confirmed, referral_id = parsed
+        if action == "cancel":
+            await query.answer()
+            await _drop_keyboard(query)
+            return
+        if person is None:
+            await query.answer(clip(self.render(self.refusal(lang), lang), MAX_ALERT),
+                               show_alert=True)
+            return
+        if action in keyboards.CONFIRM and not confirmed:
+            await query.answer()
+            ref = f"KB-{referral_id:04d}"
+            if query.message is not None:
+                question = f"{action} {ref}?" + ("" if lang == "en" else " Weet u het zeker?")
+                await query.message.chat.send_message(
+                    question, reply_markup=keyboards.confirm_keyboard(action, referral_id, ref,
+                                                                      lang))
+            return
+        reply, lang = await self.run(person, query.from_user, f"{action} {referral_id}")
+        text = self.render(reply, lang)
+        if not reply.ok:
+            await query.answer(clip(text, MAX_ALERT), show_alert=True)
+            return
+        await query.answer(clip(text.splitlines()[0] if text else "", MAX_ALERT))
+        private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
+        if confirmed or (private and action != "status"):
+            await _drop_keyboard(query)  # this message's buttons are used up
+        if (private or action == "status") and query.message is not None:
+            # In a group the thread's root and its new line show what happened.
+            await query.message.chat.send_message(text)
+
+    async def on_error(self, update: object, context: Ctx) -> None:
+        log.error("telegram update failed: %s", type(context.error).__name__,
+                  exc_info=context.error)
+
+
+async def _drop_keyboard(query) -> None:  # type: ignore[no-untyped-def]
+    try:
+        await query.edit_message_reply_markup(None)
+    except Exception:  # an old message: not worth failing the press for
+        log.debug("could not remove keyboard", exc_info=True)
+
+
+def build_application(bot: KetenBot, polling: bool = False) -> Application:  # type: ignore[type-arg]
+    """The Application for `bot`: webhook mode (no updater) unless `polling`."""
+    settings = bot.settings
+    if not settings.telegram_bot_token:
+        raise ValueError("KETENBOT_TELEGRAM_BOT_TOKEN is not set")
+    builder = (Application.builder().token(settings.telegram_bot_token)
+               .base_url(settings.telegram_api_url)
+               .base_file_url(file_url(settings.telegram_api_url)))
+    if not polling:
+        builder = builder.updater(None)
+    application = builder.build()
+    TelegramHandlers(bot).register(application)
+    return application

@@ -1,0 +1,172 @@
+"""The worker's Telegram side: deliver outbox rows through the Bot API.
+
+`deliver()` is synchronous (the dispatcher calls it outside any transaction);
+it drives python-telegram-bot's async `Bot` on an event loop the sender owns.
+A person's message goes to their private chat (chat id = Telegram user id).
+A thread line goes to the referral's place in the team's group: a forum
+topic of its own when the group is a forum, else replies to a root message;
+the root is then edited to show the referral's current state and buttons.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Coroutine
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from sqlmodel import Session, select
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.app import KetenBot
+from bot.telegram.app import PLATFORM, clip, file_url
+from bot.telegram.keyboards import referral_keyboard
+from handlers.parties import gemeente_name
+from handlers.referral_view import status_view
+from handlers.threads import home_channel, thread_of
+from messages import Renderer
+from scheduling.dispatch import Outgoing, TemporaryFailure
+from storage.db import session_scope
+from storage.models import ChatIdentity
+from storage.tables import Referral, ReferralThread
+
+log = logging.getLogger("ketenbot.telegram")
+T = TypeVar("T")
+WITH_BUTTONS = ("notice", "reminder", "escalation")  # person messages about a referral
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 deprecates the int form; either is fine here
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramSender:
+    platform = PLATFORM
+
+    def __init__(self, bot: KetenBot, api: Bot | None = None) -> None:
+        token = bot.settings.telegram_bot_token
+        if not token:
+            raise ValueError("KETENBOT_TELEGRAM_BOT_TOKEN is not set")
+        self.bot = bot
+        self.renderer = Renderer(PLATFORM)
+        self.loop = asyncio.new_event_loop()
+        url = bot.settings.telegram_api_url
+        self.api = api or Bot(token, base_url=url, base_file_url=file_url(url))
+        self._ready = False
+
+    # -- plumbing ----------------------------------------------------------------
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        with warnings.catch_warnings():
+            # PTB 22 warns about RetryAfter's int form while building the error.
+            warnings.filterwarnings("ignore", ".*retry_after.*", PTBDeprecationWarning)
+            return self.loop.run_until_complete(coro)
+
+    def close(self) -> None:
+        if self._ready:
+            self._run(self.api.shutdown())
+            self._ready = False
+        self.loop.close()
+
+    def deliver(self, message: Outgoing) -> None:
+        try:
+            if not self._ready:
+                self._run(self.api.initialize())
+                self._ready = True
+            if message.person is None:
+                self._thread_line(message)
+            else:
+                self._to_person(message)
+        except RetryAfter as exc:
+            raise TemporaryFailure(retry_seconds(exc), "telegram flood control") from exc
+        except (TimedOut, NetworkError) as exc:  # incl. 5xx answers
+            if isinstance(exc, BadRequest):
+                raise
+            raise TemporaryFailure(None, f"telegram: {type(exc).__name__}") from exc
+
+    # -- a person ------------------------------------------------------------------
+    def _to_person(self, message: Outgoing) -> None:
+        person = message.person
+        assert person is not None
+        lang = person.language or self.bot.settings.language
+        with Session(self.bot.engine) as session:
+            chat = session.exec(select(ChatIdentity.external_id).where(
+                ChatIdentity.person_id == person.id,
+                ChatIdentity.platform == PLATFORM)).first()
+            ref = session.get(Referral, message.referral_id) if message.referral_id else None
+            markup = (referral_keyboard(ref, self.bot.routes, lang)
+                      if ref is not None and message.kind in WITH_BUTTONS else None)
+        if chat is None:  # unlinked since it was chosen: try again later
+            raise TemporaryFailure(None, "telegram: recipient no longer linked")
+        text = clip(self.renderer.render_name(message.template, message.payload, lang))
+        self._run(self.api.send_message(int(chat), text, reply_markup=markup))
+
+    # -- a referral's thread -------------------------------------------------------
+    def _thread_line(self, message: Outgoing) -> None:
+        if message.referral_id is None:
+            log.warning("outbox %s: thread line without a referral, skipped", message.id)
+            return
+        lang = self.bot.settings.language
+        thread = self._thread(message.referral_id, lang)
+        if thread is None:
+            return  # the referral has no Telegram group (any more)
+        text = clip(self.renderer.render_name(message.template, message.payload, lang))
+        self._run(self.api.send_message(
+            int(thread.channel), text,
+            message_thread_id=int(thread.topic_id) if thread.topic_id else None,
+            reply_to_message_id=None if thread.topic_id else int(thread.root_id)))
+        self._edit_root(thread, lang)
+
+    def _root(self, referral_id: int, lang: str) -> tuple[str, InlineKeyboardMarkup | None, str]:
+        """The root message's text and buttons now, and the topic's name."""
+        with Session(self.bot.engine) as session:
+            ref = session.get(Referral, referral_id)
+            assert ref is not None
+            ctx = self.bot.context(PLATFORM, None, lang)
+            data = status_view(session, ctx, ref, headline=None)
+            text = self.renderer.render_name("thread_root", data, lang)
+            topic = f"{ref.ref} · {ref.route} · {gemeente_name(session, ref)}"[:128]
+            return clip(text), referral_keyboard(ref, self.bot.routes, lang), topic
+
+    def _thread(self, referral_id: int, lang: str) -> ReferralThread | None:
+        with Session(self.bot.engine) as session:
+            existing = thread_of(session, referral_id, PLATFORM)
+            if existing is not None:
+                session.expunge(existing)
+                return existing
+            ref = session.get(Referral, referral_id)
+            channel = home_channel(session, ref, PLATFORM) if ref else None
+        if channel is None:
+            return None
+        text, markup, name = self._root(referral_id, lang)
+        chat = self._run(self.api.get_chat(int(channel)))
+        topic_id: int | None = None
+        if chat.is_forum:
+            topic = self._run(self.api.create_forum_topic(int(channel), name))
+            topic_id = topic.message_thread_id
+        root = self._run(self.api.send_message(int(channel), text, reply_markup=markup,
+                                               message_thread_id=topic_id))
+        thread = ReferralThread(referral_id=referral_id, platform=PLATFORM, channel=channel,
+                                root_id=str(root.message_id),
+                                topic_id=str(topic_id) if topic_id else None)
+        with session_scope(self.bot.engine) as session:
+            session.add(thread)
+            session.flush()
+            session.expunge(thread)
+        return thread
+
+    def _edit_root(self, thread: ReferralThread, lang: str) -> None:
+        text, markup, _ = self._root(thread.referral_id, lang)
+        try:
+            self._run(self.api.edit_message_text(text, chat_id=int(thread.channel),
+                                                 message_id=int(thread.root_id),
+                                                 reply_markup=markup))
+        except BadRequest as exc:
+            # "message is not modified" (nothing changed), or the root is gone:
+            # the line itself was delivered, which is what counts.
+            log.info("telegram: root of referral %s not edited: %s", thread.referral_id, exc)

@@ -1,0 +1,171 @@
+"""A local stand-in for the Telegram Bot API, for tests.
+
+A threaded HTTP server on 127.0.0.1 that answers `/bot<token>/<method>` the
+way api.telegram.org does (for the methods ketenbot uses), and records every
+call. `fail_next(method, retry_after=N)` makes the next call of a method
+answer 429 with `retry_after`, like Telegram's flood control; `status=502`
+simulates a server error.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Ketenbot", "username": "ketenbot_test_bot",
+            "can_join_groups": True, "can_read_all_group_messages": False,
+            "supports_inline_queries": False}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class _Failure:
+    status: int
+    retry_after: int | None
+
+
+@dataclass
+class FakeTelegramAPI:
+    token: str = "123456:TEST-token_abc"
+    calls: list[Call] = field(default_factory=list)
+    forums: set[str] = field(default_factory=set)  # chat ids getChat reports as forums
+    _failures: dict[str, list[_Failure]] = field(default_factory=dict)
+    _next_id: int = 100
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # -- control ---------------------------------------------------------------
+    def start(self) -> FakeTelegramAPI:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                api._handle(self)
+
+            do_GET = do_POST  # noqa: N815
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def api_url(self) -> str:
+        """What `Settings.telegram_api_url` should be (the token is appended)."""
+        return f"http://127.0.0.1:{self.server.server_address[1]}/bot"
+
+    def fail_next(self, method: str, retry_after: int | None = None, status: int = 429) -> None:
+        self._failures.setdefault(method, []).append(_Failure(status, retry_after))
+
+    def called(self, method: str, **match: Any) -> list[Call]:
+        """The calls of `method` whose params include every `match` (compared as str)."""
+        return [c for c in self.calls if c.method == method
+                and all(str(c.params.get(k)) == str(v) for k, v in match.items())]
+
+    def texts(self, method: str = "sendMessage", **match: Any) -> list[str]:
+        return [str(c.params.get("text")) for c in self.called(method, **match)]
+
+    # -- serving ---------------------------------------------------------------
+    def _handle(self, req: BaseHTTPRequestHandler) -> None:
+        prefix = f"/bot{self.token}/"
+        if not req.path.startswith(prefix):
+            return self._send(req, 404, {"ok": False, "error_code": 404,
+                                         "description": "Not Found"})
+        method = req.path[len(prefix):]
+        length = int(req.headers.get("Content-Length") or 0)
+        body = req.rfile.read(length).decode() if length else ""
+        params = _parse(body, req.headers.get("Content-Type") or "")
+        with self._lock:
+            self.calls.append(Call(method, params))
+            pending = self._failures.get(method)
+            failure = pending.pop(0) if pending else None
+            if failure is None:
+                result = self._result(method, params)
+        if failure is not None:
+            answer: dict[str, Any] = {"ok": False, "error_code": failure.status,
+                                      "description": "Too Many Requests" if failure.status == 429
+                                      else "Bad Gateway"}
+            if failure.retry_after is not None:
+                answer["parameters"] = {"retry_after": failure.retry_after}
+            return self._send(req, failure.status, answer)
+        if result is None:
+            return self._send(req, 400, {"ok": False, "error_code": 400,
+                                         "description": f"Bad Request: unknown method {method}"})
+        self._send(req, 200, {"ok": True, "result": result})
+
+    def _result(self, method: str, p: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT_USER
+        if method in ("setWebhook", "deleteWebhook", "answerCallbackQuery", "setMyCommands",
+                      "editMessageReplyMarkup"):
+            return True
+        if method == "getUpdates":
+            return []
+        if method == "getChat":
+            chat = str(p.get("chat_id"))
+            return {"id": int(chat), "type": "supergroup", "title": f"Team {chat}",
+                    "is_forum": chat in self.forums, "accent_color_id": 0,
+                    "max_reaction_count": 11,
+                    "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                            "unique_gifts": False, "premium_subscription": False,
+                                            "gifts_from_channels": False}}
+        if method == "createForumTopic":
+            self._next_id += 1
+            return {"message_thread_id": self._next_id, "name": p.get("name"),
+                    "icon_color": 7322096}
+        if method in ("sendMessage", "editMessageText"):
+            if method == "sendMessage":
+                self._next_id += 1
+                message_id = self._next_id
+            else:
+                message_id = int(p.get("message_id") or 0)
+            chat = int(p.get("chat_id") or 0)
+            message: dict[str, Any] = {
+                "message_id": message_id, "date": int(time.time()), "text": p.get("text"),
+                "chat": {"id": chat, "type": "private" if chat > 0 else "supergroup"},
+                "from": BOT_USER,
+            }
+            if p.get("message_thread_id"):
+                message["message_thread_id"] = int(p["message_thread_id"])
+            return message
+        return None
+
+    @staticmethod
+    def _send(req: BaseHTTPRequestHandler, status: int, data: dict[str, Any]) -> None:
+        body = json.dumps(data).encode()
+        req.send_response(status)
+        req.send_header("Content-Type", "application/json")
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        req.wfile.write(body)
+
+
+def _parse(body: str, content_type: str) -> dict[str, Any]:
+    """python-telegram-bot posts form fields whose complex values are JSON."""
+    if not body:
+        return {}
+    if "json" in content_type:
+        return dict(json.loads(body))
+    params: dict[str, Any] = {}
+    for key, value in parse_qsl(body, keep_blank_values=True):
+        try:
+            params[key] = json.loads(value) if value[:1] in "[{" else value
+        except ValueError:
+            params[key] = value
+    return params

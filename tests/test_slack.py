@@ -1,0 +1,357 @@
+"""Slack: the real bolt app behind `ketenbot serve`, driven with signed requests,
+talking to a local fake of the Slack Web API (tests/fakes/slack_api.py).
+
+Every request goes through Starlette, bolt's signature check and listeners,
+the registry and the database, as one from Slack would; the outbox is
+delivered by `SlackSender` on `bot.tick`, as the worker does.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+from starlette.testclient import TestClient
+
+from bot.app import KetenBot
+from bot.config import Settings
+from bot.serve import build_web_app
+from bot.slack.runtime import SlackRuntime
+from bot.slack.sender import SlackSender
+from handlers.linking import new_code
+from storage.db import session_scope
+from storage.models import ChatIdentity, Person, Team
+from storage.tables import Outbox, ProcessedEvent, Referral, ReferralThread
+from tests.conftest import FakeClock
+from tests.fakes.slack_api import (
+    FakeSlack,
+    action_body,
+    command_body,
+    im_event_body,
+    signed_headers,
+)
+
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-1-test-token"
+JB_CHANNEL = "C0JBFOODVALLEY"
+JEROEN = "jeroen.bakker@jbgld.example.org"
+TESS = "tess.visser@jbgld.example.org"
+BRAM = "bram.devries@sociaalteam-ede.example.org"
+CARLA = "carla.smit@sociaalteam-ede.example.org"
+USERS = {"UJEROEN": JEROEN, "UBRAM": BRAM, "UCARLA": CARLA, "UTESS": TESS}
+
+
+def slack_settings(fake: FakeSlack, **extra: Any) -> Settings:
+    return Settings(_env_file=None, slack_bot_token=TOKEN,  # type: ignore[call-arg]
+                    slack_signing_secret=SECRET, slack_api_url=fake.api_url, **extra)
+
+
+def set_channel(engine: Engine, team_key: str, channel: str) -> None:
+    with session_scope(engine) as s:
+        team = s.exec(select(Team).where(Team.key == team_key)).one()
+        team.slack_channel = channel
+        s.add(team)
+
+
+@dataclass
+class Slack:
+    bot: KetenBot
+    http: TestClient
+    fake: FakeSlack
+    runtime: SlackRuntime
+    clock: FakeClock
+
+    def post(self, body: str, content_type: str = "application/x-www-form-urlencoded",
+             secret: str = SECRET, timestamp: int | None = None, **headers: str
+             ) -> httpx.Response:
+        return self.http.post("/slack/events", content=body.encode(), headers=signed_headers(
+            body, secret, timestamp, content_type, **headers))
+
+    def command(self, user: str, text: str) -> dict[str, Any]:
+        response = self.post(command_body(user, text, self.fake.response_url()))
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def press(self, user: str, action: str, ref: str = "KB-0001",
+              message_ts: str = "1700000000.999999") -> dict[str, Any]:
+        """Press a button; what was sent to the response_url."""
+        before = len(self.fake.of("response_url"))
+        response = self.post(action_body(user, action, ref, self.fake.response_url("press"),
+                                         message_ts))
+        assert response.status_code == 200, response.text
+        self.idle()
+        return self.fake.wait_for("response_url", before + 1)[-1].args
+
+    def event(self, user: str, text: str, event_id: str, **headers: str) -> httpx.Response:
+        return self.post(im_event_body(user, text, event_id), "application/json", SECRET, None,
+                         **headers)
+
+    def idle(self) -> None:
+        assert self.http.portal is not None
+        self.http.portal.call(self.runtime.idle)
+
+    def tick(self) -> None:
+        self.bot.tick([SlackSender(self.bot)])
+
+    def referral(self, ref: str = "KB-0001") -> Referral:
+        with Session(self.bot.engine) as s:
+            found = s.exec(select(Referral).where(Referral.ref == ref)).one()
+            s.expunge(found)
+            return found
+
+    def thread(self) -> ReferralThread:
+        with Session(self.bot.engine) as s:
+            found = s.exec(select(ReferralThread)).one()
+            s.expunge(found)
+            return found
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack(users=dict(USERS)) as f:
+        yield f
+
+
+@pytest.fixture
+def slack(sample_engine: Engine, clock: FakeClock, fake: FakeSlack) -> Iterator[Slack]:
+    set_channel(sample_engine, "jbgld-food-valley", JB_CHANNEL)
+    bot = KetenBot(slack_settings(fake), sample_engine, clock)
+    web = build_web_app(bot)
+    route = next(r for r in web.routes if getattr(r, "path", "") == "/slack/events")
+    runtime = route.endpoint.__self__.runtime  # type: ignore[attr-defined]
+    with TestClient(web) as http:
+        yield Slack(bot, http, fake, runtime, clock)
+
+
+def blocks_text(blocks: list[dict[str, Any]]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def action_ids(blocks: list[dict[str, Any]]) -> list[str]:
+    return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+# -- commands -------------------------------------------------------------------------
+
+
+def test_wie_is_answered_ephemerally_and_links_by_email(slack: Slack) -> None:
+    answer = slack.command("UJEROEN", "wie Ede")
+    assert answer["response_type"] == "ephemeral"
+    assert "Bram de Vries" in answer["text"]  # Anouk is absent: her koppelgenoot
+    assert [c.args["user"] for c in slack.fake.of("users.info")] == ["UJEROEN"]
+    assert slack.bot.person_by_identity("slack", "UJEROEN").email == JEROEN  # type: ignore[union-attr]
+    slack.command("UJEROEN", "help")
+    assert len(slack.fake.of("users.info")) == 1  # linked once, looked up in the DB since
+    assert all(c.token == TOKEN for c in slack.fake.calls if c.method != "response_url")
+
+
+def test_unlinked_user_may_ask_help_only(slack: Slack) -> None:
+    answer = slack.command("USTRANGER", "wie Ede")
+    assert answer["response_type"] == "ephemeral"
+    assert "niet gekoppeld" in answer["text"] and "/keten koppel" in answer["text"]
+    assert "Commando's" in slack.command("USTRANGER", "help")["text"]
+    assert "Commando's" in slack.command("USTRANGER", "")["text"]
+    with Session(slack.bot.engine) as s:
+        assert s.exec(select(ChatIdentity)).all() == []
+
+
+def test_koppel_redeems_a_link_code(slack: Slack) -> None:
+    tess = slack.bot.person_by_email(TESS)
+    assert tess is not None and tess.id is not None
+    code = new_code(slack.bot.engine, tess.id, slack.clock())
+    assert "klopt niet" in slack.command("USTRANGER", "koppel WRONGCODE")["text"]
+    assert "Tess Visser" in slack.command("USTRANGER", f"koppel {code}")["text"]
+    assert "Tess Visser" in slack.command("USTRANGER", "mijn")["text"]
+    assert "al gebruikt" in slack.command("UOTHER", f"koppel {code}")["text"]
+
+
+def test_bsn_is_refused_before_anything_else(slack: Slack) -> None:
+    answer = slack.command("USTRANGER", "verwijs 301 Ede 111222333")
+    assert "BSN" in answer["text"]
+    with Session(slack.bot.engine) as s:
+        assert s.exec(select(Referral)).all() == []
+
+
+# -- a referral's thread and its buttons ------------------------------------------------
+
+
+def start_referral(slack: Slack) -> None:
+    answer = slack.command("UJEROEN", "verwijs 301 Ede K-1")
+    assert answer["response_type"] == "ephemeral" and "KB-0001" in answer["text"]
+    # No Slack Web API call in the request path: the outbox carries the news.
+    assert {c.method for c in slack.fake.calls} <= {"auth.test", "users.info"}
+
+
+def test_referral_gets_a_root_message_and_its_thread(slack: Slack) -> None:
+    start_referral(slack)
+    slack.tick()
+    posts = slack.fake.of("chat.postMessage")
+    root, line = posts[0], posts[1]
+    assert root.args["channel"] == JB_CHANNEL and "thread_ts" not in root.args
+    text = root.args["text"]
+    for expected in ("KB-0001", "301-route", "Ede", "K-1", "Stap 1", "lokaal-teammedewerker",
+                     "Bram de Vries", "uiterlijk"):
+        assert expected in text, expected
+    assert action_ids(root.args["blocks"])[0] == "keten_ontvangen"
+    values = {e["value"] for b in root.args["blocks"] if b["type"] == "actions"
+              for e in b["elements"]}
+    assert values == {"KB-0001"}  # no family data in button values
+    thread = slack.thread()
+    assert (thread.channel, thread.root_id) == (JB_CHANNEL, "1700000000.000001")
+    assert line.args["thread_ts"] == thread.root_id and "stap 1" in line.args["text"]
+    assert slack.fake.of("chat.update")[-1].args["ts"] == thread.root_id
+
+    # The lokaal-team worker acknowledges with the root message's button.
+    slack.fake.clear()
+    sent = slack.press("UBRAM", "ontvangen", message_ts=thread.root_id)
+    assert sent["replace_original"] is True and "Stap 2-3" in sent["text"]
+    assert "keten_volgende" in action_ids(sent["blocks"])
+    assert slack.referral().step == "bepaling"
+    slack.tick()
+    line = [c for c in slack.fake.of("chat.postMessage") if c.args.get("thread_ts")][-1]
+    assert line.args["channel"] == JB_CHANNEL and "stap 2-3" in line.args["text"]
+    update = slack.fake.of("chat.update")[-1]
+    assert update.args["ts"] == thread.root_id and "Stap 2-3" in update.args["text"]
+    assert "keten_volgende" in action_ids(update.args["blocks"])
+    # Jeroen's turn now: a DM with the step's button.
+    opened = slack.fake.of("conversations.open")
+    assert [c.args["users"] for c in opened] == ["UJEROEN"]
+    dm = [c for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "DJEROEN"]
+    assert dm and "keten_volgende" in action_ids(dm[0].args["blocks"])
+    assert len(slack.fake.of("chat.postMessage")) == 2  # nothing twice
+    assert all(c.token == TOKEN for c in slack.fake.calls if c.method != "response_url")
+
+
+def test_refused_press_answers_only_the_presser(slack: Slack) -> None:
+    start_referral(slack)
+    slack.tick()
+    root_ts = slack.thread().root_id
+    with Session(slack.bot.engine) as s:
+        before = [(o.dedupe_key, o.status) for o in s.exec(select(Outbox))]
+    sent = slack.press("UJEROEN", "ontvangen", message_ts=root_ts)
+    assert sent["response_type"] == "ephemeral" and sent["replace_original"] is False
+    assert "Er is niets veranderd" in sent["text"]
+    assert slack.referral().step == "contact"
+    with Session(slack.bot.engine) as s:
+        assert [(o.dedupe_key, o.status) for o in s.exec(select(Outbox))] == before
+    status = slack.press("UJEROEN", "status", message_ts=root_ts)
+    assert status["response_type"] == "ephemeral" and "Geschiedenis" in status["text"]
+
+
+def test_a_lapse_messages_the_teamleider_and_the_thread(slack: Slack) -> None:
+    start_referral(slack)
+    slack.command("UCARLA", "help")  # Carla's first contact links her
+    slack.tick()
+    slack.fake.clear()
+    slack.clock.set(slack.clock.now.replace(day=30, hour=9))  # Monday after the Friday term
+    slack.tick()
+    opened = {c.args["users"] for c in slack.fake.of("conversations.open")}
+    assert "UCARLA" in opened
+    dm = [c for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "DCARLA"]
+    assert len(dm) == 1 and "Termijn verstreken" in dm[0].args["text"]
+    assert "KB-0001" in dm[0].args["text"]
+    assert action_ids(dm[0].args["blocks"]) == ["keten_escaleer", "keten_status"]
+    root_ts = slack.thread().root_id
+    lines = [c for c in slack.fake.of("chat.postMessage") if c.args.get("thread_ts") == root_ts]
+    assert lines and any("Carla Smit" in c.args["text"] for c in lines)
+
+
+def test_rate_limit_is_waited_out_and_delivered_once(slack: Slack) -> None:
+    start_referral(slack)
+    slack.fake.fail_next("chat.postMessage", 429, retry_after=30)
+    slack.tick()
+    assert len(slack.fake.of("chat.postMessage")) == 1  # the refused root post
+    with Session(slack.bot.engine) as s:
+        row = s.exec(select(Outbox).where(Outbox.kind == "thread")
+                     .order_by(col(Outbox.id))).first()
+        assert row is not None and row.status == "pending" and row.attempts == 1
+        assert row.deliver_after == slack.clock.now + timedelta(seconds=30)
+        assert row.last_error and "rate limited" in row.last_error and TOKEN not in row.last_error
+        assert s.exec(select(ReferralThread)).all() == []
+    slack.clock.set(slack.clock.now + timedelta(seconds=10))
+    slack.tick()
+    assert len(slack.fake.of("chat.postMessage")) == 1  # still waiting
+    slack.clock.set(slack.clock.now + timedelta(seconds=21))
+    slack.tick()
+    slack.tick()
+    roots = [c for c in slack.fake.of("chat.postMessage") if "thread_ts" not in c.args]
+    assert len(roots) == 2  # the refused one, and the one that got through
+    lines = [c for c in slack.fake.of("chat.postMessage") if "thread_ts" in c.args]
+    assert len(lines) == 1
+    with Session(slack.bot.engine) as s:
+        assert s.exec(select(Outbox).where(Outbox.kind == "thread")).one().status == "sent"
+
+
+# -- the door: signatures, retries --------------------------------------------------------
+
+
+def test_bad_or_stale_signature_is_refused(slack: Slack) -> None:
+    body = command_body("UJEROEN", "verwijs 301 Ede K-1", slack.fake.response_url())
+    assert slack.post(body, secret="not-the-secret").status_code == 401
+    assert slack.post(body, timestamp=int(time.time()) - 600).status_code == 401
+    tampered = signed_headers(body, SECRET)
+    response = slack.http.post("/slack/events", content=body.replace("K-1", "K-2").encode(),
+                               headers=tampered)
+    assert response.status_code == 401
+    assert slack.http.post("/slack/events", content=body.encode()).status_code == 401
+    assert [c.method for c in slack.fake.calls] == []
+    with Session(slack.bot.engine) as s:
+        assert s.exec(select(Referral)).all() == []
+        assert s.exec(select(ChatIdentity)).all() == []
+
+
+def test_direct_message_is_handled_once_across_retries(slack: Slack) -> None:
+    assert slack.event("UJEROEN", "wie Ede", "Ev001").status_code == 200
+    slack.idle()
+    answers = slack.fake.of("chat.postMessage")
+    assert len(answers) == 1 and answers[0].args["channel"] == "DUSER"
+    assert "Bram de Vries" in answers[0].args["text"]
+    retry = slack.event("UJEROEN", "wie Ede", "Ev001", **{"X-Slack-Retry-Num": "1",
+                                                          "X-Slack-Retry-Reason": "http_timeout"})
+    assert retry.status_code == 200
+    assert slack.event("UJEROEN", "wie Ede", "Ev001").status_code == 200
+    slack.idle()
+    assert len(slack.fake.of("chat.postMessage")) == 1
+    with Session(slack.bot.engine) as s:
+        assert len(s.exec(select(ProcessedEvent)).all()) == 1
+    # A channel message, or the bot's own, is acknowledged and ignored.
+    body = json.loads(im_event_body("UKETENBOT", "hallo", "Ev002"))
+    body["event"]["bot_id"] = "BKETENBOT"
+    assert slack.post(json.dumps(body), "application/json").status_code == 200
+    slack.idle()
+    assert len(slack.fake.of("chat.postMessage")) == 1
+
+
+# -- the sender on its own ----------------------------------------------------------------
+
+
+def test_sender_maps_server_and_connection_errors(sample_engine: Engine, clock: FakeClock,
+                                                  fake: FakeSlack) -> None:
+    from scheduling.dispatch import Outgoing, TemporaryFailure
+
+    bot = KetenBot(slack_settings(fake), sample_engine, clock)
+    with session_scope(sample_engine) as s:
+        carla = s.exec(select(Person).where(Person.email == CARLA)).one()
+        s.add(ChatIdentity(platform="slack", external_id="UCARLA", person_id=carla.id or 0))
+        s.expunge(carla)
+    message = Outgoing(1, "notice", "link_code", {"code": "X", "hours": 24}, carla, None)
+    fake.fail_next("conversations.open", 503, retry_after=None)
+    with pytest.raises(TemporaryFailure) as failed:
+        SlackSender(bot).deliver(message)
+    assert failed.value.retry_after is None and TOKEN not in str(failed.value)
+    SlackSender(bot).deliver(message)
+    assert fake.of("chat.postMessage")[0].args["channel"] == "DCARLA"
+    down = KetenBot(Settings(_env_file=None, slack_bot_token=TOKEN,  # type: ignore[call-arg]
+                             slack_signing_secret=SECRET,
+                             slack_api_url="http://127.0.0.1:9/api/"), sample_engine, clock)
+    with pytest.raises(TemporaryFailure) as refused:
+        SlackSender(down).deliver(message)
+    assert TOKEN not in str(refused.value)
