@@ -14,6 +14,7 @@ from typing import TextIO
 from bot.app import KetenBot
 from bot.console_clock import ConsoleSender, MovableClock, clock_command
 from messages import Renderer
+from scheduling.dispatch import Sender
 from storage.models import Person
 
 PROMPT = "> "
@@ -29,7 +30,16 @@ class ConsoleSession:
         self.out = out
         self.renderer = Renderer("text")
         # Console-only commands: switch person, and move the clock (see attach_clock).
-        self.meta: dict[str, Callable[[str], str]] = {":als": self.switch}
+        self.meta: dict[str, Callable[[str], str]] = {":als": self.switch, ":via": self.via}
+        self.platform = "console"
+
+    def via(self, platform: str) -> str:
+        """`:via slack|telegram|console`: act as if typing on that platform
+        (the history records where each action came from)."""
+        if platform not in ("console", "slack", "telegram"):
+            return "Gebruik: :via console|slack|telegram"
+        self.platform = platform
+        return f"# u typt nu via {platform}"
 
     def switch(self, email: str) -> str:
         """`:als EMAIL`: continue as someone else (scripted multi-party sessions)."""
@@ -39,9 +49,11 @@ class ConsoleSession:
         self.actor = person
         return f"# u bent nu {person.name} ({person.email})"
 
-    def attach_clock(self, clock: MovableClock) -> None:
-        sender = ConsoleSender(self.out, clock, self.lang or "nl")
-        self.meta[":klok"] = clock_command(self.bot, clock, sender)
+    def attach_clock(self, clock: MovableClock, platforms: tuple[str, ...] = ("console",)) -> None:
+        """`:klok`, delivering through printing stand-ins for `platforms`."""
+        senders: list[Sender] = [ConsoleSender(self.out, clock, self.lang or "nl", p)
+                                 for p in platforms]
+        self.meta[":klok"] = clock_command(self.bot, clock, senders)
 
     def handle(self, line: str) -> str:
         line = line.strip()
@@ -50,7 +62,7 @@ class ConsoleSession:
         word, _, rest = line.partition(" ")
         if word in self.meta:
             return self.meta[word](rest.strip())
-        ctx = self.bot.context("console", self.actor, self.lang)
+        ctx = self.bot.context(self.platform, self.actor, self.lang)
         return self.renderer.render(self.bot.registry.dispatch(ctx, line), ctx.lang)
 
     def run(self, stdin: TextIO = sys.stdin, echo: bool = False) -> None:

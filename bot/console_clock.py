@@ -24,27 +24,34 @@ class MovableClock:
 
 
 class ConsoleSender:
-    """Delivers outbox messages by printing them: one line per recipient."""
+    """Delivers outbox messages by printing them: one line per recipient.
 
-    platform = "console"
+    As `platform="console"` it takes every message. Standing in for "slack" or
+    "telegram" it takes what the real sender of that platform would, so the
+    demo can show one referral living on two platforms.
+    """
 
-    def __init__(self, out: TextIO, clock: MovableClock, lang: str = "nl") -> None:
+    def __init__(self, out: TextIO, clock: MovableClock, lang: str = "nl",
+                 platform: str = "console") -> None:
         self.out = out
         self.clock = clock
         self.lang = lang
+        self.platform = platform
         self.renderer = Renderer("text")
 
     def deliver(self, message: Outgoing) -> None:
         text = self.renderer.render_name(message.template, message.payload, self.lang)
+        where = "" if self.platform == "console" else f"{self.platform} · "
         if message.person is None:
-            to = f"draad {message.payload.get('ref', '')}"
+            to = f"{where}draad {message.payload.get('ref', '')}"
         else:
-            to = f"{message.person.name} <{message.person.email}>"
+            to = f"{where}{message.person.name} <{message.person.email}>"
         indented = text.replace("\n", "\n      ")
         self.out.write(f"  {self.clock.now:%a %d-%m %H:%M} → [{to}] {indented}\n")
 
 
-def clock_command(bot: KetenBot, clock: MovableClock, sender: Sender) -> Callable[[str], str]:
+def clock_command(bot: KetenBot, clock: MovableClock,
+                  senders: list[Sender]) -> Callable[[str], str]:
     zone = ZoneInfo(bot.settings.timezone)
 
     def run(arg: str) -> str:
@@ -65,7 +72,7 @@ def clock_command(bot: KetenBot, clock: MovableClock, sender: Sender) -> Callabl
         reminders = escalations = sent = 0
         while clock.now < target:
             clock.now = min(clock.now + STEP, target)
-            result = bot.tick([sender])
+            result = bot.tick(senders)
             reminders += result.reminders
             escalations += result.escalations
             sent += result.sent

@@ -13,14 +13,18 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from sqlmodel import select
+
 from bot.app import KetenBot
 from bot.config import Settings
 from bot.console import ConsoleSession
 from bot.console_clock import MovableClock
+from handlers.linking import link
 from storage import db
 from storage.db import session_scope
 from storage.directory_format import load
 from storage.directory_import import import_doc
+from storage.models import Person, Team
 
 SAMPLE = Path(__file__).parent.parent / "storage" / "sample" / "gelderland.yaml"
 JEUGDBESCHERMER = "jeroen.bakker@jbgld.example.org"
@@ -72,6 +76,35 @@ REFERRAL_315 = [
     "mijn",
 ]
 
+# One referral, two platforms: the jeugdbeschermer's team works in Slack, the
+# Ede lokaal team in Telegram. Each sees the referral in its own place, and an
+# acknowledgement pressed in Telegram updates the Slack thread too.
+CROSS_PLATFORM = [
+    f":als {JEUGDBESCHERMER}",
+    ":via slack",
+    "verwijs 301 Ede JB-2026-0044",
+    ":klok 2026-12-03 09:30",
+    f":als {LT_WORKER}",
+    ":via telegram",
+    "ontvangen KB-0003",
+    ":klok 2026-12-03 10:00",
+    "status KB-0003",
+]
+
+
+def _two_platforms(bot: KetenBot) -> None:
+    """The demo's Slack channel and Telegram group, and who is linked where."""
+    with session_scope(bot.engine) as session:
+        for key, column, value in (("jbgld-food-valley", "slack_channel", "C0JBGLDFV"),
+                                   ("lt-ede", "telegram_chat", "-1001000000228")):
+            team = session.exec(select(Team).where(Team.key == key)).one()
+            setattr(team, column, value)
+            session.add(team)
+        for email, platform, external in ((JEUGDBESCHERMER, "slack", "U0JEROEN"),
+                                          (LT_WORKER, "telegram", "700228")):
+            person = session.exec(select(Person).where(Person.email == email)).one()
+            link(session, platform, external, person.id or 0)
+
 
 def run_demo(out: TextIO, lang: str = "nl") -> None:
     with tempfile.TemporaryDirectory(prefix="ketenbot-demo-") as tmp:
@@ -95,4 +128,8 @@ def run_demo(out: TextIO, lang: str = "nl") -> None:
                               ("315-route", REFERRAL_315)):
             out.write(f"\n## {title}\n\n")
             console.run(io.StringIO("\n".join(script) + "\n"), echo=True)
+        _two_platforms(bot)
+        console.attach_clock(clock, platforms=("slack", "telegram"))
+        out.write("\n## Slack + Telegram\n\n")
+        console.run(io.StringIO("\n".join(CROSS_PLATFORM) + "\n"), echo=True)
         bot.engine.dispose()
