@@ -19,6 +19,7 @@ from scheduling.calendar import WorkCalendar
 from scheduling.deadlines import Hours
 from scheduling.dispatch import Chooser, Sender, dispatch
 from scheduling.sweep import sweep
+from storage import events
 from storage.db import check_schema, make_engine
 from storage.models import ChatIdentity, Person
 from storage.tables import Outbox, Referral
@@ -109,6 +110,7 @@ class KetenBot:
         swept = sweep(self.engine, now, routes=self.routes, calendar=self.calendar(),
                       hours=self.hours())
         sent = dispatch(self.engine, now, senders, choose_sender(senders))
+        events.prune(self.engine, now)
         return TickResult(swept.reminders, swept.escalations, sent.sent, sent.waiting)
 
     def person_by_email(self, email: str) -> Person | None:

@@ -15,9 +15,8 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.app import KetenBot
 from bot.slack.blocks import root_message
@@ -25,9 +24,10 @@ from handlers.core import Reply, error
 from handlers.linking import link, link_failed, redeem
 from handlers.privacy import contains_bsn
 from messages import Renderer
+from storage import events
 from storage.db import session_scope
 from storage.models import Person
-from storage.tables import ProcessedEvent, Referral, ReferralThread
+from storage.tables import Referral, ReferralThread
 
 log = logging.getLogger("ketenbot.slack")
 
@@ -175,14 +175,7 @@ class SlackRuntime:
 
     def first_time(self, event_id: str) -> bool:
         """Record the event; False when it was seen before (a retry or a replay)."""
-        values = dict(platform=PLATFORM, event_id=event_id[:64], received_at=self.bot.clock())
-        dialect = self.bot.engine.dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = (insert(ProcessedEvent).values(**values).on_conflict_do_nothing()
-                .returning(col(ProcessedEvent.event_id)))
-        # (RETURNING, not rowcount: through the ORM session PostgreSQL reports -1)
-        with session_scope(self.bot.engine) as session:
-            return session.execute(stmt).first() is not None
+        return events.first_time(self.bot.engine, PLATFORM, event_id, self.bot.clock())
 
     async def direct_message(self, client: AsyncWebClient, event_id: str, user_id: str,
                              channel: str, text: str, retry: str | None) -> None:

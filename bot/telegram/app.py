@@ -14,8 +14,6 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import Engine
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col
 from telegram import BotCommand, Update, User
 from telegram.constants import ChatType
 from telegram.ext import (
@@ -34,9 +32,8 @@ from bot.telegram import keyboards
 from handlers.core import Reply, error
 from handlers.linking import link_failed, redeem
 from messages import Renderer
-from storage.db import session_scope
+from storage import events
 from storage.models import Person
-from storage.tables import ProcessedEvent
 
 log = logging.getLogger("ketenbot.telegram")
 
@@ -65,15 +62,7 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
 
 def first_time(engine: Engine, update_id: int, now: datetime) -> bool:
     """Record an update as processed; False when it was seen before."""
-    with session_scope(engine) as session:
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
-            else sqlite.insert
-        # RETURNING, not rowcount: an ORM-enabled INSERT's rowcount is not
-        # reliable on psycopg (it reports 1 for a skipped conflict).
-        stmt = insert(ProcessedEvent).values(
-            platform=PLATFORM, event_id=str(update_id), received_at=now,
-        ).on_conflict_do_nothing().returning(col(ProcessedEvent.event_id))
-        return session.execute(stmt).first() is not None
+    return events.first_time(engine, PLATFORM, str(update_id), now)
 
 
 def command_words(bot: KetenBot) -> dict[str, str]:
