@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from handlers.core import Context, Reply, error
+from handlers.directory_cache import TeamPeople, snapshot
 from handlers.matching import search_key, suggestions
 from storage.models import (
     Gemeente,
@@ -15,7 +16,6 @@ from storage.models import (
     Organisation,
     OrgKind,
     Person,
-    Region,
     Role,
     Team,
     TeamGemeente,
@@ -110,14 +110,6 @@ def split_role(text: str) -> tuple[str, tuple[OrgKind, ...] | None]:
     return text, None
 
 
-@dataclass
-class TeamPeople:
-    kind: str
-    organisation: Organisation
-    team: Team
-    people: list[Person]
-
-
 def teams_for(session: Session, gemeente_id: int, kinds: tuple[str, ...]) -> list[TeamPeople]:
     """Teams of the given organisation kinds serving a gemeente, with their people."""
     # One round trip: teams, their organisation and people (outer join, so a
@@ -201,27 +193,28 @@ def lookup(ctx: Context, text: str) -> Reply:
     if not query.strip():
         return error("lookup_usage")
     today = ctx.today()
-    with Session(ctx.engine) as session:
-        match = find_gemeente(session, query)
-        if match.gemeente is None:
-            return error(
-                "gemeente_ambiguous" if match.ambiguous else "gemeente_unknown",
-                query=query,
-                suggestions=match.candidates,
-            )
-        g = match.gemeente
-        region = session.get(Region, g.region_id)
-        teams = [
-            TeamView(tp.kind, tp.organisation.name, tp.team.name,
-                     contacts_of(tp, today, ctx.stale_after_days))
-            for tp in teams_for(session, g.id or 0, tuple(kinds or DEFAULT_KINDS))
-        ]
+    snap = snapshot(ctx.engine)
+    key = search_key(query)
+    found = snap.keys.get(key, [])
+    if len(found) != 1:
+        return error(
+            "gemeente_ambiguous" if found else "gemeente_unknown",
+            query=query,
+            suggestions=sorted(g.name for g in found) if found else suggestions(key, snap.names),
+        )
+    g = found[0]
+    wanted = tuple(kinds or DEFAULT_KINDS)
+    order: dict[str, int] = {k: i for i, k in enumerate(wanted)}
+    serving = sorted((tp for tp in snap.teams.get(g.id or 0, []) if tp.kind in wanted),
+                     key=lambda tp: order[tp.kind])
+    teams = [TeamView(tp.kind, tp.organisation.name, tp.team.name,
+                      contacts_of(tp, today, ctx.stale_after_days)) for tp in serving]
     return Reply(
         "lookup",
         {
             "gemeente": g.name,
             "cbs_code": g.cbs_code,
-            "region": region.name if region else "",
+            "region": snap.regions.get(g.region_id, ""),
             "teams": teams,
             "filtered": kinds is not None,
             "stale_after_days": ctx.stale_after_days,

@@ -11,11 +11,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.directory_format import DirectoryDoc, Problem
 from storage.models import (
+    DirectoryVersion,
     Gemeente,
     GemeenteKey,
     Organisation,
@@ -122,6 +123,9 @@ def import_doc(doc: DirectoryDoc, session: Session) -> ImportResult:
     for p in doc.people:
         w.upsert(Person, "email", p.email, count=p.email not in created_now,
                  koppelgenoot_id=person_ids[p.koppelgenoot] if p.koppelgenoot else None)
+    if +result.created or +result.updated:
+        # Tell processes holding the directory in memory to read it again.
+        session.execute(update(DirectoryVersion).values(n=DirectoryVersion.n + 1))
     return result
 
 

@@ -102,3 +102,12 @@ class ChatIdentity(SQLModel, table=True):
     platform: str = Field(max_length=16)
     external_id: str = Field(max_length=64)
     person_id: int = Field(foreign_key="person.id", index=True)
+
+
+class DirectoryVersion(SQLModel, table=True):
+    """Bumped by every import that changes the directory, so processes that
+    keep the directory in memory know when to read it again."""
+
+    __tablename__ = "directory_version"
+    id: int = Field(default=1, primary_key=True)
+    n: int = 0

@@ -257,3 +257,19 @@ def test_staleness_follows_the_setting(sample_engine: Engine, clock: FakeClock) 
     ctx = Context(engine=sample_engine, clock=clock, platform="console", stale_after_days=10)
     reply = lookup(ctx, "Ede lt")
     assert all(c.stale for c in reply.data["teams"][0].contacts)  # all older than 10 days
+
+
+def test_a_new_import_shows_in_the_next_lookup(small_engine: Engine, clock: FakeClock,
+                                                tmp_path: Path) -> None:
+    """The in-memory directory is read again as soon as an import changed it."""
+    _, before = ask(small_engine, clock, "wie Ede")
+    assert "+31 6 0000 0001" in before
+    data = Path(__file__).parent / "data" / "small.yaml"
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(data.read_text(encoding="utf-8").replace(
+        '"+31 6 0000 0001"', '"+31 6 0000 0999"').replace("[Bennekom]", "[Bennekom, Lunteren]"),
+        encoding="utf-8")
+    import_file(small_engine, changed)
+    _, after = ask(small_engine, clock, "wie Lunteren")  # the new alias, too
+    assert after.startswith("Ede (GM0228)")
+    assert "+31 6 0000 0999" in after and "+31 6 0000 0001" not in after
