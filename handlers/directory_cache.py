@@ -1,14 +1,17 @@
 """The directory in memory, for `wie`: answered without touching the ORM.
 
 Lookups vastly outnumber changes, and the directory changes only by import,
-which bumps `directory_version`. Each lookup reads that one number; when it
-moved, the snapshot is rebuilt. People's absence and freshness are judged at
-lookup time from the cached dates, so the cache never goes stale by the clock.
+which bumps `directory_version`. That one number is read at most once per
+CHECK_EVERY seconds (a round trip would otherwise be half a lookup's cost);
+when it moved, the snapshot is rebuilt: an import reaches `wie` within a
+second. People's absence and freshness are judged at lookup time from the
+cached dates, so the cache never goes stale by the clock.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 
@@ -35,9 +38,13 @@ class TeamPeople:
     people: list[Person]
 
 
+CHECK_EVERY = 1.0  # seconds
+
+
 @dataclass
 class Snapshot:
     version: int
+    checked: float = 0.0  # time.monotonic() of the last version check
     keys: dict[str, list[Gemeente]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # key -> name, for suggestions
     regions: dict[int, str] = field(default_factory=dict)
@@ -54,14 +61,19 @@ def current_version(engine: Engine) -> int:
 
 
 def snapshot(engine: Engine) -> Snapshot:
-    version = current_version(engine)
     snap = _snapshots.get(engine)
+    now = time.monotonic()
+    if snap is not None and now - snap.checked < CHECK_EVERY:
+        return snap
+    version = current_version(engine)
     if snap is not None and snap.version == version:
+        snap.checked = now
         return snap
     with _lock:  # one rebuild at a time; the others wait and reuse it
         snap = _snapshots.get(engine)
         if snap is None or snap.version != version:
             snap = _snapshots[engine] = _build(engine)
+            snap.checked = now
         return snap
 
 

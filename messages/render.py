@@ -15,6 +15,7 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    Template,
     TemplateNotFound,
     select_autoescape,
 )
@@ -38,6 +39,9 @@ class Renderer:
             # Telegram HTML needs escaping; plain text and Slack mrkdwn do not.
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         )
+        # (name, lang) -> the template the fallbacks led to: the probing (a file
+        # look-up per missing platform template) is done once, not per message.
+        self._found: dict[tuple[str, str], Template] = {}
 
     def render(self, reply: Reply, lang: str = "nl") -> str:
         return self.render_name(reply.template, reply.data, lang)
@@ -56,7 +60,13 @@ class Renderer:
             when=partial(labels.format_when, lang=lang),
         ).strip()
 
-    def _find(self, name: str, lang: str):  # type: ignore[no-untyped-def]
+    def _find(self, name: str, lang: str) -> Template:
+        found = self._found.get((name, lang))
+        if found is None:
+            found = self._found[(name, lang)] = self._probe(name, lang)
+        return found
+
+    def _probe(self, name: str, lang: str) -> Template:
         candidates = [
             f"{p}/{lng}/{name}.j2"
             for lng in dict.fromkeys((lang, "nl"))

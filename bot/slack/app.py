@@ -52,14 +52,18 @@ def build_slack_app(bot: KetenBot, runtime: SlackRuntime | None = None) -> Async
     @app.command(COMMAND)
     async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond,
                          client: AsyncWebClient) -> None:
-        work = rt.spawn(rt.run_text(client, command["user_id"], command.get("text") or ""))
-        try:
-            text = await asyncio.wait_for(asyncio.shield(work), ACK_BUDGET)
-        except TimeoutError:
-            lang = settings.language
-            await ack(response_type="ephemeral", text=BUSY.get(lang, BUSY["nl"]))
-            rt.spawn(_answer_later(work, respond))
-            return
+        user_id, words = command["user_id"], command.get("text") or ""
+        text = rt.quick_answer(user_id, words)  # `help`: nothing to wait for
+        if text is None:
+            work = rt.start_text(client, user_id, words)
+            # Not wait_for: when the budget runs out the work goes on (no shield needed).
+            done, _ = await asyncio.wait((work,), timeout=ACK_BUDGET)
+            if not done:
+                lang = settings.language
+                await ack(response_type="ephemeral", text=BUSY.get(lang, BUSY["nl"]))
+                rt.spawn(_answer_later(work, respond))
+                return
+            text = work.result()
         await ack(response_type="ephemeral", text=text)
 
     @app.action(re.compile(f"^{ACTION_PREFIX}"))
@@ -89,7 +93,7 @@ def build_slack_app(bot: KetenBot, runtime: SlackRuntime | None = None) -> Async
     return app
 
 
-async def _answer_later(work: asyncio.Task[str], respond: AsyncRespond) -> None:
+async def _answer_later(work: asyncio.Future[str], respond: AsyncRespond) -> None:
     try:
         text = await work
     except Exception:

@@ -2,15 +2,22 @@
 
 Handlers are synchronous (SQLAlchemy sessions), so every database step runs
 in a worker thread (`asyncio.to_thread`) and the event loop stays free for
-other requests. Referral changes make no Slack Web API call here: the handlers
+other requests. Who a Slack user is (user id -> person) is remembered for a
+minute: a command from a known user costs one thread hop and no identity
+query; linking through this runtime forgets the user at once, and the short
+life lets directory changes show. Referral changes make no Slack Web API call here: the handlers
 queue thread lines and notices in the outbox, and `SlackSender` posts them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+import threading
+import time
 from collections.abc import Coroutine
+from functools import partial
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -39,6 +46,8 @@ HINT = {
     "en": "Get a link code (`linkcode` in another linked account, or from the contact list "
           "keeper) and type `/keten koppel CODE`.",
 }
+PERSON_TTL = 60.0  # seconds a Slack user id -> person answer is reused
+PERSON_CACHE_MAX = 10_000  # users remembered at most; beyond it, start afresh
 FAILED = {"nl": "Er ging iets mis; er is niets veranderd. Probeer het later opnieuw.",
           "en": "Something went wrong; nothing was changed. Please try again later."}
 
@@ -48,6 +57,10 @@ class SlackRuntime:
         self.bot = bot
         self.renderer = Renderer("slack")
         self.tasks: set[asyncio.Task[Any]] = set()
+        # user id -> (expires at, monotonic clock; the linked person, detached)
+        self._people: dict[str, tuple[float, Person]] = {}
+        self._people_lock = threading.Lock()
+        self._people_gen = 0  # bumped by forget(): a lookup under way may not store
 
     # -- background work, after the HTTP acknowledgement ---------------------
 
@@ -72,10 +85,41 @@ class SlackRuntime:
     def lang(self, actor: Person | None) -> str:
         return (actor.language if actor and actor.language else None) or self.bot.settings.language
 
+    def cached_person(self, user_id: str) -> Person | None:
+        """The remembered linked person, if still fresh; no database (event loop safe)."""
+        hit = self._people.get(user_id)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        return None
+
+    def person(self, user_id: str) -> Person | None:
+        """The linked person (worker thread: may query the database)."""
+        person = self.cached_person(user_id)
+        if person is not None:
+            return person
+        gen = self._people_gen
+        person = self.bot.person_by_identity(PLATFORM, user_id)
+        with self._people_lock:
+            if person is None:
+                self._people.pop(user_id, None)
+            elif gen == self._people_gen:  # no link changed while we looked
+                if len(self._people) >= PERSON_CACHE_MAX:
+                    self._people.clear()
+                self._people[user_id] = (time.monotonic() + PERSON_TTL, person)
+        return person
+
+    def forget(self, user_id: str) -> None:
+        """The user's link changed: look it up afresh next time."""
+        with self._people_lock:
+            self._people_gen += 1
+            self._people.pop(user_id, None)
+
     async def actor(self, client: AsyncWebClient, user_id: str) -> Person | None:
         """The linked person; on first contact, the directory person with the
         e-mail address of the Slack profile (users.info, scope users:read.email)."""
-        person = await asyncio.to_thread(self.bot.person_by_identity, PLATFORM, user_id)
+        person = self.cached_person(user_id)
+        if person is None:
+            person = await asyncio.to_thread(self.person, user_id)
         if person is not None:
             return person
         try:
@@ -98,8 +142,10 @@ class SlackRuntime:
                 link(session, PLATFORM, user_id, person.id)
         except IntegrityError:  # a concurrent first command linked it already
             pass
+        finally:
+            self.forget(user_id)
         log.info("slack user linked to person %s by e-mail", person.id)
-        return self.bot.person_by_identity(PLATFORM, user_id)
+        return self.person(user_id)
 
     # -- commands -------------------------------------------------------------
 
@@ -110,7 +156,11 @@ class SlackRuntime:
             return error("bsn"), lang
         word, _, rest = text.strip().partition(" ")
         if word.casefold() in LINK_WORDS:
-            result = redeem(self.bot.engine, PLATFORM, user_id, rest.strip(), self.bot.clock())
+            try:
+                result = redeem(self.bot.engine, PLATFORM, user_id, rest.strip(),
+                                self.bot.clock())
+            finally:
+                self.forget(user_id)
             if result.person is None:
                 return link_failed(result.reason or "invalid"), lang
             return Reply("linked", {"name": result.person.name}), self.lang(result.person)
@@ -126,12 +176,48 @@ class SlackRuntime:
 
     def _if_linked(self, user_id: str, text: str) -> str | None:
         """The answer for a linked user, or None: one thread hop for the usual case."""
-        person = self.bot.person_by_identity(PLATFORM, user_id)
+        person = self.person(user_id)
         return None if person is None else self._dispatch_text(person, user_id, text)
+
+    def _is_help(self, text: str) -> bool:
+        """`help` (or nothing): static text from the command table, no database."""
+        word = text.strip().partition(" ")[0]
+        if not word:
+            return True
+        command = self.bot.registry.find(word)
+        return command is not None and command.handler == self.bot.registry.help
+
+    def quick_answer(self, user_id: str, text: str) -> str | None:
+        """The answer without leaving the event loop, when it needs no database:
+        `help` from a user whose link is remembered. None: use run_text."""
+        known = self.cached_person(user_id)
+        if known is None or not self._is_help(text):
+            return None
+        return self._answer_known(known, user_id, text)
+
+    def start_text(self, client: AsyncWebClient, user_id: str, text: str) -> asyncio.Future[str]:
+        """The answer to a command text, under way. From a remembered user it is
+        one call in a worker thread (no task around it); else `run_text`."""
+        known = self.cached_person(user_id)
+        if known is None:
+            return self.spawn(self.run_text(client, user_id, text))
+        call = partial(contextvars.copy_context().run, self._answer_known, known, user_id, text)
+        return asyncio.get_running_loop().run_in_executor(None, call)
+
+    def _answer_known(self, actor: Person, user_id: str, text: str) -> str:
+        try:
+            return self._dispatch_text(actor, user_id, text)
+        except Exception:
+            log.exception("slack command failed")
+            return FAILED.get(self.lang(actor), FAILED["nl"])
 
     async def run_text(self, client: AsyncWebClient, user_id: str, text: str) -> str:
         actor: Person | None = None
         try:
+            known = self.cached_person(user_id)
+            if known is not None:  # the usual case: no identity query at all
+                actor = known
+                return await asyncio.to_thread(self._dispatch_text, known, user_id, text)
             answer = await asyncio.to_thread(self._if_linked, user_id, text)
             if answer is not None:
                 return answer
