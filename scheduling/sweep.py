@@ -6,13 +6,20 @@ state change commit together, a crash or a second sweeper can never send a
 tier twice: PostgreSQL hands each row to one sweeper (FOR UPDATE SKIP LOCKED),
 SQLite lets one writer in at a time (BEGIN IMMEDIATE). The outbox's unique
 dedupe keys are a second line of defence, not the mechanism.
+
+A batch is set-based: what its deadlines refer to is read in a few queries
+(`scheduling.sweep_batch`), every deadline is decided in Python (`Planner`),
+and the outcome is written in a handful of statements. A deadline that cannot
+be decided is left untouched (and logged) while the rest go ahead; if the
+batch's reads or its write fail as a whole, it is redone deadline by deadline,
+each in its own savepoint, so one bad row still cannot hold up the others.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,14 +27,13 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from handlers.parties import gemeente_name, resolve
 from handlers.routes import Routes, Tier
-from scheduling.calendar import WorkCalendar
+from scheduling.calendar import Term, WorkCalendar
 from scheduling.deadlines import Hours, tier_at
-from scheduling.dispatch import drop_stale
+from scheduling.sweep_batch import Directory, Plan, load, write
 from storage.models import Person
-from storage.outbox import enqueue
-from storage.tables import Deadline, Referral, ReferralEvent
+from storage.outbox import outbox_row
+from storage.tables import Deadline, Referral
 
 log = logging.getLogger("ketenbot.sweep")
 
@@ -54,11 +60,25 @@ class _Definition:
     span: bool = False
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every batch of one sweep shares."""
+
+    now: datetime
+    routes: Routes
+    calendar: WorkCalendar
+    today: date  # for absences: the date in the calendar's zone
+    # Working hours only for people; nobody is woken by a midnight lapse.
+    person_after: datetime
+
+
 def sweep(engine: Engine, now: datetime, *, routes: Routes, calendar: WorkCalendar,
           hours: Hours, batch: int = 500) -> SweepResult:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     result = SweepResult()
+    ctx = _Context(now, routes, calendar, now.astimezone(calendar.tz).date(),
+                   hours.next_open(now))
     claim_engine = engine.execution_options(sqlite_begin="IMMEDIATE")
     postgres = engine.dialect.name == "postgresql"
     # Deadlines that raised: left untouched for the next sweep (and logged),
@@ -76,17 +96,10 @@ def sweep(engine: Engine, now: datetime, *, routes: Routes, calendar: WorkCalend
                 stmt = stmt.with_for_update(skip_locked=True)
             rows = list(session.exec(stmt).all())
             result.claimed += len(rows)
-            people = _People(session, now.astimezone(calendar.tz).date())
-            for d in rows:
-                try:
-                    # A savepoint per deadline: a failure rolls back only its
-                    # own half-written messages, not the rest of the batch.
-                    with session.begin_nested():
-                        _Sweeper(session, now, routes, calendar, hours, result, people).run(d)
-                except Exception:
-                    log.exception("deadline %s (%s) could not be swept", d.id, d.key)
-                    assert d.id is not None
-                    failed.add(d.id)
+            for p in _batch(session, rows, ctx, failed) if rows else []:
+                result.reminders += p.reminders
+                result.escalations += p.escalations
+                result.dropped_reminders += p.dropped_reminders
         # Short batch: nothing left, or the rest is locked by another sweeper.
         if len(rows) < batch:
             return result
@@ -97,44 +110,94 @@ def sweep(engine: Engine, now: datetime, *, routes: Routes, calendar: WorkCalend
             time.sleep(SQLITE_GAP)
 
 
-class _People:
-    """`resolve` memoised for one batch: thousands of referrals in one gemeente
-    share their teamleiders, and each lookup is a round trip."""
+def _batch(session: Session, rows: Sequence[Deadline], ctx: _Context,
+           failed: set[int]) -> list[Plan]:
+    """Sweep one claimed batch inside the claim's transaction; the plans written.
 
-    def __init__(self, session: Session, today: date) -> None:
-        self.s, self.today = session, today
-        self._cache: dict[tuple[object, ...], list[Person]] = {}
+    All at once if possible. If that fails as a whole (a read or the write),
+    each deadline is redone on its own in a savepoint, like the sweep before
+    the batch work: a failure rolls back only that deadline's half-written rows.
+    """
+    try:
+        with session.begin_nested():
+            return _decide_and_write(session, rows, ctx, failed)
+    except Exception:
+        log.exception("batch of %d deadlines could not be swept at once; "
+                      "sweeping them one by one", len(rows))
+    done: list[Plan] = []
+    for d in rows:
+        assert d.id is not None
+        if d.id in failed:  # its decision failed (and was logged) already
+            continue
+        try:
+            with session.begin_nested():
+                done += _decide_and_write(session, [d], ctx, failed)
+        except Exception:
+            log.exception("deadline %s (%s) could not be swept", d.id, d.key)
+            failed.add(d.id)
+    return done
 
-    def __call__(self, ref: Referral, party: str) -> list[Person]:
-        # Everything `resolve` reads from the referral.
-        key = (party, ref.gemeente_id, ref.jb_id, ref.lt_id, ref.lt_backup_id,
-               ref.zorgaanbieder_id)
-        if key not in self._cache:
-            self._cache[key] = resolve(self.s, ref, party, self.today)
-        return self._cache[key]
+
+def _decide_and_write(session: Session, rows: Sequence[Deadline], ctx: _Context,
+                      failed: set[int]) -> list[Plan]:
+    """Read what the deadlines need, decide each (one that raises is left
+    untouched and logged), then write the decisions; the plans written."""
+    loaded = load(session, rows)
+
+    def people(ref: Referral, party: str) -> list[Person]:
+        return resolve(loaded.directory, ref, party, ctx.today)
+
+    planner = Planner(ctx, people, loaded.gemeenten)
+    plans: list[Plan] = []
+    # Deciding only reads, but a lookup that fails in the database leaves a
+    # PostgreSQL transaction aborted: hence a savepoint, renewed after a failure.
+    savepoint = session.begin_nested()
+    for d in rows:
+        try:
+            plans.append(planner.plan(d, loaded.referrals.get(d.referral_id)))
+        except Exception:
+            log.exception("deadline %s (%s) could not be swept", d.id, d.key)
+            assert d.id is not None
+            failed.add(d.id)
+            savepoint.rollback()
+            savepoint = session.begin_nested()
+    savepoint.commit()
+    write(session, plans)
+    return plans
 
 
-class _Sweeper:
-    def __init__(self, session: Session, now: datetime, routes: Routes, calendar: WorkCalendar,
-                 hours: Hours, result: SweepResult, people: _People) -> None:
-        self.s, self.now, self.routes, self.cal = session, now, routes, calendar
-        self.result, self.people = result, people
-        # Working hours only for people; nobody is woken by a midnight lapse.
-        self.person_after = hours.next_open(now)
+def resolve(directory: Directory, ref: Referral, party: str, today: date) -> list[Person]:
+    """Who stands for `party` on `ref`: `handlers.parties.resolve`'s answer, from
+    the batch's directory (one query per kind of party, not per referral).
+    Every lookup the sweep makes goes through here."""
+    return directory.resolve(ref, party, today)
 
-    def run(self, d: Deadline) -> None:
-        ref = self.s.get(Referral, d.referral_id)
+
+class Planner:
+    """Decides claimed deadlines one by one, writing nothing: each becomes a `Plan`."""
+
+    def __init__(self, ctx: _Context, people: Callable[[Referral, str], list[Person]],
+                 gemeenten: dict[int, str]) -> None:
+        self.now, self.routes, self.cal = ctx.now, ctx.routes, ctx.calendar
+        self.person_after = ctx.person_after
+        self.people, self.gemeenten = people, gemeenten
+        # Deadlines fall due at midnight: a batch shares a handful of due instants.
+        self._fire_at: dict[tuple[datetime, Term | None], datetime] = {}
+        self._steps: dict[tuple[str, str], _Definition] = {}  # (route, step key)
+
+    def plan(self, d: Deadline, ref: Referral | None) -> Plan:
+        p = Plan.of(d)
         if ref is None or ref.status != "open":
-            d.status, d.next_check_at = "cancelled", None
-            return
-        if d.key == "model" or d.key.startswith("model:"):
-            self._model(d, ref)
+            p.status, p.next_check_at = "cancelled", None
+        elif p.key == "model" or p.key.startswith("model:"):
+            self._model(p, ref)
         else:
-            self._step(d, ref, self._definition(d, ref))
+            self._step(p, ref, self._definition(p, ref))
+        return p
 
     # -- step and span deadlines -------------------------------------------
 
-    def _step(self, d: Deadline, ref: Referral, df: _Definition) -> None:
+    def _step(self, d: Plan, ref: Referral, df: _Definition) -> None:
         if self.now < d.due_at:
             if d.remind_at is not None and not d.reminded and self.now >= d.remind_at:
                 self._remind(d, ref, df)
@@ -148,40 +211,39 @@ class _Sweeper:
             # The worker was down across both moments: a reminder "one day to
             # go" after the lapse only confuses; the escalation says it all.
             d.reminded = True
-            self.result.dropped_reminders += 1
+            d.dropped_reminders += 1
             self._event(ref, d, "herinnering_vervallen", {"deadline": d.key})
         if d.remind_at is not None and d.tier == 0:  # first look after the lapse
-            assert d.id is not None and ref.id is not None
-            drop_stale(self.s, ref.id, d.id)  # queued but still undelivered reminders too
+            d.drop_reminders = True  # queued but still undelivered reminders too
         while d.tier < len(df.tiers):
             tier = df.tiers[d.tier]
-            fire_at = tier_at(self.cal, d.due_at, tier.after)
+            fire_at = self._tier_at(d.due_at, tier.after)
             if fire_at > self.now:
                 d.next_check_at = fire_at
                 return
             n = d.tier + 1
             base = self._base(d, ref, df) | {"tier": n, "bestuurlijk": tier.bestuurlijk}
-            names = self._notify(ref, tier.to, base, kind="escalation",
+            names = self._notify(d, ref, tier.to, base, kind="escalation",
                                  person_key=f"esc:{d.id}:{d.tier}:",
                                  thread_key=f"esc-thread:{d.id}:{d.tier}")
             self._event(ref, d, "escalatie", {"deadline": d.key, "tier": n,
                                               "bestuurlijk": tier.bestuurlijk,
                                               "recipients": names})
-            self.result.escalations += 1
+            d.escalations += 1
             d.tier = n
         d.status, d.next_check_at = "lapsed", None
 
-    def _remind(self, d: Deadline, ref: Referral, df: _Definition) -> None:
+    def _remind(self, d: Plan, ref: Referral, df: _Definition) -> None:
         if not df.remind:
             return
-        names = self._notify(ref, df.remind, self._base(d, ref, df), kind="reminder",
+        names = self._notify(d, ref, df.remind, self._base(d, ref, df), kind="reminder",
                              person_key=f"rem:{d.id}:", thread_key=f"rem-thread:{d.id}")
         self._event(ref, d, "herinnering", {"deadline": d.key, "recipients": names})
-        self.result.reminders += 1
+        d.reminders += 1
 
     # -- Bouwsteen 6 escalation model --------------------------------------
 
-    def _model(self, d: Deadline, ref: Referral) -> None:
+    def _model(self, d: Plan, ref: Referral) -> None:
         tiers = self.routes.escalation_model.tiers
         if self.now < d.due_at:
             d.next_check_at = d.due_at
@@ -200,17 +262,17 @@ class _Sweeper:
             # The same keys the lead's first-tier messages carry (model_escalation).
             "situation": d.step.partition(":")[2], "model_due_at": d.due_at.isoformat(),
         }
-        names = self._notify(ref, tier.to, base, kind="escalation",
+        names = self._notify(d, ref, tier.to, base, kind="escalation",
                              person_key=f"model:{d.id}:{nxt}:",
                              thread_key=f"model-thread:{d.id}:{nxt}")
         self._event(ref, d, "escalatie", {"deadline": d.key, "tier": nxt + 1,
                                           "tier_name": tier.name.nl, "recipients": names},
                     step=ref.step)
-        self.result.escalations += 1
+        d.escalations += 1
 
     # -- helpers -------------------------------------------------------------
 
-    def _definition(self, d: Deadline, ref: Referral) -> _Definition:
+    def _definition(self, d: Plan, ref: Referral) -> _Definition:
         kind, _, key = d.key.partition(":")
         route = self.routes.route(ref.route)
         if kind == "span":
@@ -227,22 +289,31 @@ class _Sweeper:
         return _Definition(key, key, key, (), ())
 
     def _step_definition(self, ref: Referral, key: str) -> _Definition:
+        if (ref.route, key) in self._steps:
+            return self._steps[ref.route, key]
         step = next((s for s in self.routes.route(ref.route).steps if s.key == key), None)
-        if step is None:
-            return _Definition(key, key, key, (), ())
-        return _Definition(step.number, step.title.nl, step.title.en,
-                           tuple(step.remind), tuple(step.escalate))
+        df = (_Definition(key, key, key, (), ()) if step is None else
+              _Definition(step.number, step.title.nl, step.title.en,
+                          tuple(step.remind), tuple(step.escalate)))
+        self._steps[ref.route, key] = df
+        return df
 
-    def _base(self, d: Deadline, ref: Referral, df: _Definition) -> dict[str, Any]:
+    def _tier_at(self, due: datetime, after: Term | None) -> datetime:
+        key = (due, after)
+        if key not in self._fire_at:
+            self._fire_at[key] = tier_at(self.cal, due, after)
+        return self._fire_at[key]
+
+    def _base(self, d: Plan, ref: Referral, df: _Definition) -> dict[str, Any]:
         return {
             "ref": ref.ref or f"#{ref.id}", "route": ref.route, "kenmerk": ref.kenmerk,
-            "gemeente": gemeente_name(self.s, ref), "step_key": d.step,
+            "gemeente": self.gemeenten.get(ref.gemeente_id, "?"), "step_key": d.step,
             "step_number": df.number, "step_title_nl": df.title_nl,
             "step_title_en": df.title_en, "span": df.span,
             "due_at": d.due_at.isoformat(), "tier": d.tier, "bestuurlijk": False,
         }
 
-    def _notify(self, ref: Referral, parties: Sequence[str],
+    def _notify(self, d: Plan, ref: Referral, parties: Sequence[str],
                 base: dict[str, Any], *, kind: str, person_key: str,
                 thread_key: str) -> list[str]:
         """Queue one message per person (once, whatever parties they stand for)
@@ -254,19 +325,20 @@ class _Sweeper:
                 if person.id in told:
                     continue
                 told[person.id] = person.name
-                enqueue(self.s, dedupe_key=f"{person_key}{person.id}", kind=kind,
-                        template=kind,
-                        payload=base | {"party": party, "recipient_name": person.name},
-                        now=self.now, deliver_after=self.person_after,
-                        person_id=person.id, referral_id=ref.id)
+                d.messages.append(outbox_row(
+                    dedupe_key=f"{person_key}{person.id}", kind=kind, template=kind,
+                    payload=base | {"party": party, "recipient_name": person.name},
+                    now=self.now, deliver_after=self.person_after,
+                    person_id=person.id, referral_id=ref.id))
         names = list(told.values())
-        enqueue(self.s, dedupe_key=thread_key, kind="thread", template=f"thread_{kind}",
-                payload=base | {"parties": list(parties), "recipients": names},
-                now=self.now, deliver_after=self.now, referral_id=ref.id)
+        d.messages.append(outbox_row(
+            dedupe_key=thread_key, kind="thread", template=f"thread_{kind}",
+            payload=base | {"parties": list(parties), "recipients": names},
+            now=self.now, deliver_after=self.now, referral_id=ref.id))
         return names
 
-    def _event(self, ref: Referral, d: Deadline, action: str, detail: dict[str, Any],
+    def _event(self, ref: Referral, d: Plan, action: str, detail: dict[str, Any],
                step: str | None = None) -> None:
         assert ref.id is not None
-        self.s.add(ReferralEvent(referral_id=ref.id, at=self.now, actor_id=None, platform="bot",
-                                 action=action, step=step or d.step, detail=detail))
+        d.events.append(dict(referral_id=ref.id, at=self.now, actor_id=None, platform="bot",
+                             action=action, step=step or d.step, detail=detail))

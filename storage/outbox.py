@@ -69,9 +69,11 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
     Same ON CONFLICT (dedupe_key) DO NOTHING: a key already queued is skipped,
     the rest go in. Rows are inserted in the order given, so their ids (and
-    with them the per-recipient delivery order) follow it. Any
-    pending ORM changes are flushed first (as `enqueue`'s autoflush would), then
-    the rows go to the session's connection as one Core executemany.
+    with them the per-recipient delivery order) follow it. Pending ORM changes
+    are flushed first, as `enqueue`'s autoflush would.
+
+    (One executemany beats multi-row VALUES here: psycopg pipelines it, and
+    SQLAlchemy's multi-row forms cost more in Python than they save.)
     """
     if rows:
         session.flush()

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event, text
 from sqlmodel import Session, col, select
 
-from handlers.routes import default_routes
+from handlers.parties import resolve as parties_resolve
+from handlers.routes import Party, default_routes
 from messages.render import Renderer
 from scheduling.calendar import Term, WorkCalendar
 from scheduling.deadlines import Hours, remind_at
 from scheduling.sweep import SweepResult, sweep
-from storage.models import Gemeente, Person
+from scheduling.sweep_batch import Directory
+from storage.models import Gemeente, Organisation, OrgKind, Person, Role, Team, TeamGemeente
 from storage.tables import Deadline, Outbox, Referral, ReferralEvent
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -357,3 +360,231 @@ def test_one_broken_deadline_does_not_block_the_rest(
     monkeypatch.setattr(sweep_module, "resolve", real)
     assert run(sample_engine, DUE).escalations == 1
     assert deadline(sample_engine, bad).tier == 1
+
+
+# -- the set-based batch ----------------------------------------------------------
+
+
+def _statements(engine: Engine, now: datetime) -> tuple[SweepResult, int]:
+    count = [0]
+
+    def counter(*_: object) -> None:
+        count[0] += 1
+
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        return run(engine, now), count[0]
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+
+
+def test_batch_statements_do_not_grow_with_its_size(sample_engine: Engine) -> None:
+    """A handful of statements a batch, not ten a deadline."""
+    counts = []
+    for n, day in ((2, 2), (25, 3)):  # two rounds, each with its own lapse
+        due = at(2026, 12, day)
+        ids = [make_deadline(sample_engine, make_referral(sample_engine, ref=f"KB-{day}-{i}"),
+                             due=due, remind=None) for i in range(n)]
+        result, statements = _statements(sample_engine, due)
+        assert (result.claimed, result.escalations) == (n, n)
+        assert all(deadline(sample_engine, d).tier == 1 for d in ids)
+        counts.append(statements)
+    assert counts[0] == counts[1] <= 16, counts
+    assert len(outbox(sample_engine)) == 3 * 27 and len(events(sample_engine)) == 27
+
+
+def test_one_batch_of_every_kind(sample_engine: Engine) -> None:
+    """Reminder, dropped reminder, lapse after a queued reminder, escalation model
+    and a closed referral, all in one batch: each as when swept on its own."""
+    def referral(ref: str, **kw: str) -> int:
+        return make_referral(sample_engine, ref=ref, **kw)
+
+    queued = make_deadline(sample_engine, referral("KB-C"))  # due DUE, reminder REMIND
+    run(sample_engine, REMIND)  # its reminder is queued, and stays undelivered
+    now = at(2026, 11, 30, 11)  # Monday, after DUE
+    remind = make_deadline(sample_engine, referral("KB-A"), due=at(2026, 12, 2),
+                           remind=at(2026, 11, 30, 8, 30))
+    missed = make_deadline(sample_engine, referral("KB-B"))  # never reminded, lapsed
+    model = make_deadline(sample_engine, referral("KB-D", step="start"), key="model",
+                          step="model:samenwerking", remind=None, tier=1,
+                          due=at(2026, 11, 27))
+    closed = make_deadline(sample_engine, referral("KB-E", status="closed"))
+    before = {o.dedupe_key for o in outbox(sample_engine)}
+
+    result = run(sample_engine, now)
+    assert result == SweepResult(reminders=1, escalations=3, dropped_reminders=1, claimed=5)
+
+    status = {o.dedupe_key: o.status for o in outbox(sample_engine)}
+    assert {k for k in before if k.startswith(f"rem:{queued}:")}
+    assert all(status[k] == "dropped" for k in before if k.startswith(f"rem:{queued}:"))
+    assert status[f"rem-thread:{queued}"] == "pending"
+    new = [o for o in outbox(sample_engine) if o.dedupe_key not in before]
+    assert all(o.status == "pending" for o in new)
+    # Each deadline's rows together, its thread line last, in claim order.
+    owners = [int(o.dedupe_key.split(":")[1]) for o in new]
+    runs = [d for i, d in enumerate(owners) if i == 0 or owners[i - 1] != d]
+    assert runs == [missed, model, queued, remind]  # by next_check_at: the claim's order
+    for d in runs:
+        rows = [o for o in new if int(o.dedupe_key.split(":")[1]) == d]
+        assert rows[-1].kind == "thread" and all(o.person_id for o in rows[:-1])
+    assert {o.dedupe_key.split(":")[0] for o in new if o.person_id} == {"rem", "esc", "model"}
+
+    def state(did: int) -> tuple[int, str, bool]:
+        d = deadline(sample_engine, did)
+        return d.tier, d.status, d.reminded
+
+    assert state(remind) == (0, "pending", True)
+    assert deadline(sample_engine, remind).next_check_at == at(2026, 12, 2)
+    assert state(missed) == (1, "pending", True) and state(queued) == (1, "pending", True)
+    assert deadline(sample_engine, model).tier == 2
+    assert (deadline(sample_engine, closed).status,
+            deadline(sample_engine, closed).next_check_at) == ("cancelled", None)
+    assert events(sample_engine)[0].action == "herinnering"  # the first sweep, at REMIND
+    by_ref: dict[int, list[str]] = {}
+    for e in events(sample_engine)[1:]:
+        by_ref.setdefault(e.referral_id, []).append(e.action)
+    assert sorted(by_ref.values()) == sorted([
+        ["herinnering"], ["herinnering_vervallen", "escalatie"], ["escalatie"], ["escalatie"]])
+
+    assert run(sample_engine, now) == SweepResult()
+
+
+@pytest.mark.parametrize("stage", ["load", "write"])
+def test_failed_batch_is_redone_deadline_by_deadline(
+        sample_engine: Engine, monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
+    """The batch's read or write fails as a whole: each deadline is then swept
+    on its own, and only the one that fails alone is left for later."""
+    import scheduling.sweep as sweep_module
+
+    ids = [make_deadline(sample_engine, make_referral(sample_engine, ref=f"KB-000{i}"),
+                         remind=None) for i in range(3)]
+    bad = ids[1]
+    real = getattr(sweep_module, stage)
+
+    def flaky(session, items):  # type: ignore[no-untyped-def]
+        done = real(session, items)  # (a write is half done: must be rolled back)
+        if any(x.id == bad for x in items):
+            raise RuntimeError(f"{stage} failed")
+        return done
+
+    monkeypatch.setattr(sweep_module, stage, flaky)
+    assert run(sample_engine, DUE).escalations == 2
+    assert {k.split(":")[1] for k in keys(sample_engine)} == {str(ids[0]), str(ids[2])}
+    assert {e.detail["tier"] for e in events(sample_engine)} == {1}
+    assert len(events(sample_engine)) == 2
+    d = deadline(sample_engine, bad)
+    assert (d.tier, d.status, d.next_check_at) == (0, "pending", DUE)
+
+    monkeypatch.setattr(sweep_module, stage, real)
+    assert run(sample_engine, DUE).escalations == 1
+    assert deadline(sample_engine, bad).tier == 1
+
+
+def test_broken_deadlines_in_a_batch_leave_the_rest_alone(
+        sample_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lookup failing in the database (which aborts a PostgreSQL transaction)
+    and a referral on a route that no longer exists, amid good ones."""
+    import scheduling.sweep as sweep_module
+
+    refs = [make_referral(sample_engine, ref=f"KB-000{i}") for i in range(4)]
+    gone = make_referral(sample_engine, ref="KB-0009", route="999")
+    ids = [make_deadline(sample_engine, r, remind=None) for r in refs]
+    broken_route = make_deadline(sample_engine, gone, remind=None)
+    db_error = ids[0]  # the first decided: the others' lookups come after it
+    real = sweep_module.resolve
+
+    def flaky(directory, ref, party, today):  # type: ignore[no-untyped-def]
+        if ref.id == refs[0]:
+            directory.s.exec(text("SELECT nothing FROM no_such_table"))
+        return real(directory, ref, party, today)
+
+    monkeypatch.setattr(sweep_module, "resolve", flaky)
+    result = run(sample_engine, DUE)
+    assert (result.claimed, result.escalations) == (5, 3)
+    good = {str(d) for d in ids if d != db_error}
+    assert {k.split(":")[1] for k in keys(sample_engine)} == good
+    for did in (db_error, broken_route):
+        d = deadline(sample_engine, did)
+        assert (d.tier, d.status, d.next_check_at) == (0, "pending", DUE)
+
+    monkeypatch.setattr(sweep_module, "resolve", real)
+    assert run(sample_engine, DUE).escalations == 1  # the lookup works again
+    assert deadline(sample_engine, db_error).tier == 1
+
+
+def test_directory_answers_as_resolve_does(sample_engine: Engine) -> None:
+    """The sweep's batch lookups agree with handlers.parties.resolve, party by
+    party, absences and stand-ins included."""
+    with Session(sample_engine) as s:
+        def people(kind: str, role: str) -> list[Person]:
+            return list(s.exec(
+                select(Person).join(Team, col(Team.id) == Person.team_id)
+                .join(Organisation, col(Organisation.id) == Team.organisation_id)
+                .where(Organisation.kind == kind, Person.role == role)
+                .order_by(col(Person.id))).all())
+
+        jbs = people(OrgKind.GI, Role.MEDEWERKER)
+        orgs = s.exec(select(Organisation.id).where(Organisation.kind == OrgKind.ZORGAANBIEDER)
+                      .order_by(col(Organisation.id))).all()
+        # Absences: every LT teamleider of one gemeente (all absent: still told),
+        # koppelgenoten, a GI teamleider.
+        ede = s.exec(select(Gemeente).where(Gemeente.cbs_code == "GM0228")).one()
+        for p in people(OrgKind.LOKAAL_TEAM, Role.TEAMLEIDER)[:3] + jbs[1:40:3] + people(
+                OrgKind.GI, Role.TEAMLEIDER)[:1] + people(OrgKind.LOKAAL_TEAM,
+                                                          Role.MEDEWERKER)[::4]:
+            p.absent_until = date(2026, 12, 31)
+            s.add(p)
+        s.commit()
+        refs = []
+        for i, (gid, lt) in enumerate(s.exec(
+                select(TeamGemeente.gemeente_id, Person)
+                .join(Team, col(Team.id) == TeamGemeente.team_id)
+                .join(Organisation, col(Organisation.id) == Team.organisation_id)
+                .join(Person, col(Person.team_id) == Team.id)
+                .where(Organisation.kind == OrgKind.LOKAAL_TEAM, Person.role == Role.MEDEWERKER)
+                .order_by(col(Person.id))).all()):
+            refs.append(Referral(
+                id=i, route="301", kenmerk="K", gemeente_id=gid, step="contact",
+                step_started_at=START, created_at=START, jb_id=jbs[i % len(jbs)].id or 0,
+                lt_id=None if i % 7 == 3 else lt.id,
+                lt_backup_id=None if i % 5 == 2 else lt.koppelgenoot_id or lt.id,
+                zorgaanbieder_id=orgs[i % len(orgs)] if i % 3 else None))
+        refs.append(Referral(id=-1, route="301", kenmerk="K", gemeente_id=ede.id or 0,
+                             step="contact", step_started_at=START, created_at=START,
+                             jb_id=10**6, lt_id=10**6 + 1, lt_backup_id=None))
+        assert len(refs) > 100
+        for today in (date(2026, 11, 24), date(2027, 1, 10), date(2027, 2, 1)):
+            # Half the referrals in the batch: the rest are looked up on demand.
+            directory = Directory(s, refs[: len(refs) // 2])
+            for ref in refs:
+                for party in get_args(Party):
+                    want = [p.id for p in parties_resolve(s, ref, party, today)]
+                    got = [p.id for p in directory.resolve(ref, party, today)]
+                    if party.startswith("gi_"):  # resolve does not order these
+                        want, got = sorted(want), sorted(got)  # type: ignore[type-var]
+                    assert got == want, (ref.id, party, today)
+        with pytest.raises(ValueError, match="unknown party"):
+            Directory(s, refs).resolve(refs[0], "buurman", date(2026, 11, 24))
+
+
+def test_failed_directory_read_is_not_remembered_as_nobody(
+        sample_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import scheduling.sweep_batch as batch_module
+
+    ids = [make_deadline(sample_engine, make_referral(sample_engine, ref=f"KB-000{i}"),
+                         remind=None) for i in range(3)]
+    real = batch_module._serving
+    calls = []
+
+    def flaky(gemeenten, **kw):  # type: ignore[no-untyped-def]
+        calls.append(gemeenten)
+        query = real(gemeenten, **kw)
+        return query.where(text("no_such_column = 1")) if len(calls) == 1 else query
+
+    monkeypatch.setattr(batch_module, "_serving", flaky)
+    assert run(sample_engine, DUE).escalations == 2
+    carla, monique = pid(sample_engine, CARLA), pid(sample_engine, MONIQUE)
+    assert set(keys(sample_engine)) == {
+        k for d in ids[1:] for k in (f"esc:{d}:0:{monique}", f"esc:{d}:0:{carla}",
+                                     f"esc-thread:{d}:0")}
+    assert deadline(sample_engine, ids[0]).tier == 0
