@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.tables import Outbox
 
@@ -60,8 +60,10 @@ def enqueue(
         dedupe_key=dedupe_key, kind=kind, template=template, payload=payload, now=now,
         deliver_after=deliver_after, person_id=person_id, referral_id=referral_id,
     )
-    result = session.execute(_insert(session, Outbox).values(**values))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: through the ORM session psycopg reports a
+    # skipped conflict as a row written.
+    stmt = _insert(session, Outbox).values(**values).returning(col(Outbox.id))
+    return session.execute(stmt).first() is not None
 
 
 def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
