@@ -39,27 +39,14 @@ def _insert(session: Session, target: Any) -> Any:
     return insert(target).on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
-def enqueue(
-    session: Session,
-    *,
-    dedupe_key: str,
-    kind: str,
-    template: str,
-    payload: dict[str, Any],
-    now: datetime,
-    deliver_after: datetime,
-    person_id: int | None = None,
-    referral_id: int | None = None,
-) -> bool:
+def enqueue(session: Session, **fields: Any) -> bool:
     """Insert unless the key exists; True when this call queued it.
 
-    ON CONFLICT DO NOTHING keeps a second sweeper (or a replay after a crash)
-    from failing the whole transaction on the unique key.
+    `fields` are `outbox_row`'s. ON CONFLICT DO NOTHING keeps a second sweeper
+    (or a replay after a crash) from failing the whole transaction on the
+    unique key.
     """
-    values = outbox_row(
-        dedupe_key=dedupe_key, kind=kind, template=template, payload=payload, now=now,
-        deliver_after=deliver_after, person_id=person_id, referral_id=referral_id,
-    )
+    values = outbox_row(**fields)
     # RETURNING, not rowcount: through the ORM session psycopg reports a
     # skipped conflict as a row written.
     stmt = _insert(session, Outbox).values(**values).returning(col(Outbox.id))
