@@ -74,6 +74,8 @@ class KetenBot:
     clock: Clock
     registry: Registry = field(default_factory=build_registry)
     routes: Routes = field(default_factory=default_routes)
+    _calendar: WorkCalendar | None = field(default=None, init=False, repr=False)
+    _hours: Hours | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def start(cls, settings: Settings, clock: Clock | None = None) -> KetenBot:
@@ -97,12 +99,19 @@ class KetenBot:
         )
 
     def calendar(self) -> WorkCalendar:
-        return WorkCalendar({d: "eigen sluitingsdag" for d in self.settings.closed_days},
-                            tz=self.settings.timezone)
+        # Built once: every command and every tick needs it, and it caches
+        # its per-year closed days.
+        if self._calendar is None:
+            self._calendar = WorkCalendar(
+                {d: "eigen sluitingsdag" for d in self.settings.closed_days},
+                tz=self.settings.timezone)
+        return self._calendar
 
     def hours(self) -> Hours:
-        return Hours(self.calendar(), self.settings.working_hours_start,
-                     self.settings.working_hours_end)
+        if self._hours is None:
+            self._hours = Hours(self.calendar(), self.settings.working_hours_start,
+                                self.settings.working_hours_end)
+        return self._hours
 
     def tick(self, senders: list[Sender]) -> TickResult:
         """One worker beat: claim what fell due, then deliver what may leave now."""
