@@ -58,7 +58,21 @@ class Renderer:
             age=partial(labels.format_age, lang=lang),
             due=partial(labels.format_due, lang=lang),
             when=partial(labels.format_when, lang=lang),
+            cmd=self.command,
         ).strip()
+
+    def command(self, text: str) -> str:
+        """A chat command as the reader types it on this platform: `ontvangen
+        KB-0001` in the console, `/keten ontvangen KB-0001` in Slack,
+        /ontvangen KB-0001 in Telegram (tappable there; commands cannot start
+        with a digit, so 301 becomes /bericht301)."""
+        if self.platform == "slack":
+            return f"`/keten {text}`"
+        if self.platform == "telegram":
+            word, _, rest = text.partition(" ")
+            word = f"bericht{word}" if word[:1].isdigit() else word
+            return f"/{word} {rest}".rstrip()
+        return f"`{text}`"
 
     def _find(self, name: str, lang: str) -> Template:
         found = self._found.get((name, lang))
