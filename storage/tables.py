@@ -173,3 +173,48 @@ class LinkAttempt(SQLModel, table=True):
     platform: str = Field(max_length=16)
     external_id: str = Field(max_length=64, index=True)
     at: datetime = _ts(nullable=False)
+
+
+class ModelEscalation(SQLModel, table=True):
+    """A Bouwsteen 6 escalation: separate from the routes, no terms, no automatic tiers.
+
+    It may concern a referral or only a case reference (kenmerk) in a gemeente.
+    `tier` is the highest tier people have taken (0: started, none taken yet).
+    """
+
+    __tablename__ = "model_escalation"
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str | None = Field(default=None, unique=True, index=True, max_length=16)  # "ES-0001"
+    referral_id: int | None = Field(default=None, foreign_key="referral.id", index=True)
+    kenmerk: str | None = Field(default=None, max_length=40)
+    gemeente_id: int | None = Field(default=None, foreign_key="gemeente.id", index=True)
+    situation: str = Field(max_length=16)  # dilemma|samenwerking|zorgelijk
+    tier: int = 0
+    status: str = Field(default="open", max_length=16, index=True)  # open|closed
+    started_by_id: int = Field(foreign_key="person.id", index=True)
+    # The family's position: ja (informed beforehand) | nee | later (told afterwards).
+    family_informed: str | None = Field(default=None, max_length=8)
+    family_reason: str | None = Field(default=None, max_length=300)
+    created_at: datetime = _ts(nullable=False)
+    closed_at: datetime | None = _ts()
+
+
+class ModelEscalationParty(SQLModel, table=True):
+    """An organisation involved in an escalation-model case."""
+
+    __tablename__ = "model_escalation_party"
+    escalation_id: int = Field(foreign_key="model_escalation.id", primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True)
+
+
+class ModelEscalationEvent(SQLModel, table=True):
+    """The escalation's history: append-only, who did what, when, and where."""
+
+    __tablename__ = "model_escalation_event"
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="model_escalation.id", index=True)
+    at: datetime = _ts(nullable=False)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    platform: str = Field(max_length=16)
+    action: str = Field(max_length=32)  # gestart|trede|familie|verslag|goedgekeurd|gesloten
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
