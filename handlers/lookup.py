@@ -39,6 +39,16 @@ ROLE_WORDS: dict[str, tuple[OrgKind, ...]] = {
     "zorgaanbieder": (OrgKind.ZORGAANBIEDER,),
     "regio": (OrgKind.REGIO,),
     "rcp": (OrgKind.REGIO,),
+    "gemeente": (OrgKind.GEMEENTE,),
+}
+# Words that narrow the answer to roles across every kind of organisation
+# (`wie Ede bestuur`: the bestuurders and wethouders for Bouwsteen 6 tier 3).
+ROLE_FILTERS: dict[str, tuple[Role, ...]] = {
+    "bestuur": (Role.BESTUURDER, Role.WETHOUDER),
+    "bestuurder": (Role.BESTUURDER,),
+    "wethouder": (Role.WETHOUDER,),
+    "leiding": (Role.TEAMLEIDER, Role.MANAGER, Role.DIRECTEUR),
+    "gw": (Role.GEDRAGSWETENSCHAPPER,),
 }
 DEFAULT_KINDS = (OrgKind.LOKAAL_TEAM, OrgKind.GI, OrgKind.REGIO)
 ALL_KINDS = tuple(OrgKind)
@@ -49,6 +59,12 @@ ROLE_ORDER = [
     Role.BACKOFFICE,
     Role.GEDRAGSWETENSCHAPPER,
     Role.CONTACTBEHEERDER,
+    Role.MANAGER,
+    Role.DIRECTEUR,
+    Role.BESTUURDER,
+    Role.WETHOUDER,
+    Role.BELEIDSMEDEWERKER,
+    Role.REGIONAAL_ADVISEUR,
 ]
 
 
@@ -188,8 +204,17 @@ def contacts_of(tp: TeamPeople, today: date, stale_after: int) -> list[ContactVi
     return [view_of(p, p.role, today, stale_after) for p in leads]
 
 
+def split_role_filter(text: str) -> tuple[str, tuple[Role, ...] | None]:
+    """'Ede bestuur' -> ('Ede', (BESTUURDER, WETHOUDER))."""
+    words = text.split()
+    if len(words) >= 2 and words[-1].casefold() in ROLE_FILTERS:
+        return " ".join(words[:-1]), ROLE_FILTERS[words[-1].casefold()]
+    return text, None
+
+
 def lookup(ctx: Context, text: str) -> Reply:
-    query, kinds = split_role(text.strip())
+    query, roles = split_role_filter(text.strip())
+    query, kinds = split_role(query) if roles is None else (query, ALL_KINDS)
     if not query.strip():
         return error("lookup_usage")
     today = ctx.today()
@@ -209,6 +234,11 @@ def lookup(ctx: Context, text: str) -> Reply:
                      key=lambda tp: order[tp.kind])
     teams = [TeamView(tp.kind, tp.organisation.name, tp.team.name,
                       contacts_of(tp, today, ctx.stale_after_days)) for tp in serving]
+    if roles is not None:
+        for t, tp in zip(teams, serving, strict=True):
+            t.contacts = [view_of(p, p.role, today, ctx.stale_after_days)
+                          for p in tp.people if p.role in roles]
+        teams = [t for t in teams if t.contacts]
     return Reply(
         "lookup",
         {
@@ -216,7 +246,7 @@ def lookup(ctx: Context, text: str) -> Reply:
             "cbs_code": g.cbs_code,
             "region": snap.regions.get(g.region_id, ""),
             "teams": teams,
-            "filtered": kinds is not None,
+            "filtered": kinds is not None or roles is not None,
             "stale_after_days": ctx.stale_after_days,
         },
     )

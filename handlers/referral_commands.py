@@ -12,6 +12,7 @@ from collections.abc import Callable
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
+from handlers import escalation_model
 from handlers.core import Context, Refused, Reply, error
 from handlers.lookup import find_gemeente, pick_contact, teams_for
 from handlers.parties import parties_of
@@ -19,11 +20,10 @@ from handlers.referral_flow import enter_step, finish, notify_person, notify_thr
 from handlers.referral_view import mine_view, status_view
 from storage.db import session_scope
 from storage.models import Organisation, OrgKind, Person, Role, Team
-from storage.tables import Deadline, Referral
+from storage.tables import Referral
 
 KENMERK_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{0,39}$")
 REF_RE = re.compile(r"^(?:KB-?)?(\d{1,8})$", re.IGNORECASE)
-SITUATIONS = ("dilemma", "samenwerking", "zorgelijk")
 
 
 def _org_kind(session: Session, person: Person) -> str | None:
@@ -144,9 +144,10 @@ def reject(ctx: Context, text: str) -> Reply:
 
 def escalate(ctx: Context, text: str) -> Reply:
     words = text.split()
-    situation = words[1].lower() if len(words) > 1 else None
-    if situation is not None and situation not in SITUATIONS:
-        return error("escalate_usage")
+    if len(words) > 1 or (words and words[0].lower() == "kenmerk"):
+        # With a situation (or a bare case reference): the Bouwsteen 6 escalation
+        # model, which is no step of the route.
+        return escalation_model.start(ctx, text)
     with session_scope(ctx.engine) as session:
         ref, parties = _guard(session, ctx, text)
         may = ["jeugdbeschermer", "gi_teamleider", "lokaal_team", "lt_teamleider"]
@@ -154,62 +155,11 @@ def escalate(ctx: Context, text: str) -> Reply:
             return error("not_allowed", ref=ref.ref, action="escaleer", who=may)
         assert ctx.actor is not None
         route = ctx.routes.route(ref.route)
-        if situation is None:
-            if ref.step == "escalatie":
-                return error("already_escalated", ref=ref.ref)
-            record(session, ctx, ref, "escalatie_hand", ctx.actor)
-            enter_step(session, ctx, ref, route, route.step("escalatie"), ctx.actor)
-        else:
-            open_model = session.exec(select(Deadline).where(
-                Deadline.referral_id == ref.id, Deadline.key == "model",
-                Deadline.status == "pending")).first()
-            if open_model:
-                return error("model_open", ref=ref.ref)
-            _start_model(session, ctx, ref, situation)
+        if ref.step == "escalatie":
+            return error("already_escalated", ref=ref.ref)
+        record(session, ctx, ref, "escalatie_hand", ctx.actor)
+        enter_step(session, ctx, ref, route, route.step("escalatie"), ctx.actor)
         return Reply("referral", status_view(session, ctx, ref, headline="escalatie"),
-                     private=False)
-
-
-def _start_model(session: Session, ctx: Context, ref: Referral, situation: str) -> None:
-    """Bouwsteen 6: the first tier hears of it now and has its term to resolve it."""
-    from handlers.parties import resolve
-    from scheduling.deadlines import due_at
-
-    model = ctx.routes.escalation_model
-    tier_index = model.start_tier[situation]  # type: ignore[index]
-    tier = model.tiers[tier_index]
-    now = ctx.clock()
-    due = due_at(ctx.calendar, now, tier.term)
-    deadline = Deadline(referral_id=ref.id or 0, key="model", step=f"model:{situation}",
-                        due_at=due, next_check_at=due, tier=tier_index)
-    session.add(deadline)
-    session.flush()
-    event = record(session, ctx, ref, "escalatiemodel", ctx.actor, situatie=situation,
-                   niveau=tier.name.nl)
-    route = ctx.routes.route(ref.route)
-    extra = {"situation": situation, "tier_name_nl": tier.name.nl, "tier_name_en": tier.name.en,
-             "model_due_at": due.isoformat()}
-    notify_thread(session, ctx, ref, route, f"model:{event.id}", "thread_model", **extra)
-    for party in tier.to:
-        for person in resolve(session, ref, party, ctx.today()):
-            notify_person(session, ctx, ref, route, person, f"model:{deadline.id}:{tier_index}:"
-                          f"{person.id}", "model_escalation", party=party, **extra)
-
-
-def resolve_model(ctx: Context, text: str) -> Reply:
-    with session_scope(ctx.engine) as session:
-        ref, parties = _guard(session, ctx, text)
-        open_model = session.exec(select(Deadline).where(
-            Deadline.referral_id == ref.id, Deadline.key == "model",
-            Deadline.status == "pending")).first()
-        if open_model is None:
-            return error("model_none", ref=ref.ref)
-        open_model.status = "met"
-        open_model.next_check_at = None
-        session.add(open_model)
-        record(session, ctx, ref, "escalatie_opgelost", ctx.actor,
-               verslag=" ".join(text.split()[1:])[:300] or None)
-        return Reply("referral", status_view(session, ctx, ref, headline="opgelost"),
                      private=False)
 
 

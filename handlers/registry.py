@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers import escalation_model as em
 from handlers import linking, lookup
 from handlers import referral_commands as rc
 from handlers.commands import Command, Registry
@@ -12,8 +13,10 @@ def build_registry() -> Registry:
     add = registry.add
     add(Command(
         "wie", lookup.lookup, "wie <gemeente> [rol]",
-        "wie bel ik in een gemeente (rol: lt, gi, vt, raad, ret, backoffice, za, regio, alle)",
-        "who to call in a municipality (role: lt, gi, vt, raad, ret, backoffice, za, regio, alle)",
+        "wie bel ik in een gemeente (rol: lt, gi, vt, raad, ret, backoffice, za, regio, "
+        "gemeente, bestuur, leiding, gw, alle)",
+        "who to call in a municipality (role: lt, gi, vt, raad, ret, backoffice, za, regio, "
+        "gemeente, bestuur, leiding, gw, alle)",
         aliases=("who",), needs_person=False,
     ))
     add(Command("verwijs", rc.start_referral, "verwijs 301|315 <gemeente> <kenmerk>",
@@ -39,11 +42,35 @@ def build_registry() -> Registry:
     add(Command("ret", rc.involve_ret, "ret <ref>",
                 "leg de zaak voor aan het RET (stap 5B, binnen 2 weken besproken)",
                 "put the case to the RET (step 5B, discussed within 2 weeks)"))
-    add(Command("escaleer", rc.escalate, "escaleer <ref> [dilemma|samenwerking|zorgelijk]",
-                "stap 6, of het escalatiemodel met een situatie",
-                "step 6, or the escalation model with a situation", aliases=("escalate",)))
-    add(Command("opgelost", rc.resolve_model, "opgelost <ref> [verslag]",
-                "escalatie (model) is opgelost", "escalation (model) resolved",
+    add(Command("escaleer", rc.escalate,
+                "escaleer <ref> | escaleer <ref>|kenmerk <kenmerk> <gemeente> "
+                "dilemma|samenwerking|zorgelijk",
+                "stap 6 van de route; met een situatie: het escalatiemodel (ES-…)",
+                "step 6 of the route; with a situation: the escalation model (ES-…)",
+                aliases=("escalate",)))
+    add(Command("partij", em.add_party, "partij <ES-ref> <organisatie|lt|gi|vt|raad|za>",
+                "voeg een organisatie toe aan een escalatie", "add an organisation to an "
+                "escalation", aliases=("party",)))
+    add(Command("trede", em.take_tier, "trede <ES-ref> 1|2|3",
+                "zet de volgende trede: 1 gedragswetenschappers (dilemma), 2 leidinggevenden, "
+                "3 bestuurders en wethouders", "take the next tier: 1 behavioural scientists "
+                "(dilemma), 2 managers, 3 board members and aldermen", aliases=("tier",)))
+    add(Command("gezin", em.family, "gezin <ES-ref> ja|nee|later [waarom]",
+                "is het gezin vooraf geïnformeerd (of later, en waarom)?",
+                "was the family told beforehand (or later, and why)?", aliases=("family",)))
+    add(Command("verslag", em.report, "verslag <ES-ref> <verslag>",
+                "leg het verslag vast en leg het voor aan de deelnemers",
+                "record the report and put it to the participants", aliases=("report",)))
+    add(Command("akkoord", em.approve, "akkoord <ES-ref>",
+                "keur het verslag goed; als iedereen akkoord is, is de escalatie gesloten",
+                "approve the report; when all have, the escalation is closed",
+                aliases=("approve",)))
+    add(Command("sluit", em.close, "sluit <ES-ref> <reden>",
+                "sluit een escalatie met een reden (leidinggevenden)",
+                "close an escalation with a reason (managers)", aliases=("close",)))
+    add(Command("opgelost", em.resolved, "opgelost <ref> [verslag]",
+                "escalatie opgelost: het verslag gaat ter goedkeuring naar de deelnemers",
+                "escalation resolved: the report goes to the participants for approval",
                 aliases=("resolved",)))
     add(Command("aanbieder", rc.set_provider, "aanbieder <ref> <zorgaanbieder>",
                 "leg de zorgaanbieder vast", "set the care provider", aliases=("provider",)))
@@ -52,10 +79,12 @@ def build_registry() -> Registry:
                 "reassign (team leaders only)", aliases=("reassign",)))
     add(Command("intrekken", rc.withdraw, "intrekken <ref> [reden]",
                 "trek de verwijzing in", "withdraw the referral", aliases=("withdraw",)))
-    add(Command("status", rc.show_status, "status <ref>",
-                "stand van een verwijzing en de geschiedenis", "a referral's state and history"))
-    add(Command("mijn", rc.mine, "mijn", "mijn open verwijzingen en wat ik moet doen",
-                "my open referrals and what I must do", aliases=("mine",)))
+    add(Command("status", em.status_or(rc.show_status), "status <ref|ES-ref>",
+                "stand van een verwijzing of escalatie en de geschiedenis",
+                "a referral's or escalation's state and history"))
+    add(Command("mijn", em.with_escalations(rc.mine), "mijn",
+                "mijn open verwijzingen en escalaties, en wat ik moet doen",
+                "my open referrals and escalations, and what I must do", aliases=("mine",)))
     add(Command("koppelcode", linking.code_command, "koppelcode",
                 "eenmalige code om ook Telegram (of een ander account) te koppelen",
                 "one-time code to link Telegram (or another account)", aliases=("linkcode",)))

@@ -128,22 +128,8 @@ class Route(_Strict):
         return following
 
 
-class ModelTier(_Strict):
-    name: Text
-    to: list[Party]
-    term: Term
-
-    _term = field_validator("term", mode="before")(_term)
-
-
-class EscalationModel(_Strict):
-    tiers: list[ModelTier]
-    start_tier: dict[Literal["dilemma", "samenwerking", "zorgelijk"], int]
-
-
 class Routes(_Strict):
     routes: dict[Literal["301", "315"], Route]
-    escalation_model: EscalationModel
 
     def route(self, name: str) -> Route:
         return self.routes[name]  # type: ignore[index]

@@ -39,6 +39,7 @@ class Renderer:
             # Telegram HTML needs escaping; plain text and Slack mrkdwn do not.
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         )
+        self.env.filters["esc"] = self.escape  # for lists: names | map("esc")
         # (name, lang) -> the template the fallbacks led to: the probing (a file
         # look-up per missing platform template) is done once, not per message.
         self._found: dict[tuple[str, str], Template] = {}
@@ -59,7 +60,16 @@ class Renderer:
             due=partial(labels.format_due, lang=lang),
             when=partial(labels.format_when, lang=lang),
             cmd=self.command,
+            esc=self.escape,
         ).strip()
+
+    def escape(self, text: object) -> str:
+        """Text typed by people or from the directory, safe for the platform:
+        Slack mrkdwn treats & < > as markup; plain text needs nothing."""
+        value = "" if text is None else str(text)
+        if self.platform == "slack":
+            return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return value
 
     def command(self, text: str) -> str:
         """A chat command as the reader types it on this platform: `ontvangen

@@ -190,7 +190,9 @@ class Planner:
         if ref is None or ref.status != "open":
             p.status, p.next_check_at = "cancelled", None
         elif p.key == "model" or p.key.startswith("model:"):
-            self._model(p, ref)
+            # The Bouwsteen 6 model has no terms and no automatic tiers: a row
+            # left from before migration 0007 is closed, never escalated.
+            p.status, p.next_check_at = "cancelled", None
         else:
             self._step(p, ref, self._definition(p, ref))
         return p
@@ -240,35 +242,6 @@ class Planner:
                              person_key=f"rem:{d.id}:", thread_key=f"rem-thread:{d.id}")
         self._event(ref, d, "herinnering", {"deadline": d.key, "recipients": names})
         d.reminders += 1
-
-    # -- Bouwsteen 6 escalation model --------------------------------------
-
-    def _model(self, d: Plan, ref: Referral) -> None:
-        tiers = self.routes.escalation_model.tiers
-        if self.now < d.due_at:
-            d.next_check_at = d.due_at
-            return
-        nxt = d.tier + 1
-        if nxt >= len(tiers):
-            d.status, d.next_check_at = "lapsed", None
-            return
-        tier = tiers[nxt]
-        d.tier = nxt
-        # The next tier gets its full term from now, even after downtime.
-        d.due_at = d.next_check_at = self.cal.due(self.now, tier.term)
-        base = self._base(d, ref, self._step_definition(ref, ref.step)) | {
-            "tier": nxt + 1, "tier_name_nl": tier.name.nl, "tier_name_en": tier.name.en,
-            "bestuurlijk": nxt == len(tiers) - 1,  # the top tier is the bestuurders
-            # The same keys the lead's first-tier messages carry (model_escalation).
-            "situation": d.step.partition(":")[2], "model_due_at": d.due_at.isoformat(),
-        }
-        names = self._notify(d, ref, tier.to, base, kind="escalation",
-                             person_key=f"model:{d.id}:{nxt}:",
-                             thread_key=f"model-thread:{d.id}:{nxt}")
-        self._event(ref, d, "escalatie", {"deadline": d.key, "tier": nxt + 1,
-                                          "tier_name": tier.name.nl, "recipients": names},
-                    step=ref.step)
-        d.escalations += 1
 
     # -- helpers -------------------------------------------------------------
 

@@ -22,6 +22,9 @@ class OrgKind(StrEnum):
     RET = "ret"
     BACKOFFICE = "backoffice"
     REGIO = "regio"  # the region's own office: regionale contactpersoon, contactbeheer
+    # The gemeente's own people: wethouder (bestuur) and the ambtelijke laag
+    # (Bouwsteen 6, tier 3).
+    GEMEENTE = "gemeente"
 
 
 class Role(StrEnum):
@@ -31,6 +34,16 @@ class Role(StrEnum):
     GEDRAGSWETENSCHAPPER = "gedragswetenschapper"
     BACKOFFICE = "backoffice"
     CONTACTBEHEERDER = "contactbeheerder"
+    # Bouwsteen 6: leidinggevenden (tier 2) are teamleider, manager, directeur;
+    # tier 3 brings in bestuurders of organisations and wethouders of the
+    # gemeente, with the ambtelijke laag (beleidsmedewerker) and, where the
+    # region has them, regional advisers or chairs as mediators.
+    MANAGER = "manager"
+    DIRECTEUR = "directeur"
+    BESTUURDER = "bestuurder"
+    WETHOUDER = "wethouder"
+    BELEIDSMEDEWERKER = "beleidsmedewerker"
+    REGIONAAL_ADVISEUR = "regionaal_adviseur"
 
 
 class Region(SQLModel, table=True):
