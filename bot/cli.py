@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from bot import cli_calendar, cli_referral, cli_telegram
+from bot import cli_calendar, cli_escalation, cli_referral, cli_telegram
 from bot.app import KetenBot
 from bot.config import Settings
 from handlers.routes import RoutesError
@@ -24,6 +24,7 @@ app.add_typer(directory_app, name="directory")
 app.add_typer(cli_calendar.app, name="calendar")
 app.add_typer(cli_referral.app, name="referral")
 app.add_typer(cli_telegram.app, name="telegram")
+app.add_typer(cli_escalation.app, name="escalation")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
