@@ -42,6 +42,7 @@ from handlers.escalation_view import (
     view,
 )
 from handlers.lookup import find_gemeente
+from handlers.parties import parties_of
 from storage.db import session_scope
 from storage.models import Organisation, Person
 from storage.tables import ModelEscalation, ModelEscalationParty, Referral
@@ -329,6 +330,9 @@ def resolved(ctx: Context, text: str) -> Reply:
                 ModelEscalation.referral_id == referral.id,
                 ModelEscalation.status == "open")).first()
             if esc is None:
+                assert ctx.actor is not None
+                if not parties_of(session, referral, ctx.actor):
+                    return error("not_party", ref=referral.ref)
                 return error("model_none", ref=referral.ref)
             words[0] = esc.ref or ""
     with session_scope(ctx.engine) as session:

@@ -446,7 +446,7 @@ def test_the_happy_301_path(started: Chat, clock: FakeClock) -> None:
     # A closed referral is history: nothing more may happen to it.
     for who, command in [(BRAM, "ontvangen KB-0001"), (JEROEN, "gestart KB-0001"),
                          (JEROEN, "afwijzing KB-0001"), (JEROEN, "escaleer KB-0001"),
-                         (JEROEN, "escaleer KB-0001 dilemma"), (JEROEN, "intrekken KB-0001"),
+                         (JEROEN, "intrekken KB-0001"),
                          (CARLA, f"herverdeel KB-0001 {WENDY}"),
                          (JEROEN, f"aanbieder KB-0001 {WILGENHOF}")]:
         text = chat.refused(who, command, "referral_closed")
@@ -556,56 +556,16 @@ def test_escaleer_goes_to_step_6_with_one_week(started: Chat) -> None:
     assert chat.ok(TESS, "301 KB-0001").data["step_key"] == "start"
 
 
-def test_escalation_model_dilemma_goes_to_the_gedragswetenschapper(started: Chat) -> None:
-    chat = started
-    reply = chat.ok(JEROEN, "escaleer KB-0001 dilemma")
-    assert chat.referral().step == "contact"  # the route itself does not move
-
-    model = chat.deadlines()["model"]
-    assert len(model) == 1 and model[0].status == "pending" and model[0].tier == 0
-    # Tier 1 (gedragswetenschappers): 2 werkdagen, the end of Thu 26 Nov.
-    assert model[0].due_at == end_of(26)
-    assert model[0].step == "model:dilemma"
-    action, _, who, detail = chat.events()[-1]
-    assert (action, who) == ("escalatiemodel", "Jeroen Bakker")
-    assert detail == {"situatie": "dilemma", "niveau": "gedragswetenschappers"}
-
-    to_dennis = chat.notices_to(DENNIS)
-    assert [o.template for o in to_dennis] == ["model_escalation"]
-    assert chat.renderer.render_name("model_escalation", to_dennis[0].payload).startswith(
-        "Dennis Smits: escalatie (dilemma) voor KB-0001")
-    thread = [o for o in chat.outbox() if o.template == "thread_model"]
-    assert len(thread) == 1
-    assert "Informeer het gezin." in chat.renderer.render_name("thread_model", thread[0].payload)
-    assert any(d["key"] == "model" for d in reply.data["deadlines"])
-
-    chat.refused(BRAM, "escaleer KB-0001 samenwerking", "model_open")
-    text = chat.refused(JEROEN, "escaleer KB-0001 onzin", "escalate_usage")
-    assert text.startswith("Gebruik: escaleer <ref>")
-
-    reply = chat.ok(JEROEN, "opgelost KB-0001 samen een plan gemaakt")
-    assert chat.render(reply).startswith("Escalatie opgelost: KB-0001")
-    assert [d.status for d in chat.deadlines()["model"]] == ["met"]
-    assert chat.events()[-1][0] == "escalatie_opgelost"
-    assert chat.events()[-1][3] == {"verslag": "samen een plan gemaakt"}
-
-    text = chat.refused(JEROEN, "opgelost KB-0001", "model_none")
-    assert text == "Voor KB-0001 loopt geen escalatie volgens het escalatiemodel."
-    # A new one may start now; samenwerking skips the gedragswetenschappers.
-    chat.ok(BRAM, "escaleer KB-0001 samenwerking")
-    assert chat.deadlines()["model"][-1].tier == 1
-    assert chat.notices_to(TESS) and chat.notices_to(CARLA)
-
-
 def test_escaleer_refusals(started: Chat) -> None:
-    started.refused(JEROEN, "escaleer KB-0001 onzin", "escalate_usage")
+    # With a word after the reference it is the escalation model (tests/test_escalation_model.py).
+    started.refused(JEROEN, "escaleer KB-0001 onzin", "model_start_usage")
     started.refused(JEROEN, "opgelost KB-0001", "model_none")
     # The regional contact person is a party, but does not escalate.
     text = started.refused(MONIQUE, "escaleer KB-0001", "not_allowed")
     # The refusal names everyone who may, the lokaal team too.
     assert text == "`escaleer` op KB-0001 mag alleen door: jeugdbeschermer, teamleider GI, " \
                    "lokaal-teammedewerker, teamleider lokaal team. Er is niets veranderd."
-    started.refused(MONIQUE, "escaleer KB-0001 samenwerking", "not_allowed")
+    started.refused(MONIQUE, "escaleer KB-0001 samenwerking", "model_not_involved")
     assert started.ok(CARLA, "escaleer KB-0001").data["step_key"] == "escalatie"
 
 

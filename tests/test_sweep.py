@@ -272,34 +272,20 @@ def test_span_escalates_to_gi_teamleider(sample_engine: Engine) -> None:
     assert deadline(sample_engine, did).status == "lapsed"
 
 
-def test_escalation_model_climbs_one_tier_per_lapse(sample_engine: Engine) -> None:
+def test_a_left_over_escalation_model_row_never_escalates(sample_engine: Engine) -> None:
+    """Bouwsteen 6 has no terms and no automatic tiers: a Deadline row from before
+    migration 0007 is closed on sight, whenever the sweep meets it."""
     rid = make_referral(sample_engine, step="start")
-    # "samenwerking" starts at tier 1 (leidinggevenden), already told.
     did = make_deadline(sample_engine, rid, key="model", step="model:samenwerking",
                         remind=None, tier=1)
-    now = at(2026, 11, 30, 10)
-    assert run(sample_engine, now).escalations == 1
-    monique = pid(sample_engine, MONIQUE)
-    rows = outbox(sample_engine)
-    assert [r.dedupe_key for r in rows] == [f"model:{did}:2:{monique}", f"model-thread:{did}:2"]
-    p = rows[0].payload
-    assert (p["tier"], p["tier_name_nl"], p["bestuurlijk"], p["situation"]) == (
-        3, "bestuurders", True, "samenwerking")
-    d = deadline(sample_engine, did)
-    new_due = CAL.due(now, Term(1, "weken"))
-    assert (d.tier, d.due_at, d.next_check_at, d.status) == (2, new_due, new_due, "pending")
-    assert p["due_at"] == new_due.isoformat()
-
-    assert run(sample_engine, new_due).escalations == 0  # no tier above the bestuurders
-    d = deadline(sample_engine, did)
-    assert (d.status, d.next_check_at) == ("lapsed", None)
-    assert len(outbox(sample_engine)) == 2
+    assert run(sample_engine, at(2027, 11, 30, 10)).escalations == 0
+    assert deadline(sample_engine, did).status == "cancelled"
+    assert outbox(sample_engine) == []
 
 
 def test_payloads_are_json_and_render(sample_engine: Engine) -> None:
     rid = make_referral(sample_engine)
     make_deadline(sample_engine, rid)
-    make_deadline(sample_engine, rid, key="model", step="model:dilemma", remind=None)
     rid2 = make_referral(sample_engine, step="escalatie", ref="KB-0002")
     make_deadline(sample_engine, rid2, key="step:escalatie", step="escalatie", remind=None)
     run(sample_engine, REMIND)
@@ -316,7 +302,6 @@ def test_payloads_are_json_and_render(sample_engine: Engine) -> None:
     assert nl.startswith("Herinnering KB-0001") and "vr 27 nov 2026" in nl
     assert any(t.startswith("Termijn verstreken") for t in texts["escalation:nl"])
     assert any(t.startswith("Bestuurlijke escalatie") for t in texts["escalation:nl"])
-    assert any("leidinggevenden" in t for t in texts["escalation:nl"])
     assert any(t.startswith("Deadline passed") for t in texts["escalation:en"])
     assert any("Fri 27 Nov 2026" in t for t in texts["thread_escalation:en"])
 
@@ -394,8 +379,9 @@ def test_batch_statements_do_not_grow_with_its_size(sample_engine: Engine) -> No
 
 
 def test_one_batch_of_every_kind(sample_engine: Engine) -> None:
-    """Reminder, dropped reminder, lapse after a queued reminder, escalation model
-    and a closed referral, all in one batch: each as when swept on its own."""
+    """Reminder, dropped reminder, lapse after a queued reminder, a left-over
+    escalation-model row and a closed referral, all in one batch: each as when
+    swept on its own."""
     def referral(ref: str, **kw: str) -> int:
         return make_referral(sample_engine, ref=ref, **kw)
 
@@ -412,7 +398,7 @@ def test_one_batch_of_every_kind(sample_engine: Engine) -> None:
     before = {o.dedupe_key for o in outbox(sample_engine)}
 
     result = run(sample_engine, now)
-    assert result == SweepResult(reminders=1, escalations=3, dropped_reminders=1, claimed=5)
+    assert result == SweepResult(reminders=1, escalations=2, dropped_reminders=1, claimed=5)
 
     status = {o.dedupe_key: o.status for o in outbox(sample_engine)}
     assert {k for k in before if k.startswith(f"rem:{queued}:")}
@@ -423,11 +409,11 @@ def test_one_batch_of_every_kind(sample_engine: Engine) -> None:
     # Each deadline's rows together, its thread line last, in claim order.
     owners = [int(o.dedupe_key.split(":")[1]) for o in new]
     runs = [d for i, d in enumerate(owners) if i == 0 or owners[i - 1] != d]
-    assert runs == [missed, model, queued, remind]  # by next_check_at: the claim's order
+    assert runs == [missed, queued, remind]  # by next_check_at: the claim's order
     for d in runs:
         rows = [o for o in new if int(o.dedupe_key.split(":")[1]) == d]
         assert rows[-1].kind == "thread" and all(o.person_id for o in rows[:-1])
-    assert {o.dedupe_key.split(":")[0] for o in new if o.person_id} == {"rem", "esc", "model"}
+    assert {o.dedupe_key.split(":")[0] for o in new if o.person_id} == {"rem", "esc"}
 
     def state(did: int) -> tuple[int, str, bool]:
         d = deadline(sample_engine, did)
@@ -436,7 +422,9 @@ def test_one_batch_of_every_kind(sample_engine: Engine) -> None:
     assert state(remind) == (0, "pending", True)
     assert deadline(sample_engine, remind).next_check_at == at(2026, 12, 2)
     assert state(missed) == (1, "pending", True) and state(queued) == (1, "pending", True)
-    assert deadline(sample_engine, model).tier == 2
+    # The escalation model has no terms: its row is closed, nothing is sent.
+    assert (deadline(sample_engine, model).tier, deadline(sample_engine, model).status) == (
+        1, "cancelled")
     assert (deadline(sample_engine, closed).status,
             deadline(sample_engine, closed).next_check_at) == ("cancelled", None)
     assert events(sample_engine)[0].action == "herinnering"  # the first sweep, at REMIND
@@ -444,7 +432,7 @@ def test_one_batch_of_every_kind(sample_engine: Engine) -> None:
     for e in events(sample_engine)[1:]:
         by_ref.setdefault(e.referral_id, []).append(e.action)
     assert sorted(by_ref.values()) == sorted([
-        ["herinnering"], ["herinnering_vervallen", "escalatie"], ["escalatie"], ["escalatie"]])
+        ["herinnering"], ["herinnering_vervallen", "escalatie"], ["escalatie"]])
 
     assert run(sample_engine, now) == SweepResult()
 
