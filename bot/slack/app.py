@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import KetenBot
 from bot.slack.blocks import ACTION_PREFIX, ACTIONS
 from bot.slack.runtime import FAILED, SlackRuntime
+from handlers.escalation_model import ES_RE
 from handlers.referral_commands import REF_RE
 
 log = logging.getLogger("ketenbot.slack")
@@ -73,7 +74,7 @@ def build_slack_app(bot: KetenBot, runtime: SlackRuntime | None = None) -> Async
         action = (body.get("actions") or [{}])[0]
         word = str(action.get("action_id", "")).removeprefix(ACTION_PREFIX)
         ref = str(action.get("value", ""))
-        if word not in ACTIONS or not REF_RE.match(ref):
+        if word not in ACTIONS or not (REF_RE.match(ref) or ES_RE.match(ref)):
             log.warning("slack: unknown button %r", word[:30])
             return
         message_ts = (body.get("container") or {}).get("message_ts")

@@ -20,15 +20,16 @@ from storage.tables import Referral
 
 ACTION_PREFIX = "keten_"
 # Every command a button may stand for.
-ACTIONS = ("ontvangen", "volgende", "301", "315", "gestart", "afwijzing", "escaleer", "status")
+ACTIONS = ("ontvangen", "volgende", "301", "315", "gestart", "afwijzing", "escaleer", "status",
+           "akkoord")
 
 LABELS = {
     "nl": {"ontvangen": "Ontvangen", "volgende": "Bepaling verstuurd", "301": "301 verstuurd",
            "315": "315 verstuurd", "gestart": "Zorg gestart", "afwijzing": "Afwijzing",
-           "escaleer": "Escaleer", "status": "Status"},
+           "escaleer": "Escaleer", "status": "Status", "akkoord": "Akkoord met verslag"},
     "en": {"ontvangen": "Acknowledge", "volgende": "Decision sent", "301": "301 sent",
            "315": "315 sent", "gestart": "Care started", "afwijzing": "Reject",
-           "escaleer": "Escalate", "status": "Status"},
+           "escaleer": "Escalate", "status": "Status", "akkoord": "Approve report"},
 }
 CONFIRM = {
     "nl": {"title": "Zeker weten?", "yes": "Ja", "no": "Nee",
@@ -98,3 +99,14 @@ def root_message(session: Session, ref: Referral, routes: Routes, renderer: Rend
     text = renderer.render_name("root", data, lang)
     assert ref.ref is not None
     return text, [section(text), actions_block(ref.ref, buttons_for(ref, routes, lang))]
+
+
+def escalation_blocks(template: str, payload: dict[str, Any], lang: str
+                      ) -> list[dict[str, Any]]:
+    """An escalation report put to a participant gets an approve button
+    (`akkoord ES-0001`); its value is the escalation's reference, nothing more."""
+    es_ref = payload.get("es_ref")
+    if template != "model_report" or not es_ref:
+        return []
+    return [actions_block(str(es_ref), [button("akkoord", str(es_ref), lang, primary=True),
+                                        button("status", str(es_ref), lang)])]

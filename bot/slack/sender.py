@@ -19,7 +19,13 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlmodel import Session, select
 
 from bot.app import KetenBot
-from bot.slack.blocks import actions_block, buttons_for, root_message, section
+from bot.slack.blocks import (
+    actions_block,
+    buttons_for,
+    escalation_blocks,
+    root_message,
+    section,
+)
 from handlers.threads import home_channel, thread_of
 from messages import Renderer
 from scheduling.dispatch import Outgoing, TemporaryFailure
@@ -75,6 +81,7 @@ class SlackSender:
         channel = opened["channel"]["id"]
         blocks = [section(text)] + ([actions_block(ref.ref or "", buttons)]
                                     if ref and buttons else [])
+        blocks += escalation_blocks(message.template, message.payload, lang)
         self._call("chat_postMessage", channel=channel, text=text, blocks=blocks)
 
     # -- a referral's thread ----------------------------------------------------

@@ -212,16 +212,17 @@ class TelegramHandlers:
                     question, reply_markup=keyboards.confirm_keyboard(action, referral_id, ref,
                                                                       lang))
             return
-        reply, lang = await self.run(person, query.from_user, f"{action} {referral_id}")
+        reply, lang = await self.run(person, query.from_user,
+                                     keyboards.command_for(action, referral_id))
         text = self.render(reply, lang)
         if not reply.ok:
             await query.answer(clip(text, MAX_ALERT), show_alert=True)
             return
         await query.answer(clip(text.splitlines()[0] if text else "", MAX_ALERT))
         private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
-        if confirmed or (private and action != "status"):
+        if confirmed or (private and action not in ("status", "esstatus")):
             await _drop_keyboard(query)  # this message's buttons are used up
-        if (private or action == "status") and query.message is not None:
+        if (private or action in ("status", "esstatus")) and query.message is not None:
             # In a group the thread's root and its new line show what happened.
             await query.message.chat.send_message(text)
 

@@ -14,7 +14,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.routes import Routes
 from storage.tables import Referral
 
-ACTIONS = ("ontvangen", "volgende", "301", "315", "gestart", "afwijzing", "escaleer", "status")
+ACTIONS = ("ontvangen", "volgende", "301", "315", "gestart", "afwijzing", "escaleer", "status",
+           "akkoord", "esstatus")
+# Buttons whose number is an escalation's (ES-0001), not a referral's.
+ESCALATION_ACTIONS = {"akkoord": "akkoord", "esstatus": "status"}
 CONFIRM = ("afwijzing", "escaleer")  # asked once more before they are done
 _DATA = re.compile(r"^k:([a-z0-9]{1,16})(!?):(\d{1,10})$")
 
@@ -22,10 +25,12 @@ LABELS = {
     "nl": {"ontvangen": "✅ Ontvangen", "volgende": "➡️ Verstuurd (volgende stap)",
            "301": "📨 301 verstuurd", "315": "📨 315 verstuurd", "gestart": "🏁 Zorg gestart",
            "afwijzing": "✋ Afwijzing", "escaleer": "⚠️ Escaleer", "status": "ℹ️ Status",
+           "akkoord": "✅ Akkoord met verslag", "esstatus": "ℹ️ Status",
            "confirm": "Ja, {action} {ref}", "cancel": "Nee"},
     "en": {"ontvangen": "✅ Received", "volgende": "➡️ Sent (next step)",
            "301": "📨 301 sent", "315": "📨 315 sent", "gestart": "🏁 Care started",
            "afwijzing": "✋ Rejection", "escaleer": "⚠️ Escalate", "status": "ℹ️ Status",
+           "akkoord": "✅ Approve report", "esstatus": "ℹ️ Status",
            "confirm": "Yes, {action} {ref}", "cancel": "No"},
 }
 
@@ -77,4 +82,24 @@ def confirm_keyboard(action: str, referral_id: int, ref: str, lang: str = "nl"
         InlineKeyboardButton(labels["confirm"].format(action=action, ref=ref),
                              callback_data=callback_data(action, referral_id, confirmed=True)),
         InlineKeyboardButton(labels["cancel"], callback_data=callback_data("cancel", referral_id)),
+    ]])
+
+
+def command_for(action: str, number: int) -> str:
+    """The chat command a button stands for: `akkoord ES-0001`, `ontvangen 1`."""
+    if action in ESCALATION_ACTIONS:
+        return f"{ESCALATION_ACTIONS[action]} ES-{number:04d}"
+    return f"{action} {number}"
+
+
+def escalation_keyboard(template: str, payload: dict[str, object], lang: str = "nl"
+                        ) -> InlineKeyboardMarkup | None:
+    """An escalation report put to a participant: approve it, or look first."""
+    m = re.match(r"^ES-(\d{1,8})$", str(payload.get("es_ref") or ""))
+    if template != "model_report" or not m:
+        return None
+    labels, number = _labels(lang), int(m.group(1))
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(labels["akkoord"], callback_data=callback_data("akkoord", number)),
+        InlineKeyboardButton(labels["esstatus"], callback_data=callback_data("esstatus", number)),
     ]])

@@ -24,7 +24,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import KetenBot
 from bot.telegram.app import PLATFORM, clip, file_url
-from bot.telegram.keyboards import referral_keyboard
+from bot.telegram.keyboards import escalation_keyboard, referral_keyboard
 from handlers.parties import gemeente_name
 from handlers.referral_view import status_view
 from handlers.threads import home_channel, thread_of
@@ -101,6 +101,7 @@ class TelegramSender:
             ref = session.get(Referral, message.referral_id) if message.referral_id else None
             markup = (referral_keyboard(ref, self.bot.routes, lang)
                       if ref is not None and message.kind in WITH_BUTTONS else None)
+            markup = markup or escalation_keyboard(message.template, message.payload, lang)
         if chat is None:  # unlinked since it was chosen: try again later
             raise TemporaryFailure(None, "telegram: recipient no longer linked")
         text = clip(self.renderer.render_name(message.template, message.payload, lang))
