@@ -91,6 +91,35 @@ CROSS_PLATFORM = [
     "status KB-0003",
 ]
 
+# Bouwsteen 6: the escalation model. No terms, no automatic tiers: people take
+# each tier by command, the family's position is recorded, and the report is
+# approved by everyone who took part before the escalation closes.
+GEDRAGSWETENSCHAPPER = "dennis.smits@jbgld.example.org"
+GI_TEAMLEIDER = "tess.visser@jbgld.example.org"
+LT_TEAMLEIDER = "carla.smit@sociaalteam-ede.example.org"
+ESCALATION_MODEL = [
+    f":als {JEUGDBESCHERMER}",
+    ":via console",
+    "escaleer kenmerk JB-2026-0050 Ede dilemma",
+    "partij ES-0001 lt",
+    "trede ES-0001 2",  # a dilemma goes to the gedragswetenschappers first: refused
+    "gezin ES-0001 ja",
+    "trede ES-0001 1",
+    ":klok 2026-12-17 09:00",  # two weeks on: the model has moved by itself not at all
+    "status ES-0001",
+    f":als {GEDRAGSWETENSCHAPPER}",
+    "trede ES-0001 2",
+    f":als {JEUGDBESCHERMER}",
+    "verslag ES-0001 Begeleid contact twee keer per week, evaluatie na zes weken.",
+    f":als {LT_TEAMLEIDER}",
+    "mijn",
+    "akkoord ES-0001",
+    f":als {GI_TEAMLEIDER}",
+    "akkoord ES-0001",
+    f":als {GEDRAGSWETENSCHAPPER}",
+    "akkoord ES-0001",
+]
+
 
 def _two_platforms(bot: KetenBot) -> None:
     """The demo's Slack channel and Telegram group, and who is linked where."""
@@ -132,4 +161,7 @@ def run_demo(out: TextIO, lang: str = "nl") -> None:
         console.attach_clock(clock, platforms=("slack", "telegram"))
         out.write("\n## Slack + Telegram\n\n")
         console.run(io.StringIO("\n".join(CROSS_PLATFORM) + "\n"), echo=True)
+        out.write("\n## " + ("Escalation model (Bouwsteen 6)" if lang == "en"
+                              else "Escalatiemodel (Bouwsteen 6)") + "\n\n")
+        console.run(io.StringIO("\n".join(ESCALATION_MODEL) + "\n"), echo=True)
         bot.engine.dispose()
