@@ -43,8 +43,8 @@ def build_registry() -> Registry:
                 "leg de zaak voor aan het RET (stap 5B, binnen 2 weken besproken)",
                 "put the case to the RET (step 5B, discussed within 2 weeks)"))
     add(Command("escaleer", rc.escalate,
-                "escaleer <ref> | escaleer <ref>|kenmerk <kenmerk> <gemeente> "
-                "dilemma|samenwerking|zorgelijk",
+                "escaleer <ref> [dilemma|samenwerking|zorgelijk] · "
+                "escaleer kenmerk <kenmerk> <gemeente> <situatie>",
                 "stap 6 van de route; met een situatie: het escalatiemodel (ES-…)",
                 "step 6 of the route; with a situation: the escalation model (ES-…)",
                 aliases=("escalate",)))

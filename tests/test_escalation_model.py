@@ -267,3 +267,28 @@ def test_english_aliases_and_help(chat: Chat) -> None:
         assert word in help_text
     reply = chat.do(JEROEN, "status ES-0001", "en")
     assert "Family: not told — we could not reach them." in chat.renderer.render(reply, "en")
+
+
+def test_every_escalation_message_renders_on_every_platform(chat: Chat) -> None:
+    chat.ok(JEROEN, "escaleer KB-0001 dilemma")
+    chat.ok(JEROEN, "partij ES-0001 vt")
+    chat.ok(JEROEN, "trede ES-0001 1")
+    chat.ok(DENNIS, "trede ES-0001 2")
+    chat.ok(MARIA, "trede ES-0001 3")
+    chat.ok(JEROEN, "verslag ES-0001 a <b> & c")
+    chat.ok(CARLA, "sluit ES-0001 x & y")
+    with Session(chat.engine) as s:
+        rows = list(s.exec(select(Outbox).where(col(Outbox.template).in_(
+            ["model_started", "model_tier", "model_report", "model_closed", "thread_model"]))))
+    assert {r.template for r in rows} == {"model_started", "model_tier", "model_report",
+                                          "model_closed", "thread_model"}
+    for platform in ("text", "slack", "telegram"):
+        renderer = Renderer(platform)
+        for row in rows:
+            for lang in ("nl", "en"):
+                out = renderer.render_name(row.template, row.payload, lang)
+                assert "ES-0001" in out and "{{" not in out
+                if platform == "slack":
+                    assert "<b>" not in out and "x & y" not in out
+    thread = [r for r in rows if r.template == "thread_model"]
+    assert len(thread) == 7 and all(r.referral_id == 1 and r.person_id is None for r in thread)
