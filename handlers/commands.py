@@ -59,5 +59,7 @@ class Registry:
     def help(self, ctx: Context, _rest: str) -> Reply:
         return Reply(
             "help",
-            {"commands": [{"usage": c.usage, "nl": c.nl, "en": c.en} for c in self.commands]},
+            {"commands": [{"usage": c.usage, "nl": c.nl, "en": c.en,
+                           "aliases": [a for a in c.aliases if a.isalpha()]}
+                          for c in self.commands]},
         )

@@ -263,7 +263,7 @@ def test_english_aliases_and_help(chat: Chat) -> None:
     assert chat.ok(TESS, "approve ES-0001").ok
     help_text = chat.say(JEROEN, "help")
     for word in ("trede <ES-ref>", "gezin <ES-ref>", "verslag <ES-ref>", "akkoord <ES-ref>",
-                 "sluit <ES-ref>", "partij <ES-ref>"):
+                 "sluit <ES-ref>", "partij <ES-ref>", "(ook: approve)", "(ook: tier)"):
         assert word in help_text
     reply = chat.do(JEROEN, "status ES-0001", "en")
     assert "Family: not told — we could not reach them." in chat.renderer.render(reply, "en")
