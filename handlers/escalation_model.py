@@ -174,23 +174,33 @@ def add_party(ctx: Context, text: str) -> Reply:
         if not rest:
             return error("model_party_usage", es_ref=esc.ref)
         wanted = " ".join(rest)
-        found = [o for o in find_orgs(session, wanted, esc.gemeente_id)
-                 if o.kind in PARTY_KINDS]
-        if not found:
+        matches = [o for o in find_orgs(session, wanted, esc.gemeente_id)
+                   if o.kind in PARTY_KINDS]
+        if not matches:
             return error("model_party_unknown", name=wanted[:80],
                          kind=wanted.lower() in KIND_WORDS)
-        if len(found) > 1:
+        if len(matches) > 1:
             return error("model_party_ambiguous", name=wanted[:80],
-                         options=[o.key for o in found][:8])
-        org = found[0]
+                         options=[o.key for o in matches][:8])
+        org = matches[0]
         if org.id in {o.id for o in party_orgs(session, esc)}:
             return error("model_party_already", es_ref=esc.ref, name=org.name)
         session.add(ModelEscalationParty(escalation_id=esc.id or 0, organisation_id=org.id or 0))
         session.flush()
-        event = record(session, ctx, esc, "partij", ctx.actor, organisatie=org.key)
+        # A tier already taken reaches the new organisation's people too, by
+        # this command (nothing is ever sent later by itself).
+        found = (tier_people(session, esc, esc.tier, gemeente_of(session, esc), only=org)
+                 if esc.tier else None)
+        event = record(session, ctx, esc, "partij", ctx.actor, organisatie=org.key,
+                       people=[p.id for p in found.people] if found else None,
+                       missing=found.missing if found and found.missing else None)
+        if found:
+            notify(session, ctx, esc, event, found.people, "model_tier", new_tier=esc.tier)
         notify(session, ctx, esc, event, [], "model_started")
-        return Reply("escalation_model", view(session, ctx, esc, "partij", added=org.name),
-                     private=False)
+        return Reply("escalation_model", view(
+            session, ctx, esc, "partij", added=org.name,
+            brought=[p.name for p in found.people] if found else [],
+            missing=found.missing if found else []), private=False)
 
 
 def take_tier(ctx: Context, text: str) -> Reply:

@@ -53,7 +53,7 @@ def brought_in(session: Session, esc: ModelEscalation) -> set[int]:
     ids: set[int] = set()
     for detail in session.exec(select(ModelEscalationEvent.detail).where(
             ModelEscalationEvent.escalation_id == esc.id,
-            ModelEscalationEvent.action == "trede")).all():
+            col(ModelEscalationEvent.action).in_(["trede", "partij"]))).all():
         ids.update(int(i) for i in detail.get("people", []))
     return ids
 
@@ -120,10 +120,12 @@ class TierPeople:
                 self.people.append(p)
 
 
-def tier_people(session: Session, esc: ModelEscalation, tier: int,
-                gemeente_name: str) -> TierPeople:
+def tier_people(session: Session, esc: ModelEscalation, tier: int, gemeente_name: str,
+                only: Organisation | None = None) -> TierPeople:
+    """Who `tier` brings in; with `only`, just that organisation's people (a party
+    added after the tier was taken) and nothing of the gemeente's."""
     out = TierPeople()
-    orgs = party_orgs(session, esc)
+    orgs = [only] if only is not None else party_orgs(session, esc)
     if tier == 1:
         for org in orgs:
             out.add(people_of(session, org, esc.gemeente_id, (Role.GEDRAGSWETENSCHAPPER,)),
@@ -136,6 +138,8 @@ def tier_people(session: Session, esc: ModelEscalation, tier: int,
         for org in orgs:
             out.add(people_of(session, org, esc.gemeente_id, (Role.BESTUURDER,)),
                     Role.BESTUURDER, org.name)
+        if only is not None:
+            return out
         out.add(gemeente_people(session, esc.gemeente_id, OrgKind.GEMEENTE, (Role.WETHOUDER,)),
                 Role.WETHOUDER, gemeente_name)
         out.add(gemeente_people(session, esc.gemeente_id, OrgKind.GEMEENTE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -11,6 +12,8 @@ from handlers.escalation_people import brought_in, org_of, participants, party_o
 from storage.models import Gemeente, Person
 from storage.outbox import enqueue
 from storage.tables import ModelEscalation, ModelEscalationEvent, Referral
+
+log = logging.getLogger("ketenbot.escalation")
 
 TIER_NAMES = {
     "nl": {0: "nog geen trede", 1: "gedragswetenschappers", 2: "leidinggevenden",
@@ -28,6 +31,8 @@ def record(session: Session, ctx: Context, esc: ModelEscalation, action: str,
         detail={k: v for k, v in detail.items() if v is not None})
     session.add(event)
     session.flush()
+    # For operators: which escalation, what happened, which tier; never text.
+    log.info("escalation %s: %s (tier %s)", esc.ref, action, detail.get("tier", esc.tier))
     return event
 
 

@@ -41,6 +41,7 @@ MARIA = "maria.manager@jbgld.example.org"  # GI manager (tests/data/bestuur.yaml
 BAS = "bas.bestuur@jbgld.example.org"  # GI bestuurder
 DIRK = "dirk.directeur@sociaalteam-ede.example.org"  # LT Ede directeur
 WENDELA = "wendela.wethouder@ede.example.org"  # wethouder Ede
+VT_LEADER = "Bart Lammers"  # Veilig Thuis Gelderland-Midden teamleider (sample)
 
 
 class Chat:
@@ -292,3 +293,16 @@ def test_every_escalation_message_renders_on_every_platform(chat: Chat) -> None:
                     assert "<b>" not in out and "x & y" not in out
     thread = [r for r in rows if r.template == "thread_model"]
     assert len(thread) == 7 and all(r.referral_id == 1 and r.person_id is None for r in thread)
+
+
+def test_a_party_added_after_a_tier_has_its_people_brought_in_by_that_command(
+        chat: Chat) -> None:
+    chat.ok(CARLA, "escaleer kenmerk LT-9 Ede samenwerking")
+    chat.ok(BRAM, "trede ES-0001 2")
+    reply = chat.ok(BRAM, "partij ES-0001 vt")
+    assert reply.data["brought"] == [VT_LEADER]
+    assert f"Erbij gehaald voor trede 2, leidinggevenden: {VT_LEADER}." in \
+        chat.renderer.render(reply)
+    # Brought in: part of the escalation, and asked to approve its report.
+    chat.ok(BRAM, "verslag ES-0001 wachtlijst VT besproken")
+    assert VT_LEADER in chat.ok(CARLA, "status ES-0001").data["pending"]
