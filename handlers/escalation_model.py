@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from handlers.core import Context, Refused, Reply, error
 from handlers.escalation_people import (
@@ -365,7 +365,19 @@ def status_or(referral_status: Callable[[Context, str], Reply]
 
     def handler(ctx: Context, text: str) -> Reply:
         first = text.split()[0] if text.split() else ""
-        return show(ctx, text) if ES_RE.match(first) else referral_status(ctx, text)
+        if ES_RE.match(first):
+            return show(ctx, text)
+        reply = referral_status(ctx, text)
+        if reply.ok and reply.data.get("ref"):
+            with session_scope(ctx.engine) as session:
+                reply.data["escalations"] = [
+                    {"es_ref": e.ref, "tier": e.tier, "status": e.status,
+                     "situation": e.situation}
+                    for e in session.exec(select(ModelEscalation).join(
+                        Referral, col(Referral.id) == ModelEscalation.referral_id)
+                        .where(Referral.ref == reply.data["ref"])
+                        .order_by(col(ModelEscalation.id))).all()]
+        return reply
 
     return handler
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from handlers.core import Context
-from handlers.escalation_people import brought_in, org_of, participants, party_orgs
+from handlers.escalation_people import brought_in, participants, party_orgs
 from storage.models import Gemeente, Person
 from storage.outbox import enqueue
 from storage.tables import ModelEscalation, ModelEscalationEvent, Referral
@@ -126,13 +126,17 @@ def notify(session: Session, ctx: Context, esc: ModelEscalation, event: ModelEsc
 
 
 def for_person(session: Session, person: Person) -> list[dict[str, Any]]:
-    """Open escalations where the person is a party or it is their turn (`mijn`)."""
-    org = org_of(session, person)
+    """Open escalations the person takes part in or where it is their turn (`mijn`):
+    they acted on it, a tier brought them in, or it is about their referral.
+    (Everyone of a party organisation may act on it, but a GI's hundred
+    colleagues should not all find it in their `mijn`.)"""
     out = []
     for esc in session.exec(select(ModelEscalation).where(
             ModelEscalation.status == "open").order_by(col(ModelEscalation.id))).all():
-        in_party = org is not None and org.id in {o.id for o in party_orgs(session, esc)}
-        if not in_party and person.id not in participants(session, esc):
+        referral = session.get(Referral, esc.referral_id) if esc.referral_id else None
+        on_referral = referral is not None and person.id in (
+            referral.jb_id, referral.lt_id, referral.lt_backup_id)
+        if not on_referral and person.id not in participants(session, esc):
             continue
         report = latest_report(session, esc)
         approve = False

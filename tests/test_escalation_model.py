@@ -220,6 +220,8 @@ def test_the_report_closes_it_when_every_participant_approves(chat: Chat) -> Non
     assert "Escalatie gesloten" in chat.renderer.render(reply)
     chat.refused(BRAM, "trede ES-0001 3", "model_closed")
     assert "ES-0001" not in chat.say(TESS, "mijn")
+    assert "Escalatiemodel: ES-0001 (samenwerking, trede 2, gesloten)" in \
+        chat.say(BRAM, "status KB-0001")
 
 
 def test_a_leidinggevende_closes_with_a_reason_and_opgelost_still_works(chat: Chat) -> None:
