@@ -147,8 +147,8 @@ def env_db(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
 
 
 def import_file(engine: Engine, path: Path) -> None:
-    from storage.directory_format import load
     from storage.directory_import import import_doc
+    from storage.directory_read import load
 
     with db.session_scope(engine) as session:
         result = import_doc(load(path), session)
