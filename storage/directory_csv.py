@@ -45,8 +45,8 @@ def load_csv(text: str, name: str) -> DirectoryDoc:
     clean = clean_text(doc, text, field_of)
     if clean is None:
         return doc
-    # newline="": line breaks inside quoted fields are the csv module's to read.
-    reader = csv.DictReader(io.StringIO(clean, newline=""), delimiter=delimiter)
+    lines = _Lines(clean)
+    reader = csv.DictReader(lines, delimiter=delimiter)
     try:
         names = [h.strip() for h in reader.fieldnames or []]
         twice = sorted({h for h in names if names.count(h) > 1 and h})
@@ -66,10 +66,28 @@ def load_csv(text: str, name: str) -> DirectoryDoc:
         message = str(exc)
         if "field larger than field limit" in message:
             message = f"een veld is te lang (meer dan {csv.field_size_limit()} tekens)"
-        doc.problem(max(reader.line_num, 1), "rij", f"onleesbare CSV: {message}")
+        doc.problem(max(lines.read, 1), "rij", f"onleesbare CSV: {message}")
         return doc
     check_fields(doc)
     return doc
+
+
+class _Lines:
+    """The file's lines for the csv module, counting how many it took: on a
+    csv error that is the line the error is on."""
+
+    def __init__(self, text: str) -> None:
+        # newline="": line breaks inside quoted fields are the csv module's to read.
+        self._lines = io.StringIO(text, newline="")
+        self.read = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.read += 1
+        return line
 
 
 def _sniff(text: str) -> str:
