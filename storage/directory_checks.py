@@ -29,6 +29,13 @@ def short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def printable(text: str, limit: int) -> str:
+    """`text` for a terminal: non-printable characters escaped, cut at `limit`."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def bad_chars(text: str) -> Iterator[tuple[int, str]]:
     """(line, the line's text) of each character that is no text, at most MAX_BAD_CHARS."""
     found = 0
@@ -65,7 +72,10 @@ def value_problems(rec: Any, model: type[SQLModel], renamed: dict[str, str],
         for v in values:
             if not isinstance(v, str):
                 continue
-            if limit is not None and len(v) > limit:
+            if bad_char(v) is not None:  # from a YAML escape such as "\0"
+                yield f.name, "bevat een teken dat geen tekst is " \
+                              "(een stuurteken zoals NUL, of een half Unicode-teken)"
+            elif limit is not None and len(v) > limit:
                 yield f.name, f"te lang: {len(v)} tekens, hoogstens {limit}"
             elif contains_bsn(v):
                 yield f.name, "lijkt een BSN te bevatten; de contactenlijst bevat geen " \

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import yaml
 
 from storage import directory_yaml
-from storage.directory_checks import bad_chars, nfc, short, value_problems
+from storage.directory_checks import bad_chars, nfc, printable, short, value_problems
 from storage.models import (
     Gemeente,
     GemeenteKey,
@@ -115,7 +115,8 @@ class DirectoryDoc:
     problems: list[Problem] = field(default_factory=list)
 
     def problem(self, line: int, fld: str, message: str) -> None:
-        self.problems.append(Problem(self.file, line, fld, message))
+        # A field name comes from the file: never a control character to the terminal.
+        self.problems.append(Problem(self.file, line, printable(fld, 60), printable(message, 300)))
 
 
 # The fields each YAML record may have: a typo like `koppelgenot:` is reported,
@@ -160,7 +161,7 @@ class Row:
             if required and self.ok:
                 self.doc.problem(self.line, key, "ontbreekt")
             return None
-        return str(value).strip()
+        return nfc(value.strip())  # NFC again: YAML escapes ("\u0301") bypass the text's
 
     def date(self, key: str) -> date | None:
         value = self.data.get(key)
@@ -194,7 +195,7 @@ class Row:
         out = []
         for v in self.items(key):
             if isinstance(v, str):
-                out.append(v.strip())
+                out.append(nfc(v.strip()))
             else:
                 self.doc.problem(self.at(key), key, f"verwacht tekst in de lijst, geen {_kind(v)}")
         return out
@@ -245,7 +246,7 @@ def load_yaml(text: str, name: str) -> DirectoryDoc:
         reg = Row(doc, r, "regions", top.at("regions"))
         code, rname = reg.text("code"), reg.text("name")
         if code and rname:
-            doc.regions.append(RegionRec(reg.line, code, rname))
+            doc.regions.append(_located(reg, RegionRec(reg.line, code, rname)))
         for g in reg.items("gemeenten"):
             gem = Row(doc, g, "gemeenten", reg.at("gemeenten"))
             add_gemeente(doc, gem, code)
