@@ -40,7 +40,9 @@ def load_csv(text: str, name: str) -> DirectoryDoc:
 
     def field_of(line: int, before: str) -> str:
         i = before.count(delimiter)
-        return "kopregel" if line == 1 else columns[i] if i < len(columns) else "tekst"
+        if line == 1:
+            return "kopregel"
+        return (columns[i] if i < len(columns) else "") or f"kolom {i + 1}"
 
     clean = clean_text(doc, text, field_of)
     if clean is None:

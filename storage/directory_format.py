@@ -116,7 +116,8 @@ class DirectoryDoc:
 
     def problem(self, line: int, fld: str, message: str) -> None:
         # A field name comes from the file: never a control character to the terminal.
-        self.problems.append(Problem(self.file, line, printable(fld, 60), printable(message, 300)))
+        self.problems.append(Problem(self.file, max(line, 1), printable(fld, 60) or "veld",
+                                     printable(message, 300)))
 
 
 # The fields each YAML record may have: a typo like `koppelgenot:` is reported,
