@@ -7,6 +7,7 @@ however it is written and wherever it is put, is stored nowhere.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 
 import pytest
@@ -105,3 +106,21 @@ def test_any_text_at_any_command(world: World, word: str, ref: str, who: str, be
             (text, reply.data)
         assert find_stored(world.engine, bsn[0]) == []
     assert stored(world.engine, DIRECTORY) == directory  # commands never edit the directory
+
+
+@given(line=st.one_of(NOISE, st.builds(lambda w, t: f"{w} {t}",
+                                       st.sampled_from([":als", ":via", "koppel", "link",
+                                                        *WORDS]), NOISE)),
+       who=st.sampled_from(PEOPLE))
+def test_any_text_at_the_transports_own_paths(world: World, line: str, who: str) -> None:
+    """The console's meta commands and Slack's linking run before the registry:
+    they get the same normalisation, and nothing escapes them either."""
+    from bot.console import ConsoleSession
+    from bot.slack.runtime import SlackRuntime
+
+    person = world.bot.person_by_email(who)
+    console = ConsoleSession(world.bot, person, None, io.StringIO())
+    assert isinstance(console.handle(line), str)
+    reply, lang = SlackRuntime(world.bot).dispatch(person, "UHYPOTHESIS", line)
+    assert isinstance(reply, Reply) and lang in ("nl", "en")
+    world.renderers["slack"].render(reply, lang)
