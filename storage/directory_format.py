@@ -1,7 +1,9 @@
-"""Reading directory files (YAML or CSV) into plain records with line numbers.
+"""The directory format: plain records with line numbers, their checks, and the YAML reader.
 
 Nothing here touches the database: parsing and per-field checks first, so an
-import can report every problem before it writes anything.
+import can report every problem before it writes anything. The CSV reader
+(storage/directory_csv.py) builds on these records; reading a file from disk
+and picking its reader is storage/directory_read.py.
 """
 
 from __future__ import annotations
@@ -162,7 +164,9 @@ class Row:
             if required and self.ok:
                 self.doc.problem(self.line, key, "ontbreekt")
             return None
-        return nfc(value.strip())  # NFC again: YAML escapes ("\u0301") bypass the text's
+        # NFC here as well: a YAML escape ("\u0301") is decoded after the file's
+        # text was normalised.
+        return nfc(value.strip())
 
     def date(self, key: str) -> date | None:
         value = self.data.get(key)

@@ -164,3 +164,21 @@ def test_line_breaks_inside_quoted_csv_fields_are_no_new_rows(tmp_path: Path) ->
     row = ROW.replace("Dirk Dekker", '"Dirk\u2028Dekker"')
     doc = load(write(tmp_path, "regels.csv", f"{HEADER}\n{row}\n"))
     assert doc.problems == [] and doc.people[0].name == "Dirk\u2028Dekker"
+
+
+def test_the_operator_sees_every_problem_and_no_control_character(env_db: str, engine: Engine,
+                                                                  tmp_path: Path) -> None:
+    from tests.test_directory_cli import ketenbot
+
+    text = BASE.replace("name: Bert Bos", 'name: "Bert\\0Bos"\n            "\\e[2J": wis') \
+        .replace("name: Barneveld\n", "name: Barneveld\n        name: Barneveld\n")
+    before = table_counts(engine)
+    result = ketenbot("directory", "import", write(tmp_path, "vies.yaml", text))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert all(line.isprintable() for line in result.stderr.splitlines())
+    problems = result.stderr.splitlines()[:-1]
+    assert any(": \\x1b[2J: onbekend veld" in p for p in problems)
+    assert any(": name: bevat een teken dat geen tekst is" in p for p in problems)
+    assert any(": name: staat twee keer in dit blok" in p for p in problems)
+    assert result.stderr.splitlines()[-1].endswith("er is niets opgeslagen.")
+    assert table_counts(engine) == before

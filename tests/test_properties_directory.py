@@ -97,6 +97,11 @@ def check(engine: Engine, doc: DirectoryDoc, bsn: str | None) -> None:
     after = stored(engine, DIRECTORY)
     if not ok:
         assert after == before, "a refused file changed the directory"
+    else:  # and what was taken in is taken in whole: a second import changes nothing
+        with db.session_scope(engine) as session:
+            again = import_doc(doc, session)
+        assert again.ok and not again.created and not again.updated, again
+        assert stored(engine, DIRECTORY) == after
     for table, rows in after.items():
         for row in rows:
             for s in strings(list(row)):
