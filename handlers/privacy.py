@@ -18,9 +18,11 @@ from typing import Any
 _SEP = "\x1f"  # what every separator becomes in the guard's view
 # Nine digits, optionally with separators between them (e.g. 1234.56.782).
 _CANDIDATE = re.compile(rf"(?<![0-9])([0-9](?:{_SEP}*[0-9]){{8}})(?![0-9])")
-# An international phone number ("+31 6 0000 1271", "+31 (0)6 …") holds nine
-# digits after its country code; about one in eleven would pass the elfproef.
-_COUNTRY_CODE = re.compile(rf"\+[0-9]{{1,3}}{_SEP}*(?:\(0\){_SEP}*)?$")
+# An international phone number ("+31 6 0000 1271", "0031 6 …", "+31 (0)6 …")
+# holds nine digits after its country code; about one in eleven would pass the
+# elfproef.
+_COUNTRY_CODE = re.compile(
+    rf"(?:\+[0-9]|(?<![0-9])00[1-9])[0-9]{{0,2}}{_SEP}*(?:\(0\){_SEP}*)?$")
 _DOTS = frozenset(".·•‧․∙・")
 
 

@@ -39,6 +39,8 @@ BSN = "111222333"  # passes the elfproef
     "１１１２２２３３３",               # full-width digits
     "١١١٢٢٢٣٣٣",                       # Arabic-Indic digits
     "bsn:\t111 222 333.",
+    "100031 111222333",                 # no country code: six digits before it
+    "KB-0001 111222333",                # "0001" is no country code either
 ])
 def test_bsn_variants_are_found(text: str) -> None:
     assert contains_bsn(text)
@@ -48,6 +50,8 @@ def test_bsn_variants_are_found(text: str) -> None:
     "+31\t6 0000 1271",                # a phone number, with a tab after the country code
     "+31\u00a06\u00a00000\u00a01271",
     "+31  6  0000  1271",
+    "0031 6 0000 1271",                # the same number with 00 for the plus
+    "0031-6-00001271",
     "KB-0001 2026-11-24",
     "111222334",                        # fails the elfproef
     "1112223330",                       # ten digits
