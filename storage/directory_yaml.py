@@ -16,7 +16,7 @@ import yaml
 from yaml.composer import ComposerError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-MAX_DEPTH = 16  # a directory is five levels deep (regions > gemeenten > aliases ...)
+MAX_DEPTH = 16  # a directory is eight deep (top > organisations > teams > people > value)
 MAX_ALIAS_NODES = 100_000  # nodes repeated through *aliases, summed over the file
 _TEXT_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("timestamp", "int", "float", "bool")}
 _STR_TAG = "tag:yaml.org,2002:str"
