@@ -183,3 +183,21 @@ def test_telegram_start_with_a_half_character_is_a_wrong_code(tg: TelegramChat) 
 def test_bram_may_still_work_after_refusals(started: Chat) -> None:
     started.refused(BRAM, "ontvangen KB-0001 \x00", "text_unreadable")
     started.ok(BRAM, "ontvangen KB-0001")
+
+
+def test_history_detail_is_checked_again_whatever_path_it_came_by(started: Chat) -> None:
+    """Defence in depth: a new command that forgets the guard still stores no BSN."""
+    from sqlmodel import select
+
+    from handlers.core import Refused
+    from handlers.referral_flow import record
+    from storage.db import session_scope
+    from storage.tables import Referral
+
+    before = started.state()
+    ctx = started.bot.context("console", started.person(JEROEN), "nl")
+    with pytest.raises(Refused) as refused, session_scope(started.engine) as session:
+        ref = session.exec(select(Referral)).one()
+        record(session, ctx, ref, "afwijzing", ctx.actor, reden="zie 111\u2009222\u2009333")
+    assert refused.value.reply.data == {"code": "bsn"}
+    assert started.state() == before
