@@ -51,8 +51,8 @@ def db_upgrade() -> None:
 def directory_import(file: Path) -> None:
     """Importeer een contactenlijst (YAML of CSV). Alles of niets."""
     from storage.db import session_scope
-    from storage.directory_format import load
     from storage.directory_import import import_doc
+    from storage.directory_read import load
 
     bot = start_bot()
     doc = load(file)

@@ -13,6 +13,8 @@ from typing import TextIO
 
 from bot.app import KetenBot
 from bot.console_clock import ConsoleSender, MovableClock, clock_command
+from handlers.core import Refused
+from handlers.incoming import clean_message
 from messages import Renderer
 from scheduling.dispatch import Sender
 from storage.models import Person
@@ -56,7 +58,10 @@ class ConsoleSession:
         self.meta[":klok"] = clock_command(self.bot, clock, senders)
 
     def handle(self, line: str) -> str:
-        line = line.strip()
+        try:  # `:als` looks people up: it gets the registry's normalisation too
+            line = clean_message(line).strip()
+        except Refused as refused:
+            return self.renderer.render(refused.reply, self.lang or "nl")
         if not line:
             return ""
         word, _, rest = line.partition(" ")

@@ -22,8 +22,8 @@ from bot.console_clock import MovableClock
 from handlers.linking import link
 from storage import db
 from storage.db import session_scope
-from storage.directory_format import load
 from storage.directory_import import import_doc
+from storage.directory_read import load
 from storage.models import Person, Team
 
 SAMPLE = Path(__file__).parent.parent / "storage" / "sample" / "gelderland.yaml"

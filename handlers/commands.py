@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from handlers.core import Context, Refused, Reply, error
+from handlers.incoming import clean_message
 from handlers.privacy import contains_bsn
 
 Handler = Callable[[Context, str], Reply]
@@ -39,11 +40,16 @@ class Registry:
         return self._by_word.get(word.casefold().lstrip("/"))
 
     def dispatch(self, ctx: Context, text: str) -> Reply:
-        # The guard runs before anything else looks at the text, so a BSN is
-        # never parsed, stored or logged.
+        # One normalisation, then the guard, before anything else looks at the
+        # text: a BSN is never parsed, stored or logged, however it is written.
+        try:
+            text = clean_message(text)
+        except Refused as refused:
+            return refused.reply
         if contains_bsn(text):
             return error("bsn")
-        word, _, rest = text.strip().partition(" ")
+        # Any whitespace ends the command word (a tab, a no-break space).
+        word, rest = (text.split(maxsplit=1) + ["", ""])[:2]
         if not word:
             return self.help(ctx, "")
         command = self.find(word)

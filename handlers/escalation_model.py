@@ -41,6 +41,7 @@ from handlers.escalation_view import (
     record,
     view,
 )
+from handlers.incoming import free_text
 from handlers.lookup import find_gemeente
 from handlers.parties import parties_of
 from storage.db import session_scope
@@ -54,7 +55,6 @@ SITUATIONS = {"dilemma": "dilemma", "samenwerking": "samenwerking", "zorgelijk":
               "cooperation": "samenwerking", "concern": "zorgelijk"}
 FAMILY = {"ja": "ja", "yes": "ja", "nee": "nee", "no": "nee", "later": "later",
           "achteraf": "later", "afterwards": "later"}
-TEXT_LIMIT = 300
 
 
 def _guard(session: Session, ctx: Context, text: str, need_open: bool = True
@@ -76,8 +76,9 @@ def _guard(session: Session, ctx: Context, text: str, need_open: bool = True
     return esc, words[1:]
 
 
-def _free_text(words: list[str]) -> str | None:
-    return " ".join(words)[:TEXT_LIMIT] or None
+def _free_text(words: list[str], field: str = "verslag") -> str | None:
+    # Refused when too long, never cut: a cut could leave a BSN-shaped number.
+    return free_text(" ".join(words), field, skip=0)
 
 
 # -- starting ------------------------------------------------------------------

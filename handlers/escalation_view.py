@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from handlers.core import Context
+from handlers.core import Context, Refused, error
 from handlers.escalation_people import brought_in, participants, party_orgs
+from handlers.privacy import any_bsn
 from storage.models import Gemeente, Person
 from storage.outbox import enqueue
 from storage.tables import ModelEscalation, ModelEscalationEvent, Referral
@@ -25,6 +26,8 @@ TIER_NAMES = {
 
 def record(session: Session, ctx: Context, esc: ModelEscalation, action: str,
            actor: Person | None, **detail: Any) -> ModelEscalationEvent:
+    if any_bsn(detail):  # every free-text field, whatever path it came by
+        raise Refused(error("bsn"))
     event = ModelEscalationEvent(
         escalation_id=esc.id or 0, at=ctx.clock(), actor_id=actor.id if actor else None,
         platform=ctx.platform if actor else "bot", action=action,

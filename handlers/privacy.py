@@ -1,29 +1,81 @@
 """The BSN guard: chat is not a case file.
 
-A BSN is nine digits that pass the elfproef (11-test). Dots, spaces and
-hyphens between the digits are tolerated, as people write them that way.
+A BSN is nine digits that pass the elfproef (11-test). People write them with
+separators between the digits: spaces, dots, hyphens, and whatever their
+keyboard or a copy from another program puts there (tabs, no-break and thin
+spaces, line breaks, Unicode dashes, zero-width characters, full-width
+digits). The guard looks at a view of the text in which all of those are one
+kind of separator, so every way of writing the number is the same number.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
 
-# Nine digits, optionally grouped with single separators (e.g. 1234.56.782).
-_CANDIDATE = re.compile(r"(?<![\d])(\d(?:[ .\-]?\d){8})(?![\d])")
-# An international phone number ("+31 6 0000 1271", "+31 (0)6 …") holds nine
-# digits after its country code; about one in eleven would pass the elfproef.
-_COUNTRY_CODE = re.compile(r"\+\d{1,3}[ .\-]?(?:\(0\)[ .\-]?)?$")
+_SEP = "\x1f"  # what every separator becomes in the guard's view
+# Nine digits, optionally with separators between them (e.g. 1234.56.782).
+_CANDIDATE = re.compile(rf"(?<![0-9])([0-9](?:{_SEP}*[0-9]){{8}})(?![0-9])")
+# An international phone number ("+31 6 0000 1271", "0031 6 …", "+31 (0)6 …")
+# holds nine digits after its country code; about one in eleven would pass the
+# elfproef.
+_COUNTRY_CODE = re.compile(
+    rf"(?:\+[0-9]|(?<![0-9])00[1-9])[0-9]{{0,2}}{_SEP}*(?:\(0\){_SEP}*)?$")
+_DOTS = frozenset(".·•‧․∙・")
+
+
+def _view_char(ch: str) -> str:
+    if ch.isdigit() or ch.isalpha():
+        return ch
+    if ch in _DOTS or ch == "-":
+        return _SEP
+    cat = unicodedata.category(ch)
+    # Spaces, line breaks and tabs (Z*, Cc), dashes (Pd, and the minus sign),
+    # format characters such as zero-width spaces and soft hyphens (Cf).
+    if cat[0] == "Z" or cat in ("Cc", "Pd", "Cf") or ch == "−":
+        return _SEP
+    return ch
+
+
+def guard_view(text: str) -> str:
+    """The text as the guard reads it: compatibility digits as ASCII digits
+    (NFKC: full-width １, circled ① ...), every separator as one character."""
+    text = unicodedata.normalize("NFKC", text)
+    out = "".join(_view_char(ch) for ch in text)
+    # Any other decimal digit (Arabic-Indic, Devanagari ...) as its value.
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii()
+                   else ch for ch in out)
 
 
 def elfproef(digits: str) -> bool:
-    if len(digits) != 9 or not digits.isdigit() or digits == "000000000":
+    if len(digits) != 9 or not digits.isascii() or not digits.isdigit() \
+            or digits == "000000000":
         return False
     total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True))
     return (total - int(digits[8])) % 11 == 0
 
 
 def contains_bsn(text: str) -> bool:
+    view = guard_view(text)
     return any(
-        elfproef(re.sub(r"\D", "", m.group(1))) and not _COUNTRY_CODE.search(text[:m.start()])
-        for m in _CANDIDATE.finditer(text)
+        elfproef(m.group(1).replace(_SEP, "")) and not _COUNTRY_CODE.search(view[:m.start()])
+        for m in _CANDIDATE.finditer(view)
     )
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _strings(v)
+
+
+def any_bsn(value: Any) -> bool:
+    """A BSN in any text of `value` (nested dicts and lists: a history detail)."""
+    return any(contains_bsn(s) for s in _strings(value))

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, or_, select
 
 from handlers import escalation_model
 from handlers.core import Context, Refused, Reply, error
+from handlers.incoming import free_text
 from handlers.lookup import find_gemeente, pick_contact, teams_for
 from handlers.parties import parties_of
 from handlers.referral_flow import enter_step, finish, notify_person, notify_thread, record
@@ -135,7 +136,7 @@ def reject(ctx: Context, text: str) -> Reply:
             return error("not_allowed", ref=ref.ref, action="afwijzing",
                          who=["jeugdbeschermer", "zorgaanbieder"])
         assert ctx.actor is not None
-        reason = " ".join(text.split()[1:])[:200] or None
+        reason = free_text(text, "reden")
         record(session, ctx, ref, "afwijzing", ctx.actor, reden=reason)
         enter_step(session, ctx, ref, route, route.step(step.on_afwijzing), ctx.actor)
         return Reply("referral", status_view(session, ctx, ref, headline="afwijzing"),
@@ -205,7 +206,7 @@ def withdraw(ctx: Context, text: str) -> Reply:
         assert ctx.actor is not None
         route = ctx.routes.route(ref.route)
         finish(session, ctx, ref, "withdrawn", ctx.actor, "ingetrokken",
-               reden=" ".join(text.split()[1:])[:200] or None)
+               reden=free_text(text, "reden"))
         notify_thread(session, ctx, ref, route, f"withdrawn:{ref.id}", "thread_closed")
         return Reply("referral", status_view(session, ctx, ref, headline="ingetrokken"),
                      private=False)

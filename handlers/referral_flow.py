@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, or_, select
 
-from handlers.core import Context
+from handlers.core import Context, Refused, error
 from handlers.parties import gemeente_name, resolve
+from handlers.privacy import any_bsn
 from handlers.routes import Route, Step
 from scheduling.deadlines import due_at, remind_at
 from storage.models import Person
@@ -24,6 +25,8 @@ from storage.tables import Deadline, Outbox, Referral, ReferralEvent
 
 def record(session: Session, ctx: Context, ref: Referral, action: str,
            actor: Person | None, **detail: Any) -> ReferralEvent:
+    if any_bsn(detail):  # every free-text field, whatever path it came by
+        raise Refused(error("bsn"))
     event = ReferralEvent(
         referral_id=ref.id or 0, at=ctx.clock(), actor_id=actor.id if actor else None,
         platform=ctx.platform if actor else "bot", action=action, step=ref.step,

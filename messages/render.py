@@ -53,6 +53,7 @@ class Renderer:
         return template.render(
             **data,
             lang=lang,
+            platform=self.platform,
             L=labels.for_lang(lang),
             d=partial(labels.format_date, lang=lang),
             dt=partial(labels.format_datetime, lang=lang),

@@ -7,6 +7,7 @@ spreadsheet imports as it is.
 from __future__ import annotations
 
 import csv
+import io
 from typing import Any
 
 from storage.directory_format import (
@@ -18,6 +19,8 @@ from storage.directory_format import (
     add_gemeente,
     add_person,
     check_fields,
+    clean_text,
+    short,
     team_rec,
 )
 
@@ -32,17 +35,61 @@ def load_csv(text: str, name: str) -> DirectoryDoc:
     spreadsheet imports as it is; rows of one team must agree on its details.
     """
     doc = DirectoryDoc(name)
-    reader = csv.DictReader(text.splitlines(), delimiter=_sniff(text))
-    header = {h.strip() for h in reader.fieldnames or []}
-    if header >= GEMEENTE_COLUMNS:
-        _csv_gemeenten(doc, reader)
-    elif header >= PEOPLE_COLUMNS:
-        _csv_people(doc, reader)
-    else:
-        doc.problem(1, "kopregel", "verwacht kolommen "
-                    f"{sorted(GEMEENTE_COLUMNS)} of {sorted(PEOPLE_COLUMNS)}")
+    delimiter = _sniff(text)
+    columns = [c.strip() for c in text.split("\n", 1)[0].split(delimiter)]
+
+    def field_of(line: int, before: str) -> str:
+        i = before.count(delimiter)
+        if line == 1:
+            return "kopregel"
+        return (columns[i] if i < len(columns) else "") or f"kolom {i + 1}"
+
+    clean = clean_text(doc, text, field_of)
+    if clean is None:
+        return doc
+    lines = _Lines(clean)
+    reader = csv.DictReader(lines, delimiter=delimiter)
+    try:
+        names = [h.strip() for h in reader.fieldnames or []]
+        twice = sorted({h for h in names if names.count(h) > 1 and h})
+        if twice:
+            doc.problem(1, twice[0], "kolom staat meer dan eens in de kopregel")
+            return doc
+        header = set(names)
+        if header >= GEMEENTE_COLUMNS:
+            _csv_gemeenten(doc, reader)
+        elif header >= PEOPLE_COLUMNS:
+            _csv_people(doc, reader)
+        else:
+            doc.problem(1, "kopregel", "verwacht kolommen "
+                        f"{sorted(GEMEENTE_COLUMNS)} of {sorted(PEOPLE_COLUMNS)}")
+    except csv.Error as exc:
+        # e.g. a field beyond the csv module's limit (128 kB): far beyond any column.
+        message = str(exc)
+        if "field larger than field limit" in message:
+            message = f"een veld is te lang (meer dan {csv.field_size_limit()} tekens)"
+        doc.problem(max(lines.read, 1), "rij", f"onleesbare CSV: {message}")
+        return doc
     check_fields(doc)
     return doc
+
+
+class _Lines:
+    """The file's lines for the csv module, counting how many it took: on a
+    csv error that is the line the error is on."""
+
+    def __init__(self, text: str) -> None:
+        # newline="": line breaks inside quoted fields are the csv module's to read.
+        self._lines = io.StringIO(text, newline="")
+        self.read = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.read += 1
+        return line
 
 
 def _sniff(text: str) -> str:
@@ -53,8 +100,11 @@ def _sniff(text: str) -> str:
 def _csv_rows(doc: DirectoryDoc, reader: csv.DictReader[str]) -> list[Row]:
     rows = []
     for i, raw in enumerate(reader, start=2):
-        data: dict[str, Any] = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
         line = reader.line_num or i
+        if None in raw:  # more fields than the header has columns
+            doc.problem(line, "rij", f"meer velden dan kolommen: {short(raw[None])}")
+        data: dict[str, Any] = {k.strip(): (v or "").strip() for k, v in raw.items()
+                                if isinstance(k, str) and k and isinstance(v, str | None)}
         data["__line__"] = line
         rows.append(Row(doc, data, "rij", line))
     return rows
@@ -93,6 +143,6 @@ def _same(doc: DirectoryDoc, seen: dict[str, Any], key: str, rec: Any, row: Row,
     first = seen.setdefault(key, rec)
     for f in fields:
         if getattr(first, f) != getattr(rec, f):
-            doc.problem(row.line, f, f"wijkt af van regel {first.line} voor {key!r}")
+            doc.problem(row.line, f, f"wijkt af van regel {first.line} voor {short(key)}")
 
 

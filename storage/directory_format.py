@@ -1,20 +1,32 @@
-"""Reading directory files (YAML or CSV) into plain records with line numbers.
+"""The directory format: plain records with line numbers, their checks, and the YAML reader.
 
 Nothing here touches the database: parsing and per-field checks first, so an
-import can report every problem before it writes anything.
+import can report every problem before it writes anything. The CSV reader
+(storage/directory_csv.py) builds on these records; reading a file from disk
+and picking its reader is storage/directory_read.py.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import yaml
 
-from storage.models import OrgKind, Role
+from storage import directory_yaml
+from storage.directory_checks import bad_chars, nfc, printable, short, value_problems
+from storage.models import (
+    Gemeente,
+    GemeenteKey,
+    Organisation,
+    OrgKind,
+    Person,
+    Region,
+    Role,
+    Team,
+)
 
 T = TypeVar("T", bound="Rec")
 CBS_RE = re.compile(r"^GM\d{4}$")
@@ -105,68 +117,9 @@ class DirectoryDoc:
     problems: list[Problem] = field(default_factory=list)
 
     def problem(self, line: int, fld: str, message: str) -> None:
-        self.problems.append(Problem(self.file, line, fld, message))
-
-
-_TEXT_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("timestamp", "int", "float", "bool")}
-
-
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that remembers the line of every mapping and of each key.
-
-    Dates stay strings here: YAML's own timestamp parsing raises on a bad date
-    like 2026-13-01 and would stop the import at the first one, where we want
-    every problem reported with its line. Numbers and booleans stay strings
-    too: every field is text, and `phone: +31612345678` read as an int would
-    lose its plus sign.
-    """
-
-    yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag not in _TEXT_TAGS]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping: dict[str, Any] = dict(loader.construct_mapping(node, deep=True))  # type: ignore[arg-type]
-    mapping["__line__"] = node.start_mark.line + 1
-    mapping["__lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value}
-    return mapping
-
-
-_LineLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
-)
-
-
-def load(path: Path) -> DirectoryDoc:
-    name = path.name
-    doc = DirectoryDoc(name)
-    suffix = path.suffix.lower()
-    if not path.exists():
-        doc.problem(0, "bestand", "bestaat niet")
-        return doc
-    # Checked before reading: an .xlsx or a folder is no text to decode.
-    if not path.is_file():
-        doc.problem(0, "bestand", "is geen bestand")
-        return doc
-    if suffix not in (".csv", ".yaml", ".yml"):
-        doc.problem(0, "bestand", "onbekend formaat: gebruik .yaml, .yml of .csv")
-        return doc
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        doc.problem(data[:exc.start].count(b"\n") + 1, "bestand",
-                    "geen UTF-8-tekst: sla het bestand op als UTF-8 (in Excel: 'CSV UTF-8')")
-        return doc
-    if suffix == ".csv":
-        # Imported here: the CSV reader builds on this module's records.
-        from storage.directory_csv import load_csv
-
-        return load_csv(text, name)
-    return load_yaml(text, name)
+        # A field name comes from the file: never a control character to the terminal.
+        self.problems.append(Problem(self.file, max(line, 1), printable(fld, 60) or "veld",
+                                     printable(message, 300)))
 
 
 # The fields each YAML record may have: a typo like `koppelgenot:` is reported,
@@ -203,22 +156,34 @@ class Row:
 
     def text(self, key: str, required: bool = True) -> str | None:
         value = self.data.get(key)
+        if value is not None and not isinstance(value, str):
+            # Never str(value): a block where text belongs is no name.
+            self.doc.problem(self.at(key), key, f"verwacht tekst, geen {_kind(value)}")
+            return None
         if value is None or (isinstance(value, str) and not value.strip()):
             if required and self.ok:
                 self.doc.problem(self.line, key, "ontbreekt")
             return None
-        return str(value).strip()
+        # NFC here as well: a YAML escape ("\u0301") is decoded after the file's
+        # text was normalised.
+        return nfc(value.strip())
 
     def date(self, key: str) -> date | None:
         value = self.data.get(key)
         if value is None or value == "":
             return None
+        if isinstance(value, datetime):
+            return value.date()
         if isinstance(value, date):
             return value
+        if not isinstance(value, str):
+            self.doc.problem(self.at(key), key, f"verwacht een datum, geen {_kind(value)}")
+            return None
         try:
-            return date.fromisoformat(str(value).strip())
+            return date.fromisoformat(value.strip())
         except ValueError:
-            self.doc.problem(self.at(key), key, f"geen geldige datum (JJJJ-MM-DD): {value!r}")
+            self.doc.problem(self.at(key), key,
+                             f"geen geldige datum (JJJJ-MM-DD): {short(value)}")
             return None
 
     def items(self, key: str) -> list[Any]:
@@ -230,21 +195,63 @@ class Row:
             return []
         return value
 
+    def texts(self, key: str) -> list[str]:
+        """A list of texts (aliases, serves); anything else in it is a problem."""
+        out = []
+        for v in self.items(key):
+            if isinstance(v, str):
+                out.append(nfc(v.strip()))
+            else:
+                self.doc.problem(self.at(key), key, f"verwacht tekst in de lijst, geen {_kind(v)}")
+        return out
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "blok met velden (mapping)"
+    if isinstance(value, list):
+        return "lijst"
+    return {"int": "getal", "float": "getal", "bool": "ja/nee", "date": "datum",
+            "datetime": "tijdstip"}.get(type(value).__name__, type(value).__name__)
+
+
+_YAML_KEY = re.compile(r"^\s*(?:-\s+)?([^\s:#'\"][^:#]*?)\s*:")
+
+
+def clean_text(doc: DirectoryDoc, text: str, field_of: Any) -> str | None:
+    """The file's text in NFC, or None when it holds characters that are no
+    text (each reported on its line, under the field `field_of` names)."""
+    found = list(bad_chars(text))
+    for line, before in found:
+        doc.problem(line, field_of(line, before), "bevat een teken dat geen tekst is "
+                    "(een stuurteken zoals NUL, of een half Unicode-teken)")
+    return None if found else nfc(text)
+
+
+def _yaml_field(_line: int, before: str) -> str:
+    m = _YAML_KEY.match(before)
+    return m.group(1) if m else "tekst"
+
 
 def load_yaml(text: str, name: str) -> DirectoryDoc:
     doc = DirectoryDoc(name)
-    try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        doc.problem(mark.line + 1 if mark else 0, "yaml", str(exc).splitlines()[0])
+    clean = clean_text(doc, text, _yaml_field)
+    if clean is None:
         return doc
+    try:
+        data, loader_problems = directory_yaml.parse(clean)
+    except yaml.YAMLError as exc:
+        doc.problem(directory_yaml.error_line(exc, clean), "yaml",
+                    str(exc).splitlines()[0][:200])
+        return doc
+    for line, fld, message in loader_problems:
+        doc.problem(line, fld, message)
     top = Row(doc, data, "bestand", 1)
     for r in top.items("regions"):
         reg = Row(doc, r, "regions", top.at("regions"))
         code, rname = reg.text("code"), reg.text("name")
         if code and rname:
-            doc.regions.append(RegionRec(reg.line, code, rname))
+            doc.regions.append(_located(reg, RegionRec(reg.line, code, rname)))
         for g in reg.items("gemeenten"):
             gem = Row(doc, g, "gemeenten", reg.at("gemeenten"))
             add_gemeente(doc, gem, code)
@@ -274,7 +281,7 @@ def team_rec(row: Row, key: str, name: str, org: str) -> TeamRec:
         key,
         name,
         org,
-        serves=[str(s).strip() for s in row.items("serves")],
+        serves=row.texts("serves"),
         slack_channel=row.text("slack_channel", False),
         telegram_chat=row.text("telegram_chat", False),
     ))
@@ -289,7 +296,7 @@ def add_gemeente(doc: DirectoryDoc, row: Row, region: str | None) -> None:
     cbs, name = row.text("cbs"), row.text("name")
     region = region or row.text("region")
     if cbs and name and region:
-        aliases = [str(a).strip() for a in row.items("aliases")]
+        aliases = row.texts("aliases")
         doc.gemeenten.append(
             _located(row, GemeenteRec(row.line, cbs.upper(), name, region, aliases))
         )
@@ -328,25 +335,36 @@ def check_fields(doc: DirectoryDoc) -> None:
     key_rule = "alleen kleine letters, cijfers en - _ ."
     for g in doc.gemeenten:
         if not CBS_RE.match(g.cbs):
-            bad(g, "cbs", f"geen CBS-gemeentecode als GM0228: {g.cbs!r}")
+            bad(g, "cbs", f"geen CBS-gemeentecode als GM0228: {short(g.cbs)}")
     for o in doc.organisations:
         if not KEY_RE.match(o.key):
-            bad(o, "key", f"{key_rule}: {o.key!r}")
+            bad(o, "key", f"{key_rule}: {short(o.key)}")
         if o.kind not in kinds:
-            bad(o, "kind", f"onbekend soort {o.kind!r}; kies uit {kinds}")
+            bad(o, "kind", f"onbekend soort {short(o.kind)}; kies uit {kinds}")
     for t in doc.teams:
         if not KEY_RE.match(t.key):
-            bad(t, "key", f"{key_rule}: {t.key!r}")
+            bad(t, "key", f"{key_rule}: {short(t.key)}")
     for p in doc.people:
         if not EMAIL_RE.match(p.email):
-            bad(p, "email", f"geen geldig e-mailadres: {p.email!r}")
+            bad(p, "email", f"geen geldig e-mailadres: {short(p.email)}")
         if p.role not in roles:
-            bad(p, "role", f"onbekende rol {p.role!r}; kies uit {roles}")
+            bad(p, "role", f"onbekende rol {short(p.role)}; kies uit {roles}")
         if p.phone and not PHONE_RE.match(p.phone):
-            bad(p, "phone", f"geen geldig telefoonnummer: {p.phone!r}")
+            bad(p, "phone", f"geen geldig telefoonnummer: {short(p.phone)}")
         if p.koppelgenoot and p.koppelgenoot == p.email:
             bad(p, "koppelgenoot", "iemand kan niet de eigen koppelgenoot zijn")
         if p.preferred_platform not in (None, "slack", "telegram"):
             bad(p, "preferred_platform", "kies slack of telegram")
         if p.language not in (None, "nl", "en"):
             bad(p, "language", "kies nl of en")
+    # Every text against its column's length (and for a BSN), before PostgreSQL sees it.
+    for recs, model in ((doc.regions, Region), (doc.gemeenten, Gemeente),
+                        (doc.organisations, Organisation), (doc.teams, Team),
+                        (doc.people, Person)):
+        for rec in recs:
+            for fld, message in value_problems(rec, model, _RENAMED, _LIST_LIMITS):
+                bad(rec, fld, message)
+
+
+_RENAMED = {"cbs": "cbs_code"}  # record field -> column, where they differ
+_LIST_LIMITS = {"aliases": GemeenteKey.__table__.c.key.type.length}  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import Session, SQLModel, col, select
 
+from storage.directory_checks import short
 from storage.directory_format import DirectoryDoc, Problem
 from storage.models import (
     DirectoryVersion,
@@ -48,7 +49,7 @@ def validate(doc: DirectoryDoc, session: Session) -> list[Problem]:
             key = getattr(r, attr)
             if key in seen:
                 problems.append(Problem(doc.file, r.line, attr,
-                                        f"{what} {key!r} staat ook op regel {seen[key]}"))
+                                        f"{what} {short(key)} staat ook op regel {seen[key]}"))
             seen.setdefault(key, r.line)
 
     dup(doc.regions, "code", "regio")
@@ -72,22 +73,22 @@ def validate(doc: DirectoryDoc, session: Session) -> list[Problem]:
             problems.append(Problem(doc.file, line, fld, message))
 
     for g in doc.gemeenten:
-        ref(g.region in regions, g.line, "region", f"onbekende regio {g.region!r}")
+        ref(g.region in regions, g.line, "region", f"onbekende regio {short(g.region)}")
     for o in doc.organisations:
         ref(o.region is None or o.region in regions, o.line, "region",
-            f"onbekende regio {o.region!r}")
+            f"onbekende regio {short(o.region)}")
     for t in doc.teams:
         ref(t.organisation in orgs, t.line, "organisation",
-            f"onbekende organisatie {t.organisation!r}")
+            f"onbekende organisatie {short(t.organisation)}")
         for s in t.serves:
             if s.startswith("regio:"):
-                ref(s[6:] in regions, t.line, "serves", f"onbekende regio {s[6:]!r}")
+                ref(s[6:] in regions, t.line, "serves", f"onbekende regio {short(s[6:])}")
             else:
-                ref(s.upper() in cbs_codes, t.line, "serves", f"onbekende gemeente {s!r}")
+                ref(s.upper() in cbs_codes, t.line, "serves", f"onbekende gemeente {short(s)}")
     for p in doc.people:
-        ref(p.team in teams, p.line, "team", f"onbekend team {p.team!r}")
+        ref(p.team in teams, p.line, "team", f"onbekend team {short(p.team)}")
         ref(p.koppelgenoot is None or p.koppelgenoot in emails, p.line, "koppelgenoot",
-            f"onbekende koppelgenoot {p.koppelgenoot!r}")
+            f"onbekende koppelgenoot {short(p.koppelgenoot)}")
     return sorted(problems, key=lambda pr: (pr.line, pr.field))
 
 

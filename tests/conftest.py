@@ -14,6 +14,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, make_url, text
 
 from bot.config import normalise_db_url
@@ -29,6 +31,17 @@ def _pg_url() -> str | None:
         return normalise_db_url(url)
     return None
 
+
+# Property tests (Hypothesis): a moderate number of examples by default so the
+# suite stays fast; HYPOTHESIS_PROFILE=ci runs more. Examples share the test's
+# database on purpose (the state they leave is part of what is tested), and a
+# database round trip has no fixed duration: no deadline.
+hypothesis_settings.register_profile(
+    "dev", max_examples=30, deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+hypothesis_settings.register_profile("ci", parent=hypothesis_settings.get_profile("dev"),
+                                     max_examples=150)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 PG_URL = _pg_url()
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -147,8 +160,8 @@ def env_db(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
 
 
 def import_file(engine: Engine, path: Path) -> None:
-    from storage.directory_format import load
     from storage.directory_import import import_doc
+    from storage.directory_read import load
 
     with db.session_scope(engine) as session:
         result = import_doc(load(path), session)

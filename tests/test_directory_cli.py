@@ -95,7 +95,7 @@ def test_bad_file_is_refused_with_every_problem(env_db: str, engine: Engine) -> 
 def test_missing_file_and_unknown_format(env_db: str, tmp_path: Path) -> None:
     missing = ketenbot("directory", "import", tmp_path / "weg.yaml")
     assert missing.exit_code == 1
-    assert "weg.yaml:0: bestand: bestaat niet" in missing.stderr
+    assert "weg.yaml:1: bestand: bestaat niet" in missing.stderr
     assert "Traceback" not in missing.output
 
     odd = tmp_path / "contacten.json"
@@ -111,7 +111,7 @@ def test_spreadsheet_and_folder_are_refused_without_traceback(env_db: str,
     xlsx.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\xff\xfe\x00binary")
     result = ketenbot("directory", "import", xlsx)
     assert result.exit_code == 1
-    assert "contacten.xlsx:0: bestand: onbekend formaat" in result.stderr
+    assert "contacten.xlsx:1: bestand: onbekend formaat" in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
     result = ketenbot("directory", "import", tmp_path)

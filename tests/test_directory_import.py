@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from storage import db
 from storage.directory_export import dump, export_doc
-from storage.directory_format import load
 from storage.directory_import import ImportResult, import_doc
+from storage.directory_read import load
 from storage.models import Gemeente, GemeenteKey, Organisation, Person, Team, TeamGemeente
 from tests.conftest import SAMPLE, import_file
 
@@ -341,7 +341,7 @@ def test_gemeenten_csv_imports(engine: Engine, tmp_path: Path) -> None:
 
 def test_missing_file_gives_a_clear_problem(engine: Engine, tmp_path: Path) -> None:
     result = run_import(engine, tmp_path / "nergens.yaml")
-    assert [str(p) for p in result.problems] == ["nergens.yaml:0: bestand: bestaat niet"]
+    assert [str(p) for p in result.problems] == ["nergens.yaml:1: bestand: bestaat niet"]
 
 
 def test_unknown_extension_gives_a_clear_problem(engine: Engine, tmp_path: Path) -> None:
@@ -400,7 +400,7 @@ def test_a_misspelt_field_is_reported_with_its_line(tmp_path: Path) -> None:
     text = (Path(__file__).parent / "data" / "small.yaml").read_text(encoding="utf-8")
     bad = tmp_path / "typo.yaml"
     bad.write_text(text.replace("koppelgenoot: bert@", "koppelgenot: bert@", 1), encoding="utf-8")
-    from storage.directory_format import load as load_file
+    from storage.directory_read import load as load_file
 
     problems = load_file(bad).problems
     assert [(p.line, p.field) for p in problems] == [(25, "koppelgenot")]

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, SQLModel, create_engine, select
 
-from storage.directory_format import DirectoryDoc, PersonRec, load, load_yaml
+from storage.directory_format import DirectoryDoc, PersonRec, load_yaml
 from storage.directory_import import import_doc, validate
+from storage.directory_read import load
 from storage.models import Gemeente, Person
 from storage.search_keys import search_key
 from storage.synthetic import dump_yaml, gelderland, sample_text

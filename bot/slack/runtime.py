@@ -27,7 +27,8 @@ from sqlmodel import Session, select
 
 from bot.app import KetenBot
 from bot.slack.blocks import root_message
-from handlers.core import Reply, error
+from handlers.core import Refused, Reply, error
+from handlers.incoming import clean_message
 from handlers.linking import link, link_failed, redeem
 from handlers.privacy import contains_bsn
 from messages import Renderer
@@ -152,9 +153,13 @@ class SlackRuntime:
     def dispatch(self, actor: Person | None, user_id: str, text: str) -> tuple[Reply, str]:
         """Run one command text; the reply and the language to render it in."""
         lang = self.lang(actor)
+        try:  # the same normalisation as the registry's, before linking sees it
+            text = clean_message(text)
+        except Refused as refused:
+            return refused.reply, lang
         if contains_bsn(text):
             return error("bsn"), lang
-        word, _, rest = text.strip().partition(" ")
+        word, rest = (text.split(maxsplit=1) + ["", ""])[:2]
         if word.casefold() in LINK_WORDS:
             try:
                 result = redeem(self.bot.engine, PLATFORM, user_id, rest.strip(),

@@ -30,6 +30,7 @@ from telegram.ext import (
 from bot.app import KetenBot
 from bot.telegram import keyboards
 from handlers.core import Reply, error
+from handlers.incoming import bad_char
 from handlers.linking import link_failed, redeem
 from messages import Renderer
 from storage import events
@@ -140,6 +141,8 @@ class TelegramHandlers:
         if message is None or user is None:
             return
         code = context.args[0] if context.args else ""
+        if bad_char(code) is not None:  # no code holds control or half characters
+            code = "-"  # refused as any wrong code is (and counted as one)
         if not code:
             person = await self.person(user)
             lang = self.lang(person, user)
