@@ -31,6 +31,8 @@ class Steunstructuur(SQLModel, table=True):
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     frequency_days: int = DEFAULT_FREQUENCY_DAYS
     answer_werkdagen: int = DEFAULT_ANSWER_WERKDAGEN
+    # The first round's day; then one every `frequency_days`. None: from the start.
+    first_round: date | None = None
 
 
 class Contactbeheerder(SQLModel, table=True):

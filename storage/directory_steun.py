@@ -11,12 +11,14 @@ In YAML it sits in the region:
           contactbeheerders: [a@example.org] # people in the directory
           frequency_days: 90                 # how often entries are confirmed
           answer_werkdagen: 5                # before the silent are reported
+          first_round: 2026-12-07            # optional: the first freshness round
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import delete
@@ -32,7 +34,7 @@ from storage.directory_format import DirectoryDoc, Problem, Rec, Row
 from storage.models import Organisation, Person, Region
 
 FIELDS = {"responsible", "organisation", "contactbeheerders", "frequency_days",
-          "answer_werkdagen"}
+          "answer_werkdagen", "first_round"}
 
 
 @dataclass
@@ -44,6 +46,7 @@ class SteunRec(Rec):
     contactbeheerders: list[str] = field(default_factory=list)
     frequency_days: int = DEFAULT_FREQUENCY_DAYS
     answer_werkdagen: int = DEFAULT_ANSWER_WERKDAGEN
+    first_round: date | None = None
 
 
 def read_steun(doc: DirectoryDoc, data: Any, region: str | None, line: int) -> None:
@@ -58,6 +61,7 @@ def read_steun(doc: DirectoryDoc, data: Any, region: str | None, line: int) -> N
     rec = SteunRec(row.line, region, responsible, row.text("organisation", False),
                    [str(e).strip().lower() for e in row.items("contactbeheerders")])
     rec.lines = row.lines  # type: ignore[attr-defined]
+    rec.first_round = row.date("first_round")
     for name, low, high in (("frequency_days", 7, 730), ("answer_werkdagen", 1, 30)):
         value = row.data.get(name)
         if value is None:
@@ -103,7 +107,8 @@ def apply_steun(doc: DirectoryDoc, session: Session, created: Counter[str],
         rid = region_ids[s.region]
         values = dict(responsible=s.responsible,
                       organisation_id=org_ids[s.organisation] if s.organisation else None,
-                      frequency_days=s.frequency_days, answer_werkdagen=s.answer_werkdagen)
+                      frequency_days=s.frequency_days, answer_werkdagen=s.answer_werkdagen,
+                      first_round=s.first_round)
         row = session.get(Steunstructuur, rid)
         changed = False
         if row is None:
@@ -145,5 +150,7 @@ def export_steun(session: Session) -> dict[int, dict[str, Any]]:
             item["organisation"] = org_key.get(s.organisation_id)
         item |= {"contactbeheerders": beheer.get(s.region_id, []),
                  "frequency_days": s.frequency_days, "answer_werkdagen": s.answer_werkdagen}
+        if s.first_round:
+            item["first_round"] = s.first_round
         out[s.region_id] = item
     return out

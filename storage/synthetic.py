@@ -206,6 +206,7 @@ def gelderland(today: date) -> Doc:
 CENTRAL_GEMEENTE = {"rivierenland": "Tiel", "rijk-van-nijmegen": "Nijmegen",
                     "food-valley": "Ede", "centraal-gelderland": "Arnhem"}
 VT_NOG = "vt-noord-oost-gelderland"
+FIRST_ROUNDS = {"food-valley": date(2026, 12, 7)}
 
 
 def _steunstructuur(gen: People, regions: list[Doc], orgs: list[Doc]) -> None:
@@ -226,7 +227,9 @@ def _steunstructuur(gen: People, regions: list[Doc], orgs: list[Doc]) -> None:
                      "organisation": office["key"],
                      "contactbeheerders": [p["email"] for p in office["teams"][0]["people"]
                                            if p["role"] == CB]}
-        steun |= {"frequency_days": 90, "answer_werkdagen": 5}
+        # Each region keeps its own rhythm: Food Valley starts first.
+        steun |= {"frequency_days": 90, "answer_werkdagen": 5,
+                  "first_round": FIRST_ROUNDS.get(code, date(2027, 1, 4))}
         gemeenten = region.pop("gemeenten")
         region["steunstructuur"] = steun
         region["gemeenten"] = gemeenten

@@ -42,6 +42,7 @@ def upgrade() -> None:
     sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('frequency_days', sa.Integer(), nullable=False),
     sa.Column('answer_werkdagen', sa.Integer(), nullable=False),
+    sa.Column('first_round', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
     sa.ForeignKeyConstraint(['region_id'], ['region.id'], ),
     sa.PrimaryKeyConstraint('region_id')
