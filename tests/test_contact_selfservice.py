@@ -191,3 +191,70 @@ def test_nobody_edits_anothers_phone(chat: Keeper) -> None:
     chat.ok(IRIS, "ik telefoon +31 6 1111 2222")
     assert chat.entry(WENDY).phone != "+31 6 1111 2222"
     assert [c.subject for c in chat.audit()] == [IRIS]
+
+
+# -- contactbeheerders and team leaders administer ----------------------------------
+
+
+def test_a_team_leader_adds_a_new_colleague_to_her_own_team_only(chat: Keeper) -> None:
+    new = "sanne.bos@sociaalteam-ede.example.org"
+    chat.ok(CARLA, f"teamlid lt-ede {new} medewerker Sanne Bos")
+    assert chat.team_key(new) == "lt-ede" and chat.entry(new).verified_on == date(2026, 11, 24)
+    [created] = chat.audit(new)
+    assert (created.action, created.actor) == ("aangemaakt", CARLA)
+    text = chat.refuse(CARLA, "teamlid lt-barneveld iemand@example.org medewerker Iemand",
+                       "not_your_team")
+    assert "Alleen de teamleider van" in text
+    chat.refuse(WENDY, "teamlid lt-ede iemand@example.org medewerker Iemand", "not_your_team")
+    assert chat.ok(CARLA, f"teamlid lt-ede {new}").data["what"] == "al_in_team"
+    chat.refuse(CARLA, "teamlid lt-nergens x@example.org medewerker X", "team_unknown")
+
+
+def test_the_contactbeheerder_moves_someone_within_the_region(chat: Keeper) -> None:
+    chat.ok(FV_BEHEERDER, f"teamlid lt-barneveld {WENDY}")
+    assert chat.team_key(WENDY) == "lt-barneveld"
+    # Her koppelgenoot in the old team is not left pointing at her.
+    assert chat.entry(WENDY).koppelgenoot_id is None
+    assert chat.entry(IRIS).koppelgenoot_id is None
+    moved = [c for c in chat.audit(WENDY) if c.action == "verplaatst"]
+    assert moved[0].detail == {"team": ["lt-ede", "lt-barneveld"]}
+    # Carla leads the old team, not the new one: she cannot move Wendy back.
+    chat.refuse(CARLA, f"teamlid lt-ede {WENDY}", "not_yours")
+    # Another region's beheerder cannot move people into their region's teams.
+    chat.refuse(VT_BEHEERDER, f"teamlid lt-ede {IRIS}", "not_your_team")
+
+
+def test_remove_offers_open_referrals_for_herverdeel_first(chat: Keeper) -> None:
+    chat.ok(JEROEN, "verwijs 301 Ede K-1")  # to Bram (Anouk is absent)
+    assert chat.referral().lt_id == chat.person(BRAM).id
+    text = chat.refuse(CARLA, f"verwijder {BRAM}", "still_owner")
+    assert "KB-0001" in text and "herverdeel KB-0001" in text
+    chat.ok(CARLA, f"herverdeel KB-0001 {WENDY}")
+    chat.ok(CARLA, f"verwijder {BRAM}")
+    assert chat.team_key(BRAM) == "uit-dienst"
+    # Gone from lookups and from new assignments; the history still names him.
+    assert "Bram de Vries" not in chat.render(chat.ok(JEROEN, "wie Ede alle"))
+    assert chat.events()[0][2] == "Jeroen Bakker"
+    assert chat.audit(BRAM)[-1].action == "verwijderd"
+    chat.refuse(WENDY, f"verwijder {IRIS}", "not_yours")
+    chat.refuse(CARLA, f"verwijder {CARLA}", "remove_self")
+    chat.refuse(CARLA, "verwijder niemand@example.org", "person_unknown")
+
+
+def test_every_kind_of_change_is_in_the_history(chat: Keeper) -> None:
+    new = "sanne.bos@sociaalteam-ede.example.org"
+    chat.ok(WENDY, "ik klopt")
+    chat.ok(WENDY, "ik telefoon +31 6 5555 0000")
+    chat.ok(WENDY, "afwezig tot 2026-12-01")
+    chat.ok(WENDY, "terug")
+    chat.ok(WENDY, f"koppelgenoot {BRAM}")
+    chat.ok(BRAM, "koppelgenoot nee")
+    chat.ok(CARLA, f"koppelgenoot {WENDY} {BRAM}")
+    chat.ok(CARLA, f"teamlid lt-ede {new} medewerker Sanne Bos")
+    chat.ok(FV_BEHEERDER, f"teamlid lt-barneveld {new}")
+    chat.ok(FV_BEHEERDER, f"verwijder {new}")
+    actions = {c.action for c in chat.audit()}
+    assert actions == {"bevestigd", "telefoon", "afwezig", "terug", "koppelgenoot_voorstel",
+                       "koppelgenoot_afgewezen", "koppelgenoot", "aangemaakt", "verplaatst",
+                       "verwijderd"}
+    assert all(c.platform == "console" and c.actor and c.at for c in chat.audit())
