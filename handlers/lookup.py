@@ -189,7 +189,10 @@ def contacts_of(tp: TeamPeople, today: date, stale_after: int) -> list[ContactVi
 
 
 def lookup(ctx: Context, text: str) -> Reply:
-    query, kinds = split_role(text.strip())
+    from handlers.lookup_group import group, split_group
+
+    query, in_group = split_group(text.strip())
+    query, kinds = split_role(query) if not in_group else (query, None)
     if not query.strip():
         return error("lookup_usage")
     today = ctx.today()
@@ -203,6 +206,8 @@ def lookup(ctx: Context, text: str) -> Reply:
             suggestions=sorted(g.name for g in found) if found else suggestions(key, snap.names),
         )
     g = found[0]
+    if in_group:
+        return group(ctx, snap, g, today)
     wanted = tuple(kinds or DEFAULT_KINDS)
     order: dict[str, int] = {k: i for i, k in enumerate(wanted)}
     serving = sorted((tp for tp in snap.teams.get(g.id or 0, []) if tp.kind in wanted),
@@ -218,5 +223,6 @@ def lookup(ctx: Context, text: str) -> Reply:
             "teams": teams,
             "filtered": kinds is not None,
             "stale_after_days": ctx.stale_after_days,
+            "steun": snap.steun.get(g.region_id),
         },
     )
