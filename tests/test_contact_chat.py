@@ -1,0 +1,36 @@
+"""`ik` with its buttons on Slack (Block Kit) and Telegram (inline keyboard),
+through the real slack-bolt and python-telegram-bot apps and the local fakes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from tests.fakes.slack_api import action_body
+from tests.test_slack import BRAM, Slack, action_ids, fake, slack  # noqa: F401 (fixtures)
+
+
+def press_entry(s: Slack, user: str, word: str) -> dict[str, Any]:
+    before = len(s.fake.of("response_url"))
+    body = action_body(user, "x", word, s.fake.response_url("press")).replace(
+        "keten_x", f"ketenik_{word}")
+    response = s.post(body)
+    assert response.status_code == 200, response.text
+    s.idle()
+    return s.fake.wait_for("response_url", before + 1)[-1].args
+
+
+def test_slack_ik_has_buttons_and_klopt_nog_confirms(slack: Slack) -> None:  # noqa: F811
+    answer = slack.command("UBRAM", "ik")
+    assert answer["response_type"] == "ephemeral" and "Bram de Vries" in answer["text"]
+    ids = action_ids(answer["blocks"])
+    assert ids[:2] == ["ketenik_klopt", "ketenik_telefoon"]
+    assert "ketenik_koppelgenoot" in ids
+
+    sent = press_entry(slack, "UBRAM", "klopt")
+    assert sent["replace_original"] is True and "gegevens zijn bevestigd" in sent["text"]
+    bram = slack.bot.person_by_email(BRAM)
+    assert bram is not None and bram.verified_on == date(2026, 11, 24)
+    # A button that needs input says how to type it, and changes nothing.
+    how = press_entry(slack, "UBRAM", "telefoon")
+    assert how["response_type"] == "ephemeral" and "/keten ik telefoon" in how["text"]
