@@ -3,11 +3,17 @@ through the real slack-bolt and python-telegram-bot apps and the local fakes."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Engine
+
+from tests.conftest import FakeClock
 from tests.fakes.slack_api import action_body
+from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.test_slack import BRAM, Slack, action_ids, fake, slack  # noqa: F401 (fixtures)
+from tests.test_telegram import BRAM_TG, STRANGER_TG, fake_api, telegram_chat  # noqa: F401
 
 
 def press_entry(s: Slack, user: str, word: str) -> dict[str, Any]:
@@ -34,3 +40,27 @@ def test_slack_ik_has_buttons_and_klopt_nog_confirms(slack: Slack) -> None:  # n
     # A button that needs input says how to type it, and changes nothing.
     how = press_entry(slack, "UBRAM", "telefoon")
     assert how["response_type"] == "ephemeral" and "/keten ik telefoon" in how["text"]
+
+
+def test_telegram_ik_has_an_inline_keyboard_and_klopt_nog_confirms(
+        sample_engine: Engine, clock: FakeClock, fake_api: FakeTelegramAPI) -> None:
+    with telegram_chat(sample_engine, clock, fake_api) as tg:
+        tg.link(BRAM, BRAM_TG)
+        before = len(tg.api.calls)
+        tg.feed(tg.message(BRAM_TG, "/ik"))
+        [sent] = [c for c in tg.api.calls[before:] if c.method == "sendMessage"]
+        markup = sent.params["reply_markup"]
+        keyboard = (json.loads(markup) if isinstance(markup, str) else markup)["inline_keyboard"]
+        data = [b["callback_data"] for row in keyboard for b in row]
+        assert data[:2] == ["ik:klopt", "ik:telefoon"] and "Bram de Vries" in sent.params["text"]
+
+        before = len(tg.api.calls)
+        tg.feed(tg.press(BRAM_TG, "ik:klopt"))
+        bram = tg.bot.person_by_email(BRAM)
+        assert bram is not None and bram.verified_on == date(2026, 11, 24)
+        methods = [c.method for c in tg.api.calls[before:]]
+        assert "answerCallbackQuery" in methods
+        [fresh] = [c for c in tg.api.calls[before:] if c.method == "sendMessage"]
+        assert "gegevens zijn bevestigd" in fresh.params["text"]
+        # Unlinked: nothing changes.
+        tg.feed(tg.press(STRANGER_TG, "ik:klopt"))
