@@ -4,12 +4,16 @@ through the real slack-bolt and python-telegram-bot apps and the local fakes."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import select
 
-from tests.conftest import FakeClock
+from storage.db import session_scope
+from storage.models import Person
+
+from tests.conftest import AMS, FakeClock
 from tests.fakes.slack_api import action_body
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.test_slack import BRAM, Slack, action_ids, fake, slack  # noqa: F401 (fixtures)
@@ -64,3 +68,19 @@ def test_telegram_ik_has_an_inline_keyboard_and_klopt_nog_confirms(
         assert "gegevens zijn bevestigd" in fresh.params["text"]
         # Unlinked: nothing changes.
         tg.feed(tg.press(STRANGER_TG, "ik:klopt"))
+
+
+def test_slack_freshness_question_is_a_dm_with_the_klopt_button(slack: Slack) -> None:  # noqa: F811
+    slack.command("UBRAM", "ik")  # links Bram's Slack account by e-mail
+    with session_scope(slack.bot.engine) as s:
+        bram = s.exec(select(Person).where(Person.email == BRAM)).one()
+        bram.verified_on = date(2026, 6, 1)
+        s.add(bram)
+    slack.clock.set(datetime(2026, 12, 7, 9, 0, tzinfo=AMS))
+    slack.fake.clear()
+    slack.tick()
+    [dm] = [c for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "DBRAM"]
+    assert "Kloppen uw gegevens" in dm.args["text"]
+    assert action_ids(dm.args["blocks"])[0] == "ketenik_klopt"
+    press_entry(slack, "UBRAM", "klopt")
+    assert slack.bot.person_by_email(BRAM).verified_on == date(2026, 12, 7)  # type: ignore[union-attr]

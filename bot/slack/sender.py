@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from bot.app import KetenBot
 from bot.slack.blocks import actions_block, buttons_for, root_message, section
+from bot.slack.contact_blocks import FRESHNESS_BUTTONS, entry_blocks
 from handlers.threads import home_channel, thread_of
 from messages import Renderer
 from scheduling.dispatch import Outgoing, TemporaryFailure
@@ -75,6 +76,8 @@ class SlackSender:
         channel = opened["channel"]["id"]
         blocks = [section(text)] + ([actions_block(ref.ref or "", buttons)]
                                     if ref and buttons else [])
+        if message.template == "freshness_ask":  # answer the round with one press
+            blocks = entry_blocks(text, list(FRESHNESS_BUTTONS), lang)
         self._call("chat_postMessage", channel=channel, text=text, blocks=blocks)
 
     # -- a referral's thread ----------------------------------------------------

@@ -15,6 +15,8 @@ COMMANDS = {
     "koppelgenoot": "koppelgenoot", "koppel_ja": "koppelgenoot ja",
     "koppel_nee": "koppelgenoot nee",
 }
+# Under a freshness round's question.
+FRESHNESS_BUTTONS = ("klopt", "telefoon", "afwezig", "koppelgenoot")
 LABELS = {
     "nl": {"klopt": "✅ Klopt nog", "telefoon": "📞 Telefoon wijzigen",
            "afwezig": "🏖 Afwezigheid", "terug": "👋 Ik ben terug",

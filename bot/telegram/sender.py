@@ -24,6 +24,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import KetenBot
 from bot.telegram.app import PLATFORM, clip, file_url
+from bot.telegram.contact_keyboard import FRESHNESS_BUTTONS, entry_keyboard
 from bot.telegram.keyboards import referral_keyboard
 from handlers.parties import gemeente_name
 from handlers.referral_view import status_view
@@ -101,6 +102,8 @@ class TelegramSender:
             ref = session.get(Referral, message.referral_id) if message.referral_id else None
             markup = (referral_keyboard(ref, self.bot.routes, lang)
                       if ref is not None and message.kind in WITH_BUTTONS else None)
+            if message.template == "freshness_ask":  # answer the round with one tap
+                markup = entry_keyboard(list(FRESHNESS_BUTTONS), lang)
         if chat is None:  # unlinked since it was chosen: try again later
             raise TemporaryFailure(None, "telegram: recipient no longer linked")
         text = clip(self.renderer.render_name(message.template, message.payload, lang))
