@@ -91,6 +91,25 @@ CROSS_PLATFORM = [
     "status KB-0003",
 ]
 
+# Contactbeheer (Bouwsteen 2): people keep their own entry current. Food Valley's
+# first freshness round starts on Monday 7 December; Iris corrects her entry,
+# Jasper stays silent and the contactbeheerder gets the list a week later.
+IRIS = "iris.vanderwal@sociaalteam-ede.example.org"
+WENDY = "wendy.evers@sociaalteam-ede.example.org"
+CARLA = "carla.smit@sociaalteam-ede.example.org"
+CONTACTBEHEER = [
+    f":als {IRIS}",
+    "ik",
+    ":klok 2026-12-07 09:00",
+    "ik telefoon +31 6 1234 0001",
+    f"afwezig tot 2026-12-11 {WENDY}",  # not hers to change: refused
+    f":als {CARLA}",
+    f"afwezig tot 2026-12-11 {WENDY}",  # her team leader may
+    ":klok 2026-12-14 09:00",
+    f":als {JEUGDBESCHERMER}",
+    "wie Scherpenzeel groep",
+]
+
 
 def _two_platforms(bot: KetenBot) -> None:
     """The demo's Slack channel and Telegram group, and who is linked where."""
@@ -132,4 +151,7 @@ def run_demo(out: TextIO, lang: str = "nl") -> None:
         console.attach_clock(clock, platforms=("slack", "telegram"))
         out.write("\n## Slack + Telegram\n\n")
         console.run(io.StringIO("\n".join(CROSS_PLATFORM) + "\n"), echo=True)
+        console.attach_clock(clock)  # the console again delivers every message
+        out.write("\n## Contactbeheer\n\n")
+        console.run(io.StringIO("\n".join(CONTACTBEHEER) + "\n"), echo=True)
         bot.engine.dispose()
