@@ -15,9 +15,9 @@ from handlers.core import Clock, Context
 from handlers.registry import build_registry
 from handlers.routes import Routes, default_routes, load_routes
 from handlers.threads import home_channel
+from scheduling import freshness
 from scheduling.calendar import WorkCalendar
 from scheduling.deadlines import Hours
-from scheduling import freshness
 from scheduling.dispatch import Chooser, Sender, dispatch
 from scheduling.sweep import sweep
 from storage import events

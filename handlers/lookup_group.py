@@ -45,7 +45,7 @@ def steun_views(session: Session) -> dict[int, dict[str, Any]]:
 
 
 def group(ctx: Context, snap: Snapshot, g: Gemeente, today: date) -> Reply:
-    order = {k: i for i, k in enumerate(GROUP_KINDS)}
+    order: dict[str, int] = {k.value: i for i, k in enumerate(GROUP_KINDS)}
     serving = sorted((tp for tp in snap.teams.get(g.id or 0, []) if tp.kind in order),
                      key=lambda tp: order[tp.kind])
     steun = snap.steun.get(g.region_id)

@@ -58,9 +58,11 @@ def run(engine: Engine, now: datetime, *, calendar: WorkCalendar, hours: Hours) 
     with Session(engine) as session:
         steun = session.exec(select(Steunstructuur)).all()
         wanted = {s.region_id: p for s in steun if (p := period_start(s, today)) is not None}
-        have = set(session.exec(select(FreshnessRound.region_id, FreshnessRound.period_start)
-                                .where(col(FreshnessRound.period_start).in_(
-                                    set(wanted.values())))).all()) if wanted else set()
+        have: set[tuple[int, date]] = set()
+        if wanted:
+            rounds = session.exec(select(FreshnessRound).where(
+                col(FreshnessRound.period_start).in_(set(wanted.values())))).all()
+            have = {(r.region_id, r.period_start) for r in rounds}
         due = session.exec(select(FreshnessRound.id).where(
             col(FreshnessRound.reported_at).is_(None), col(FreshnessRound.report_at) <= now)).all()
         by_region = {s.region_id: s for s in steun}

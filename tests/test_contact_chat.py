@@ -12,7 +12,6 @@ from sqlmodel import select
 
 from storage.db import session_scope
 from storage.models import Person
-
 from tests.conftest import AMS, FakeClock
 from tests.fakes.slack_api import action_body
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -47,7 +46,7 @@ def test_slack_ik_has_buttons_and_klopt_nog_confirms(slack: Slack) -> None:  # n
 
 
 def test_telegram_ik_has_an_inline_keyboard_and_klopt_nog_confirms(
-        sample_engine: Engine, clock: FakeClock, fake_api: FakeTelegramAPI) -> None:
+        sample_engine: Engine, clock: FakeClock, fake_api: FakeTelegramAPI) -> None:  # noqa: F811
     with telegram_chat(sample_engine, clock, fake_api) as tg:
         tg.link(BRAM, BRAM_TG)
         before = len(tg.api.calls)

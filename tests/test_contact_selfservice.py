@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 
 from bot.app import KetenBot
 from bot.config import Settings
-from handlers.core import Reply
 from storage.contact_tables import DirectoryChange, KoppelProposal
 from storage.models import ChatIdentity, Person, Team
 from storage.tables import Outbox, Referral
