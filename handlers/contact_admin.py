@@ -11,6 +11,8 @@ history that names them stays intact.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, or_, select
 
@@ -31,6 +33,7 @@ from storage.models import ChatIdentity, Organisation, OrgKind, Person, Role, Te
 from storage.tables import Outbox, Referral
 
 ARCHIVE = "uit-dienst"
+NAME_RE = re.compile(r"^[^\W\d_][\w .'\-]{0,199}$")
 
 
 def _team(session: Session, key: str) -> Team:
@@ -75,6 +78,8 @@ def _add(session: Session, ctx: Context, team: Team, email: str, rest: list[str]
     if not EMAIL_RE.match(email) or len(email) > 254:
         raise refuse("email_invalid", email=email[:254])
     name = " ".join(rest[1:])[:200]
+    if not NAME_RE.match(name):  # a name, no markup: it is shown on every platform
+        raise refuse("name_invalid", name=name[:80])
     person = Person(email=email, name=name, role=rest[0], team_id=team.id or 0,
                     verified_on=ctx.today())
     session.add(person)

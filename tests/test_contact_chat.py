@@ -15,7 +15,14 @@ from storage.models import Person
 from tests.conftest import AMS, FakeClock
 from tests.fakes.slack_api import action_body
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.test_slack import BRAM, Slack, action_ids, fake, slack  # noqa: F401 (fixtures)
+from tests.test_slack import (  # noqa: F401 (fixtures)
+    BRAM,
+    CARLA,
+    Slack,
+    action_ids,
+    fake,
+    slack,
+)
 from tests.test_telegram import BRAM_TG, STRANGER_TG, fake_api, telegram_chat  # noqa: F401
 
 
@@ -83,3 +90,17 @@ def test_slack_freshness_question_is_a_dm_with_the_klopt_button(slack: Slack) ->
     assert action_ids(dm.args["blocks"])[0] == "ketenik_klopt"
     press_entry(slack, "UBRAM", "klopt")
     assert slack.bot.person_by_email(BRAM).verified_on == date(2026, 12, 7)  # type: ignore[union-attr]
+
+
+def test_slack_koppelgenoot_proposal_is_answered_with_a_button(slack: Slack) -> None:  # noqa: F811
+    slack.command("UCARLA", "ik")  # links Carla's Slack account
+    slack.command("UBRAM", f"koppelgenoot {CARLA}")
+    slack.fake.clear()
+    slack.tick()
+    [dm] = [c for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "DCARLA"]
+    assert "Bram de Vries" in dm.args["text"]
+    assert action_ids(dm.args["blocks"]) == ["ketenik_koppel_ja", "ketenik_koppel_nee"]
+    sent = press_entry(slack, "UCARLA", "koppel_ja")
+    assert "elkaars koppelgenoot" in sent["text"]
+    carla, bram = slack.bot.person_by_email(CARLA), slack.bot.person_by_email(BRAM)
+    assert carla and bram and carla.koppelgenoot_id == bram.id and bram.koppelgenoot_id == carla.id

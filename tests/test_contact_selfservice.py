@@ -257,3 +257,9 @@ def test_every_kind_of_change_is_in_the_history(chat: Keeper) -> None:
                        "koppelgenoot_afgewezen", "koppelgenoot", "aangemaakt", "verplaatst",
                        "verwijderd"}
     assert all(c.platform == "console" and c.actor and c.at for c in chat.audit())
+
+
+def test_a_new_persons_name_is_a_name_not_markup(chat: Keeper) -> None:
+    chat.refuse(CARLA, "teamlid lt-ede x@example.org medewerker <!channel> Bos", "name_invalid")
+    chat.ok(CARLA, "teamlid lt-ede x@example.org medewerker Anne-Marie van 't Hof")
+    assert chat.entry("x@example.org").name == "Anne-Marie van 't Hof"

@@ -78,6 +78,8 @@ class SlackSender:
                                     if ref and buttons else [])
         if message.template == "freshness_ask":  # answer the round with one press
             blocks = entry_blocks(text, list(FRESHNESS_BUTTONS), lang)
+        elif message.template == "koppel_proposal":
+            blocks = entry_blocks(text, ["koppel_ja", "koppel_nee"], lang)
         self._call("chat_postMessage", channel=channel, text=text, blocks=blocks)
 
     # -- a referral's thread ----------------------------------------------------

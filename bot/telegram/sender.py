@@ -104,6 +104,8 @@ class TelegramSender:
                       if ref is not None and message.kind in WITH_BUTTONS else None)
             if message.template == "freshness_ask":  # answer the round with one tap
                 markup = entry_keyboard(list(FRESHNESS_BUTTONS), lang)
+            elif message.template == "koppel_proposal":
+                markup = entry_keyboard(["koppel_ja", "koppel_nee"], lang)
         if chat is None:  # unlinked since it was chosen: try again later
             raise TemporaryFailure(None, "telegram: recipient no longer linked")
         text = clip(self.renderer.render_name(message.template, message.payload, lang))
