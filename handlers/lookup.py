@@ -212,8 +212,13 @@ def lookup(ctx: Context, text: str) -> Reply:
     order: dict[str, int] = {k: i for i, k in enumerate(wanted)}
     serving = sorted((tp for tp in snap.teams.get(g.id or 0, []) if tp.kind in wanted),
                      key=lambda tp: order[tp.kind])
+    # Out of date by the region's agreed frequency (its steunstructuur) or the
+    # deployment's setting, whichever is stricter.
+    steun = snap.steun.get(g.region_id)
+    stale_after = min(steun["frequency_days"], ctx.stale_after_days) if steun \
+        else ctx.stale_after_days
     teams = [TeamView(tp.kind, tp.organisation.name, tp.team.name,
-                      contacts_of(tp, today, ctx.stale_after_days)) for tp in serving]
+                      contacts_of(tp, today, stale_after)) for tp in serving]
     return Reply(
         "lookup",
         {
@@ -222,7 +227,7 @@ def lookup(ctx: Context, text: str) -> Reply:
             "region": snap.regions.get(g.region_id, ""),
             "teams": teams,
             "filtered": kinds is not None,
-            "stale_after_days": ctx.stale_after_days,
-            "steun": snap.steun.get(g.region_id),
+            "stale_after_days": stale_after,
+            "steun": steun,
         },
     )

@@ -49,7 +49,8 @@ def group(ctx: Context, snap: Snapshot, g: Gemeente, today: date) -> Reply:
     serving = sorted((tp for tp in snap.teams.get(g.id or 0, []) if tp.kind in order),
                      key=lambda tp: order[tp.kind])
     steun = snap.steun.get(g.region_id)
-    stale_after = steun["frequency_days"] if steun else ctx.stale_after_days
+    stale_after = min(steun["frequency_days"], ctx.stale_after_days) if steun \
+        else ctx.stale_after_days
     teams = [TeamView(tp.kind, tp.organisation.name, tp.team.name,
                       [view_of(p, p.role, today, stale_after) for p in tp.people
                        if p.role in GROUP_ROLES]) for tp in serving]

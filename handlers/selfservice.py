@@ -177,6 +177,12 @@ def buddy(ctx: Context, text: str) -> Reply:
             raise refuse("buddy_self")
         if other.team_id != actor.team_id:
             raise refuse("buddy_team", other=other.name)
+        if session.exec(select(KoppelProposal).where(
+                KoppelProposal.from_id == actor.id, KoppelProposal.to_id == other.id,
+                KoppelProposal.status == "open")).first() is not None:
+            # Asked already: no second message, the first one still stands.
+            return Reply("contact_done", {"what": "voorgesteld", "name": actor.name,
+                                          "other": other.name})
         proposal = KoppelProposal(from_id=actor.id or 0, to_id=other.id or 0,
                                   created_at=ctx.clock())
         session.add(proposal)

@@ -263,3 +263,10 @@ def test_a_new_persons_name_is_a_name_not_markup(chat: Keeper) -> None:
     chat.refuse(CARLA, "teamlid lt-ede x@example.org medewerker <!channel> Bos", "name_invalid")
     chat.ok(CARLA, "teamlid lt-ede x@example.org medewerker Anne-Marie van 't Hof")
     assert chat.entry("x@example.org").name == "Anne-Marie van 't Hof"
+
+
+def test_proposing_twice_sends_one_message(chat: Keeper) -> None:
+    chat.ok(WENDY, f"koppelgenoot {BRAM}")
+    chat.ok(WENDY, f"koppelgenoot {BRAM}")
+    with Session(chat.engine) as s:
+        assert len(s.exec(select(Outbox).where(Outbox.template == "koppel_proposal")).all()) == 1

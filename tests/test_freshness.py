@@ -130,6 +130,10 @@ def test_the_report_names_gemeenten_without_a_current_contact(bot: KetenBot,
         for p in s.exec(select(Person).where(col(Person.email).contains("scherpenzeel"))).all():
             p.verified_on = SILENT_AND_STALE
             s.add(p)
+        # Wendy (LT Ede) points at Bram, who does not point back.
+        wendy = s.exec(select(Person).where(Person.email == WENDY)).one()
+        wendy.koppelgenoot_id = s.exec(select(Person.id).where(Person.email == BRAM)).one()
+        s.add(wendy)
     rec = Recorder(clock)
     clock.set(at(12, 7, 9))
     bot.tick([rec])
@@ -138,6 +142,9 @@ def test_the_report_names_gemeenten_without_a_current_contact(bot: KetenBot,
     [report] = rec.to(FV_BEHEERDER, "freshness_report")
     scherpenzeel = report[report.index("\nScherpenzeel:"):]
     assert scherpenzeel.split("\n\n")[0].count("geen actueel lokaal-teamcontact") == 1
+    ede = report[report.index("\nEde:"):].split("\n\n")[0]
+    assert "koppelgenoot klopt niet: Wendy Evers — Bram de Vries heeft een andere" in ede
+    assert "geen actueel lokaal-teamcontact" not in ede
 
 
 def test_two_workers_run_one_round_once(bot: KetenBot, db_url: str, clock: FakeClock) -> None:
