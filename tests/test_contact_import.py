@@ -205,3 +205,19 @@ def test_bad_steunstructuur_is_reported_with_its_line(engine: Engine) -> None:
     problems = {(p.line, p.field) for p in result.problems}
     assert {(6, "organisation"), (7, "contactbeheerders"), (8, "frequency_days"),
             (9, "kleur")} <= problems
+
+
+def test_an_older_file_does_not_bring_back_someone_removed_in_chat(small: KetenBot,
+                                                                   tmp_path: Path) -> None:
+    say(small, CARLA, f"verwijder {BERT}")
+    older = edited(tmp_path, "2026-11-20", ("x", "x"))
+    result = run_import(small, older)
+    fields = {(c.email, c.field) for c in result.conflicts}
+    # Bert's team (archived) and both koppelgenoot links (cleared) changed in chat.
+    assert fields == {(BERT, "team"), (BERT, "koppelgenoot"), (ANNA, "koppelgenoot")}
+    assert run_import(small, older, prefer="chat").ok
+    with Session(small.engine) as s:
+        anna = s.exec(select(Person).where(Person.email == ANNA)).one()
+        assert anna.koppelgenoot_id is None
+    assert "Bert Bos" not in Renderer("text").render(
+        small.registry.dispatch(small.context("console", None), "wie Ede"), "nl")
