@@ -15,6 +15,7 @@ from handlers.core import Clock, Context
 from handlers.registry import build_registry
 from handlers.routes import Routes, default_routes, load_routes
 from handlers.threads import home_channel
+from scheduling import freshness
 from scheduling.calendar import WorkCalendar
 from scheduling.deadlines import Hours
 from scheduling.dispatch import Chooser, Sender, dispatch
@@ -118,6 +119,8 @@ class KetenBot:
         now = self.clock()
         swept = sweep(self.engine, now, routes=self.routes, calendar=self.calendar(),
                       hours=self.hours())
+        # Contactbeheer: start a region's freshness round, or report one, when due.
+        freshness.run(self.engine, now, calendar=self.calendar(), hours=self.hours())
         sent = dispatch(self.engine, now, senders, choose_sender(senders))
         events.prune(self.engine, now)
         return TickResult(swept.reminders, swept.escalations, sent.sent, sent.waiting)

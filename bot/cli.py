@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from bot import cli_calendar, cli_escalation, cli_referral, cli_telegram
+from bot import cli_calendar, cli_directory, cli_escalation, cli_referral, cli_telegram
 from bot.app import KetenBot
 from bot.config import Settings
 from handlers.routes import RoutesError
@@ -25,6 +25,7 @@ app.add_typer(cli_calendar.app, name="calendar")
 app.add_typer(cli_referral.app, name="referral")
 app.add_typer(cli_telegram.app, name="telegram")
 app.add_typer(cli_escalation.app, name="escalation")
+cli_directory.register(directory_app)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -48,21 +49,34 @@ def db_upgrade() -> None:
 
 
 @directory_app.command("import")
-def directory_import(file: Path) -> None:
+def directory_import(
+    file: Path,
+    prefer: str | None = typer.Option(
+        None, "--prefer",
+        help="Bij een wijziging in de chat na de datum van het bestand (as_of): file of chat."),
+) -> None:
     """Importeer een contactenlijst (YAML of CSV). Alles of niets."""
     from storage.db import session_scope
     from storage.directory_import import import_doc
     from storage.directory_read import load
 
+    if prefer not in (None, "file", "chat"):
+        raise fail("--prefer moet file of chat zijn.", 2)
     bot = start_bot()
     doc = load(file)
     with session_scope(bot.engine) as session:
-        result = import_doc(doc, session)
+        result = import_doc(doc, session, prefer=prefer, now=bot.clock())
         if not result.ok:
             session.rollback()
     if not result.ok:
         for p in result.problems:
             typer.echo(str(p), err=True)
+        for c in result.conflicts:
+            typer.echo(f"conflict: {c}", err=True)
+        if result.conflicts:
+            raise fail(f"{len(result.conflicts)} conflict(en) met wijzigingen in de chat na de "
+                       "datum van het bestand; er is niets opgeslagen. Kies met --prefer file "
+                       "(het bestand wint) of --prefer chat (de chat wint).")
         raise fail(f"{len(result.problems)} probleem/problemen gevonden; er is niets opgeslagen.")
     if not result.created and not result.updated:
         typer.echo("Niets veranderd: de contactenlijst was al zo.")
@@ -73,15 +87,20 @@ def directory_import(file: Path) -> None:
 
 
 @directory_app.command("export")
-def directory_export(output: Path | None = typer.Option(None, "--output", "-o")) -> None:
+def directory_export(
+    output: Path | None = typer.Option(None, "--output", "-o"),
+    history: bool = typer.Option(True, "--history/--no-history",
+                                 help="Met de geschiedenis van alle wijzigingen."),
+) -> None:
     """Exporteer de contactenlijst als YAML (zelfde formaat als de import)."""
     from sqlmodel import Session
 
     from storage.directory_export import dump, export_doc
 
     bot = start_bot()
+    today = bot.clock().astimezone(bot.calendar().tz).date()
     with Session(bot.engine) as session:
-        text = dump(export_doc(session))
+        text = dump(export_doc(session, as_of=today, with_history=history))
     if output:
         output.write_text(text, encoding="utf-8")
     else:

@@ -91,6 +91,26 @@ CROSS_PLATFORM = [
     "status KB-0003",
 ]
 
+# Contactbeheer (Bouwsteen 2): people keep their own entry current. Food Valley's
+# first freshness round starts on Monday 7 December; Iris corrects her entry,
+# Jasper stays silent and the contactbeheerder gets the list a week later.
+IRIS = "iris.vanderwal@sociaalteam-ede.example.org"
+WENDY = "wendy.evers@sociaalteam-ede.example.org"
+CARLA = "carla.smit@sociaalteam-ede.example.org"
+CONTACTBEHEER = [
+    f":als {IRIS}",
+    "ik",
+    ":klok 2026-12-07 09:00",
+    "ik telefoon +31 6 1234 0001",
+    f"afwezig tot 2026-12-11 {WENDY}",  # not hers to change: refused
+    f":als {CARLA}",
+    f"afwezig tot 2026-12-11 {WENDY}",  # her team leader may
+    ":klok 2026-12-14 09:00",
+    f":als {JEUGDBESCHERMER}",
+    "wie Scherpenzeel groep",
+]
+
+
 # Bouwsteen 6: the escalation model. No terms, no automatic tiers: people take
 # each tier by command, the family's position is recorded, and the report is
 # approved by everyone who took part before the escalation closes.
@@ -105,7 +125,7 @@ ESCALATION_MODEL = [
     "trede ES-0001 2",  # a dilemma goes to the gedragswetenschappers first: refused
     "gezin ES-0001 ja",
     "trede ES-0001 1",
-    ":klok 2026-12-17 09:00",  # two weeks on: the model has moved by itself not at all
+    ":klok 2026-12-31 09:00",  # two weeks on: the model has moved by itself not at all
     "status ES-0001",
     f":als {GEDRAGSWETENSCHAPPER}",
     "trede ES-0001 2",
@@ -161,6 +181,9 @@ def run_demo(out: TextIO, lang: str = "nl") -> None:
         console.attach_clock(clock, platforms=("slack", "telegram"))
         out.write("\n## Slack + Telegram\n\n")
         console.run(io.StringIO("\n".join(CROSS_PLATFORM) + "\n"), echo=True)
+        console.attach_clock(clock)  # the console again delivers every message
+        out.write("\n## Contactbeheer\n\n")
+        console.run(io.StringIO("\n".join(CONTACTBEHEER) + "\n"), echo=True)
         out.write("\n## " + ("Escalation model (Bouwsteen 6)" if lang == "en"
                               else "Escalatiemodel (Bouwsteen 6)") + "\n\n")
         console.run(io.StringIO("\n".join(ESCALATION_MODEL) + "\n"), echo=True)

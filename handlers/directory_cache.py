@@ -14,6 +14,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -49,6 +50,8 @@ class Snapshot:
     names: dict[str, str] = field(default_factory=dict)  # key -> name, for suggestions
     regions: dict[int, str] = field(default_factory=dict)
     teams: dict[int, list[TeamPeople]] = field(default_factory=dict)  # per gemeente id
+    # Per region id: its steunstructuur for `wie` (contactbeheer.steun_view).
+    steun: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 _snapshots: weakref.WeakKeyDictionary[Engine, Snapshot] = weakref.WeakKeyDictionary()
@@ -98,4 +101,7 @@ def _build(engine: Engine) -> Snapshot:
         }
         for tg in session.exec(select(TeamGemeente).order_by(col(TeamGemeente.team_id))).all():
             snap.teams.setdefault(tg.gemeente_id, []).append(teams[tg.team_id])
+        from handlers.lookup_group import steun_views
+
+        snap.steun = steun_views(session)
     return snap

@@ -213,8 +213,15 @@ def split_role_filter(text: str) -> tuple[str, tuple[Role, ...] | None]:
 
 
 def lookup(ctx: Context, text: str) -> Reply:
-    query, roles = split_role_filter(text.strip())
-    query, kinds = split_role(query) if roles is None else (query, ALL_KINDS)
+    from handlers.lookup_group import group, split_group
+
+    query, in_group = split_group(text.strip())
+    query, roles = split_role_filter(query) if not in_group else (query, None)
+    kinds: tuple[OrgKind, ...] | None = None
+    if roles is not None:
+        kinds = ALL_KINDS
+    elif not in_group:
+        query, kinds = split_role(query)
     if not query.strip():
         return error("lookup_usage")
     today = ctx.today()
@@ -228,15 +235,22 @@ def lookup(ctx: Context, text: str) -> Reply:
             suggestions=sorted(g.name for g in found) if found else suggestions(key, snap.names),
         )
     g = found[0]
+    if in_group:
+        return group(ctx, snap, g, today)
     wanted = tuple(kinds or DEFAULT_KINDS)
     order: dict[str, int] = {k: i for i, k in enumerate(wanted)}
     serving = sorted((tp for tp in snap.teams.get(g.id or 0, []) if tp.kind in wanted),
                      key=lambda tp: order[tp.kind])
+    # Out of date by the region's agreed frequency (its steunstructuur) or the
+    # deployment's setting, whichever is stricter.
+    steun = snap.steun.get(g.region_id)
+    stale_after = min(steun["frequency_days"], ctx.stale_after_days) if steun \
+        else ctx.stale_after_days
     teams = [TeamView(tp.kind, tp.organisation.name, tp.team.name,
-                      contacts_of(tp, today, ctx.stale_after_days)) for tp in serving]
+                      contacts_of(tp, today, stale_after)) for tp in serving]
     if roles is not None:
         for t, tp in zip(teams, serving, strict=True):
-            t.contacts = [view_of(p, p.role, today, ctx.stale_after_days)
+            t.contacts = [view_of(p, p.role, today, stale_after)
                           for p in tp.people if p.role in roles]
         teams = [t for t in teams if t.contacts]
     return Reply(
@@ -247,6 +261,7 @@ def lookup(ctx: Context, text: str) -> Reply:
             "region": snap.regions.get(g.region_id, ""),
             "teams": teams,
             "filtered": kinds is not None or roles is not None,
-            "stale_after_days": ctx.stale_after_days,
+            "stale_after_days": stale_after,
+            "steun": steun,
         },
     )

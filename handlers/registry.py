@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from handlers import contact_admin, linking, lookup, selfservice
 from handlers import escalation_model as em
-from handlers import linking, lookup
 from handlers import referral_commands as rc
 from handlers.commands import Command, Registry
 
@@ -88,6 +88,27 @@ def build_registry() -> Registry:
     add(Command("koppelcode", linking.code_command, "koppelcode",
                 "eenmalige code om ook Telegram (of een ander account) te koppelen",
                 "one-time code to link Telegram (or another account)", aliases=("linkcode",)))
+    # Contactbeheer (Bouwsteen 2): everyone keeps their own entry current.
+    add(Command("ik", selfservice.ik, "ik [klopt | telefoon <nummer>]",
+                "mijn gegevens; bevestig (klopt) of wijzig mijn telefoonnummer",
+                "my entry; confirm it (ok) or change my phone", aliases=("me",)))
+    add(Command("afwezig", selfservice.absent, "afwezig tot <datum> [e-mail]",
+                "afwezig tot en met een datum (teamleider: ook voor een ander)",
+                "absent until a date (team leader: for someone else too)",
+                aliases=("absent",)))
+    add(Command("terug", selfservice.back, "terug [e-mail]", "afwezigheid eerder beëindigen",
+                "end an absence early", aliases=("back",)))
+    add(Command("koppelgenoot", selfservice.buddy, "koppelgenoot <e-mail> | ja | nee",
+                "stel een koppelgenoot voor, of beantwoord een voorstel",
+                "propose a koppelgenoot, or answer a proposal", aliases=("buddy",)))
+    add(Command("teamlid", contact_admin.member, "teamlid <team> <e-mail> [rol naam]",
+                "voeg iemand toe aan een team of verplaats iemand (contactbeheer, teamleider)",
+                "add someone to a team or move them (contact keepers, team leaders)",
+                aliases=("member",)))
+    add(Command("verwijder", contact_admin.remove, "verwijder <e-mail>",
+                "haal iemand uit de contactenlijst (open verwijzingen eerst herverdelen)",
+                "take someone out of the list (reassign open referrals first)",
+                aliases=("remove",)))
     add(Command(
         "help", registry.help, "help", "deze uitleg", "this help",
         aliases=("hulp", "?"), needs_person=False,

@@ -92,9 +92,11 @@ _MONTHS = {
 }
 
 
-def format_date(value: date | datetime | None, lang: str) -> str:
+def format_date(value: date | datetime | str | None, lang: str) -> str:
     if value is None:
         return "—"
+    if isinstance(value, str):  # from an outbox payload (JSON): an ISO date
+        value = date.fromisoformat(value[:10])
     day = value.date() if isinstance(value, datetime) else value
     return f"{_DAYS[lang][day.weekday()]} {day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
 

@@ -41,6 +41,9 @@ def check(session: Session, today: date, stale_after_days: int) -> CheckReport:
 
     people = session.exec(select(Person).order_by(col(Person.email))).all()
     by_id = {p.id: p for p in people}
+    # People taken out in chat (`verwijder`) sit in the archive team: not stale, just gone.
+    archived = set(session.exec(select(Team.id).where(Team.key == "uit-dienst")).all())
+    people = [p for p in people if p.team_id not in archived]
     limit = today - timedelta(days=stale_after_days)
     for p in people:
         if p.verified_on is None or p.verified_on < limit:

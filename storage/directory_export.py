@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import yaml
@@ -10,7 +11,15 @@ from sqlmodel import Session, col, select
 from storage.models import Gemeente, GemeenteKey, Organisation, Person, Region, Team, TeamGemeente
 
 
-def export_doc(session: Session) -> dict[str, Any]:
+def export_doc(session: Session, as_of: date | None = None,
+               with_history: bool = False) -> dict[str, Any]:
+    """The directory as an import file. `as_of` dates it (a later import of
+    it then knows which chat edits are newer); `with_history` appends the
+    audit trail (read back, it changes nothing)."""
+    from storage.directory_audit import history_rows
+    from storage.directory_steun import export_steun
+
+    steun = export_steun(session)
     regions = session.exec(select(Region).order_by(col(Region.code))).all()
     region_code = {r.id: r.code for r in regions}
     gemeenten = session.exec(select(Gemeente).order_by(col(Gemeente.cbs_code))).all()
@@ -60,10 +69,12 @@ def export_doc(session: Session) -> dict[str, Any]:
         return out
 
     orgs = session.exec(select(Organisation).order_by(col(Organisation.key))).all()
-    return {
+    head: dict[str, Any] = {"as_of": as_of} if as_of else {}
+    return head | {
         "regions": [
-            {"code": r.code, "name": r.name,
-             "gemeenten": [gemeente(g) for g in gemeenten if g.region_id == r.id]}
+            {"code": r.code, "name": r.name}
+            | ({"steunstructuur": steun[r.id]} if r.id in steun else {})
+            | {"gemeenten": [gemeente(g) for g in gemeenten if g.region_id == r.id]}
             for r in regions
         ],
         "organisations": [
@@ -72,7 +83,7 @@ def export_doc(session: Session) -> dict[str, Any]:
             | {"teams": [team(t) for t in teams_by_org.get(o.id or 0, [])]}
             for o in orgs
         ],
-    }
+    } | ({"history": history_rows(session)} if with_history else {})
 
 
 def dump(doc: dict[str, Any]) -> str:

@@ -115,6 +115,10 @@ class DirectoryDoc:
     teams: list[TeamRec] = field(default_factory=list)
     people: list[PersonRec] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Contactbeheer (storage.directory_steun): per region, and the file's own date
+    # (`as_of:`), which tells an import which chat edits are newer than the file.
+    steun: list[Any] = field(default_factory=list)
+    as_of: date | None = None
 
     def problem(self, line: int, fld: str, message: str) -> None:
         # A field name comes from the file: never a control character to the terminal.
@@ -125,7 +129,7 @@ class DirectoryDoc:
 # The fields each YAML record may have: a typo like `koppelgenot:` is reported,
 # not silently dropped.
 YAML_FIELDS = {
-    "regions": {"code", "name", "gemeenten"},
+    "regions": {"code", "name", "gemeenten", "steunstructuur"},
     "gemeenten": {"cbs", "name", "aliases", "region"},
     "organisations": {"key", "name", "kind", "region", "teams"},
     "teams": {"key", "name", "serves", "slack_channel", "telegram_chat", "people"},
@@ -255,6 +259,11 @@ def load_yaml(text: str, name: str) -> DirectoryDoc:
         for g in reg.items("gemeenten"):
             gem = Row(doc, g, "gemeenten", reg.at("gemeenten"))
             add_gemeente(doc, gem, code)
+        if reg.data.get("steunstructuur") is not None:
+            from storage.directory_steun import read_steun
+
+            read_steun(doc, reg.data["steunstructuur"], code, reg.at("steunstructuur"))
+    doc.as_of = top.date("as_of")
     for o in top.items("organisations"):
         org = Row(doc, o, "organisations", top.at("organisations"))
         key, oname, kind = org.text("key"), org.text("name"), org.text("kind")
@@ -269,8 +278,11 @@ def load_yaml(text: str, name: str) -> DirectoryDoc:
                 doc.teams.append(team_rec(team, tkey, tname, key))
             for p in team.items("people"):
                 add_person(doc, Row(doc, p, "people", team.at("people")), tkey)
-    for key in set(top.data) - {"regions", "organisations", "__line__", "__lines__"}:
-        doc.problem(top.at(key), key, "onbekend onderdeel (verwacht: regions, organisations)")
+    # `history` is the export's audit trail: read back, it changes nothing.
+    known = {"regions", "organisations", "as_of", "history", "__line__", "__lines__"}
+    for key in set(top.data) - known:
+        doc.problem(top.at(key), key,
+                    "onbekend onderdeel (verwacht: as_of, regions, organisations)")
     check_fields(doc)
     return doc
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -34,10 +35,12 @@ class ImportResult:
     problems: list[Problem] = field(default_factory=list)
     created: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
+    # Chat edits newer than the file (storage.directory_audit.Conflict).
+    conflicts: list[Any] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.conflicts
 
 
 def validate(doc: DirectoryDoc, session: Session) -> list[Problem]:
@@ -57,6 +60,9 @@ def validate(doc: DirectoryDoc, session: Session) -> list[Problem]:
     dup(doc.organisations, "key", "organisatie")
     dup(doc.teams, "key", "team")
     dup(doc.people, "email", "persoon")
+    from storage.directory_steun import validate_steun
+
+    problems += validate_steun(doc, session)
 
     def known(model: type[SQLModel], column: str, in_file: set[str]) -> set[str]:
         rows = session.exec(select(getattr(model, column))).all()
@@ -92,9 +98,18 @@ def validate(doc: DirectoryDoc, session: Session) -> list[Problem]:
     return sorted(problems, key=lambda pr: (pr.line, pr.field))
 
 
-def import_doc(doc: DirectoryDoc, session: Session) -> ImportResult:
+def import_doc(doc: DirectoryDoc, session: Session, *, prefer: str | None = None,
+               now: datetime | None = None) -> ImportResult:
+    """`prefer`: who wins where a field was edited in chat after the file's
+    date ("file" or "chat"); None reports those conflicts and writes nothing."""
+    from storage.directory_audit import reconcile
+    from storage.directory_steun import apply_steun
+
     result = ImportResult(problems=validate(doc, session))
     if result.problems:
+        return result
+    result.conflicts = reconcile(doc, session, prefer, now)
+    if result.conflicts:
         return result
     w = _Writer(session, result)
     region_ids = {r.code: w.upsert(Region, "code", r.code, name=r.name).id for r in doc.regions}
@@ -124,6 +139,7 @@ def import_doc(doc: DirectoryDoc, session: Session) -> ImportResult:
     for p in doc.people:
         w.upsert(Person, "email", p.email, count=p.email not in created_now,
                  koppelgenoot_id=person_ids[p.koppelgenoot] if p.koppelgenoot else None)
+    apply_steun(doc, session, result.created, result.updated)
     if +result.created or +result.updated:
         # Tell processes holding the directory in memory to read it again.
         session.execute(update(DirectoryVersion).values(n=DirectoryVersion.n + 1))

@@ -197,7 +197,42 @@ def gelderland(today: date) -> Doc:
     orgs += _zorgaanbieders(gen)
     orgs += [_veilig_thuis(gen, *vt) for vt in VEILIG_THUIS]
     orgs.append(_raad(gen))
+    _steunstructuur(gen, regions, orgs)
     return finish(regions, orgs)
+
+
+# Bouwsteen 2, stap 1: who keeps each region's contact list current. Veilig Thuis
+# in the three regions of Noord- en Oost-Gelderland, the central gemeente elsewhere.
+CENTRAL_GEMEENTE = {"rivierenland": "Tiel", "rijk-van-nijmegen": "Nijmegen",
+                    "food-valley": "Ede", "centraal-gelderland": "Arnhem"}
+VT_NOG = "vt-noord-oost-gelderland"
+FIRST_ROUNDS = {"food-valley": date(2026, 12, 7)}
+
+
+def _steunstructuur(gen: People, regions: list[Doc], orgs: list[Doc]) -> None:
+    by_key = {o["key"]: o for o in orgs}
+    vt = by_key[VT_NOG]
+    # Drawn last, so adding it left every other generated person as it was.
+    vt_beheerder = gen.person(vt["teams"][0]["people"][0]["email"].split("@")[1], CB)
+    vt["teams"][0]["people"].append(vt_beheerder)
+    vt_regions = next(r for k, _, r, _ in VEILIG_THUIS if k == VT_NOG)
+    for region in regions:
+        code = region["code"]
+        if code in vt_regions:
+            steun: Doc = {"responsible": vt["name"], "organisation": VT_NOG,
+                          "contactbeheerders": [vt_beheerder["email"]]}
+        else:
+            office = by_key[f"regio-{code}"]
+            steun = {"responsible": f"Gemeente {CENTRAL_GEMEENTE[code]}",
+                     "organisation": office["key"],
+                     "contactbeheerders": [p["email"] for p in office["teams"][0]["people"]
+                                           if p["role"] == CB]}
+        # Each region keeps its own rhythm: Food Valley starts first.
+        steun |= {"frequency_days": 90, "answer_werkdagen": 5,
+                  "first_round": FIRST_ROUNDS.get(code, date(2027, 1, 4))}
+        gemeenten = region.pop("gemeenten")
+        region["steunstructuur"] = steun
+        region["gemeenten"] = gemeenten
 
 
 def _gld_region(code: str, name: str, gemeenten: list[tuple[str, str]]) -> Doc:

@@ -20,6 +20,18 @@ def test_demo_shows_routes_escalation_and_one_referral_on_two_platforms() -> Non
     assert "[slack · draad KB-0003] KB-0003 staat nu op stap 2-3" in text
     assert "[telegram · draad KB-0003] KB-0003 staat nu op stap 2-3" in text
     assert "ontvangen (stap contact) — Bram de Vries via telegram" in text
+    # Contactbeheer: a self-service change, a refusal that says why, and a
+    # freshness round: asked Monday 08:30, the silent reported a week later.
+    contact = text[text.index("## Contactbeheer"):]
+    assert "Mon 07-12 08:30 → [Iris van der Wal" in contact
+    assert "Kloppen uw gegevens in de contactenlijst nog?" in contact
+    assert "Telefoonnummer gewijzigd." in contact
+    assert "U mag alleen uw eigen gegevens wijzigen" in contact
+    assert "Wendy Evers is afwezig t/m vr 11 dec 2026" in contact
+    report = contact[contact.index("Mon 14-12 08:30 → [Youssef van Dam"):]
+    assert "Actualiteitsronde Food Valley" in report and "1 van 2 gevraagden" in report
+    assert "geen antwoord: Jasper Mulder" in report and "Iris" not in report.split("#")[0]
+    assert "Vaste groep Scherpenzeel (GM0279)" in contact
     # Bouwsteen 6: tiers by command only, through tier 2, closed by an approved report.
     model = text[text.index("## Escalatiemodel"):]
     assert "Zet eerst `trede ES-0001 1`. Er is niets veranderd." in model

@@ -23,7 +23,9 @@ def ketenbot(*args: str | Path) -> Result:
 
 
 def table_counts(engine: Engine) -> dict[str, int]:
-    names = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    # The audit trail (directory_change) grows by one row per change by design.
+    names = [t for t in inspect(engine).get_table_names()
+             if t not in ("alembic_version", "directory_change")]
     with engine.connect() as conn:
         return {t: conn.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one() for t in names}
 
@@ -156,7 +158,8 @@ def test_export_to_stdout_and_file_round_trips(env_db: str, engine: Engine,
 
     to_stdout = ketenbot("directory", "export")
     assert to_stdout.exit_code == 0
-    assert to_stdout.stdout.startswith("regions:\n- code: food-valley\n")
+    assert to_stdout.stdout.startswith("as_of: ")  # the file's own date (import conflicts)
+    assert "\nregions:\n- code: food-valley\n" in to_stdout.stdout
     assert "email: dirk@lt-barneveld.example.org" in to_stdout.stdout
     out = tmp_path / "export.yaml"
     assert ketenbot("directory", "export", "-o", out).exit_code == 0
@@ -172,14 +175,15 @@ def test_export_into_a_fresh_database_reproduces_the_export(
     env_db: str, sample_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = tmp_path / "first.yaml"
-    assert ketenbot("directory", "export", "-o", first).exit_code == 0
+    # (Without the history: the fresh database's history starts with this import.)
+    assert ketenbot("directory", "export", "--no-history", "-o", first).exit_code == 0
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.sqlite'}")
     assert ketenbot("db", "upgrade").exit_code == 0
     imported = ketenbot("directory", "import", first)
     assert imported.exit_code == 0, imported.output
     second = tmp_path / "second.yaml"
-    assert ketenbot("directory", "export", "-o", second).exit_code == 0
+    assert ketenbot("directory", "export", "--no-history", "-o", second).exit_code == 0
 
     assert second.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")
 

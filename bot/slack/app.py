@@ -18,6 +18,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import KetenBot
+from bot.slack import contact_blocks
 from bot.slack.blocks import ACTION_PREFIX, ACTIONS
 from bot.slack.runtime import FAILED, SlackRuntime
 from handlers.escalation_model import ES_RE
@@ -65,7 +66,19 @@ def build_slack_app(bot: KetenBot, runtime: SlackRuntime | None = None) -> Async
                 rt.spawn(_answer_later(work, respond))
                 return
             text = work.result()
-        await ack(response_type="ephemeral", text=text)
+        await ack(response_type="ephemeral", text=text, blocks=getattr(text, "blocks", None))
+
+    @app.action(re.compile(f"^{contact_blocks.ACTION_PREFIX}"))
+    async def on_entry_button(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond,
+                              client: AsyncWebClient) -> None:
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        word = str(action.get("action_id", "")).removeprefix(contact_blocks.ACTION_PREFIX)
+        if word not in contact_blocks.COMMANDS:
+            log.warning("slack: unknown button %r", word[:30])
+            return
+        rt.spawn(_press_entry(rt, client, respond, body["user"]["id"],
+                              contact_blocks.COMMANDS[word]))
 
     @app.action(re.compile(f"^{ACTION_PREFIX}"))
     async def on_button(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond,
@@ -100,7 +113,19 @@ async def _answer_later(work: asyncio.Future[str], respond: AsyncRespond) -> Non
     except Exception:
         log.exception("slack command failed")
         text = FAILED["nl"]
-    await respond(text=text, response_type="ephemeral", replace_original=False)
+    await respond(text=text, response_type="ephemeral", replace_original=False,
+                  blocks=getattr(text, "blocks", None))
+
+
+async def _press_entry(rt: SlackRuntime, client: AsyncWebClient, respond: AsyncRespond,
+                       user_id: str, command: str) -> None:
+    try:
+        answer = await rt.press_entry(client, user_id, command)
+    except Exception:
+        log.exception("slack entry button failed")
+        answer = {"response_type": "ephemeral", "replace_original": False,
+                  "text": FAILED["nl"]}
+    await respond(**answer)
 
 
 async def _press(rt: SlackRuntime, client: AsyncWebClient, respond: AsyncRespond,

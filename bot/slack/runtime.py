@@ -27,6 +27,7 @@ from sqlmodel import Session, select
 
 from bot.app import KetenBot
 from bot.slack.blocks import root_message
+from bot.slack.contact_blocks import answer as contact_answer
 from handlers.core import Refused, Reply, error
 from handlers.incoming import clean_message
 from handlers.linking import link, link_failed, redeem
@@ -177,7 +178,9 @@ class SlackRuntime:
 
     def _dispatch_text(self, actor: Person | None, user_id: str, text: str) -> str:
         reply, lang = self.dispatch(actor, user_id, text)
-        return self.renderer.render(reply, lang)
+        # `ik` answers carry their buttons along (contact_blocks.Answer).
+        return contact_answer(self.renderer.render(reply, lang), reply.template, reply.data,
+                              lang)
 
     def _if_linked(self, user_id: str, text: str) -> str | None:
         """The answer for a linked user, or None: one thread hop for the usual case."""
@@ -274,4 +277,14 @@ class SlackRuntime:
             log.info("slack event %s seen before (retry %s): skipped", event_id, retry)
             return
         answer = await self.run_text(client, user_id, text)
-        await client.chat_postMessage(channel=channel, text=answer)
+        await client.chat_postMessage(channel=channel, text=answer,
+                                      blocks=getattr(answer, "blocks", None))
+
+    async def press_entry(self, client: AsyncWebClient, user_id: str,
+                          command: str) -> dict[str, Any]:
+        """A button under `ik`: run its command for the presser; the response."""
+        text = await self.run_text(client, user_id, command)
+        blocks = getattr(text, "blocks", None)
+        if blocks:  # a fresh view of the entry replaces the old one
+            return {"replace_original": True, "text": str(text), "blocks": blocks}
+        return {"response_type": "ephemeral", "replace_original": False, "text": str(text)}

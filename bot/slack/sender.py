@@ -26,6 +26,7 @@ from bot.slack.blocks import (
     root_message,
     section,
 )
+from bot.slack.contact_blocks import FRESHNESS_BUTTONS, entry_blocks
 from handlers.threads import home_channel, thread_of
 from messages import Renderer
 from scheduling.dispatch import Outgoing, TemporaryFailure
@@ -82,6 +83,10 @@ class SlackSender:
         blocks = [section(text)] + ([actions_block(ref.ref or "", buttons)]
                                     if ref and buttons else [])
         blocks += escalation_blocks(message.template, message.payload, lang)
+        if message.template == "freshness_ask":  # answer the round with one press
+            blocks = entry_blocks(text, list(FRESHNESS_BUTTONS), lang)
+        elif message.template == "koppel_proposal":
+            blocks = entry_blocks(text, ["koppel_ja", "koppel_nee"], lang)
         self._call("chat_postMessage", channel=channel, text=text, blocks=blocks)
 
     # -- a referral's thread ----------------------------------------------------

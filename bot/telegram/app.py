@@ -14,7 +14,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import Engine
-from telegram import BotCommand, Update, User
+from telegram import BotCommand, InlineKeyboardMarkup, Update, User
 from telegram.constants import ChatType
 from telegram.ext import (
     Application,
@@ -28,7 +28,7 @@ from telegram.ext import (
 )
 
 from bot.app import KetenBot
-from bot.telegram import keyboards
+from bot.telegram import contact_keyboard, keyboards
 from handlers.core import Reply, error
 from handlers.incoming import bad_char
 from handlers.linking import link_failed, redeem
@@ -173,7 +173,7 @@ class TelegramHandlers:
         text = " ".join([self.words.get(word, word), *(context.args or [])])
         reply, lang = await self.run(await self.person(update.effective_user),
                                      update.effective_user, text)
-        await message.reply_text(self.render(reply, lang))
+        await message.reply_text(self.render(reply, lang), reply_markup=_entry_keys(reply, lang))
 
     async def plain(self, update: Update, _context: Ctx) -> None:
         """Plain text in a private chat: the same commands without the slash."""
@@ -184,7 +184,7 @@ class TelegramHandlers:
         if message.text.strip().lower() in ("help", "hulp", "?"):
             return await self.help(update, _context)
         reply, lang = await self.run(person, update.effective_user, message.text)
-        await message.reply_text(self.render(reply, lang))
+        await message.reply_text(self.render(reply, lang), reply_markup=_entry_keys(reply, lang))
 
     async def callback(self, update: Update, _context: Ctx) -> None:
         """A button: always answered, so the client stops spinning."""
@@ -194,6 +194,16 @@ class TelegramHandlers:
         parsed = keyboards.parse(query.data)
         person = await self.person(query.from_user)
         lang = self.lang(person, query.from_user)
+        entry_command = contact_keyboard.command_of(query.data)
+        if entry_command is not None:  # a button under `ik`
+            reply, lang = await self.run(person, query.from_user, entry_command)
+            text = self.render(reply, lang)
+            await query.answer(clip(text.splitlines()[0] if text else "", MAX_ALERT),
+                               show_alert=not reply.ok)
+            if query.message is not None and reply.ok:
+                await query.message.chat.send_message(text,
+                                                      reply_markup=_entry_keys(reply, lang))
+            return
         if parsed is None:
             await query.answer()
             return
@@ -232,6 +242,13 @@ class TelegramHandlers:
     async def on_error(self, update: object, context: Ctx) -> None:
         log.error("telegram update failed: %s", type(context.error).__name__,
                   exc_info=context.error)
+
+
+def _entry_keys(reply: Reply, lang: str) -> InlineKeyboardMarkup | None:
+    """`ik`'s buttons, on my own entry only."""
+    if reply.template != "contact_entry" or not reply.data.get("mine"):
+        return None
+    return contact_keyboard.entry_keyboard(list(reply.data.get("buttons") or []), lang)
 
 
 async def _drop_keyboard(query) -> None:  # type: ignore[no-untyped-def]

@@ -24,6 +24,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import KetenBot
 from bot.telegram.app import PLATFORM, clip, file_url
+from bot.telegram.contact_keyboard import FRESHNESS_BUTTONS, entry_keyboard
 from bot.telegram.keyboards import escalation_keyboard, referral_keyboard
 from handlers.parties import gemeente_name
 from handlers.referral_view import status_view
@@ -102,6 +103,10 @@ class TelegramSender:
             markup = (referral_keyboard(ref, self.bot.routes, lang)
                       if ref is not None and message.kind in WITH_BUTTONS else None)
             markup = markup or escalation_keyboard(message.template, message.payload, lang)
+            if message.template == "freshness_ask":  # answer the round with one tap
+                markup = entry_keyboard(list(FRESHNESS_BUTTONS), lang)
+            elif message.template == "koppel_proposal":
+                markup = entry_keyboard(["koppel_ja", "koppel_nee"], lang)
         if chat is None:  # unlinked since it was chosen: try again later
             raise TemporaryFailure(None, "telegram: recipient no longer linked")
         text = clip(self.renderer.render_name(message.template, message.payload, lang))

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import pool
 from sqlmodel import SQLModel
 
+import storage.contact_tables  # noqa: F401
 import storage.models  # noqa: F401  (tables must be on the metadata for autogenerate)
 import storage.tables  # noqa: F401
 
