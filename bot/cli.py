@@ -24,6 +24,7 @@ app.add_typer(directory_app, name="directory")
 app.add_typer(cli_calendar.app, name="calendar")
 app.add_typer(cli_referral.app, name="referral")
 app.add_typer(cli_telegram.app, name="telegram")
+app.add_typer(__import__("bot.cli_report", fromlist=["app"]).app, name="report")  # issue 12
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -179,6 +180,7 @@ def worker(
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     scheduler = build_scheduler(tick, settings.sweep_interval_seconds)
+    __import__("bot.cli_report", fromlist=["add_digests"]).add_digests(scheduler, bot)
     scheduler.start()
     stop.wait()
     scheduler.shutdown()

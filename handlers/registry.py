@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import linking, lookup
+from handlers import linking, lookup, web_login
 from handlers import referral_commands as rc
 from handlers.commands import Command, Registry
 
@@ -59,6 +59,12 @@ def build_registry() -> Registry:
     add(Command("koppelcode", linking.code_command, "koppelcode",
                 "eenmalige code om ook Telegram (of een ander account) te koppelen",
                 "one-time code to link Telegram (or another account)", aliases=("linkcode",)))
+    add(Command("overzicht", web_login.overview_command, "overzicht",
+                "eenmalige link naar het ketenoverzicht (web)",
+                "one-time link to the chain overview (web)", aliases=("overview",)))
+    add(Command("samenvatting", web_login.digest_command, "samenvatting uit|aan",
+                "geen (of weer) wekelijkse/maandelijkse samenvatting",
+                "stop (or restart) the weekly/monthly digest", aliases=("digest",)))
     add(Command(
         "help", registry.help, "help", "deze uitleg", "this help",
         aliases=("hulp", "?"), needs_person=False,
