@@ -54,7 +54,7 @@ def access_for(session: Session, person: Person) -> Access | None:
     if team is None or org is None or person.id is None:
         return None
     served = tuple(session.execute(select(col(TeamGemeente.gemeente_id)).where(
-        TeamGemeente.team_id == team.id)).scalars())
+        col(TeamGemeente.team_id) == team.id)).scalars())
     region_id = org.region_id
     if region_id is None and served:
         gem = session.get(Gemeente, served[0])
@@ -63,7 +63,7 @@ def access_for(session: Session, person: Person) -> Access | None:
         return Access(person.id, "region", region_id=region_id) if region_id else None
     if person.role == Role.TEAMLEIDER:
         members = tuple(session.execute(select(col(Person.id)).where(
-            Person.team_id == team.id)).scalars())
+            col(Person.team_id) == team.id)).scalars())
         gemeenten = served if org.kind == OrgKind.LOKAAL_TEAM else ()
         return Access(person.id, "team", members, gemeenten, region_id)
     if person.role == Role.MEDEWERKER and org.kind in (OrgKind.GI, OrgKind.LOKAAL_TEAM):
