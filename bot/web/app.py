@@ -86,7 +86,8 @@ class Web:
     def render(self, name: str, status: int = 200, **data: Any) -> HTMLResponse:
         lang = data.get("lang", self.bot.settings.language)
         html = self.env.get_template(f"{name}.html.j2").render(
-            base=BASE, t=text_for(lang), L=LABELS.get(lang, LABELS["nl"]), **data)
+            base=BASE, t=text_for(lang), L=LABELS.get(lang, LABELS["nl"]),
+            **({"access": None} | data))
         return HTMLResponse(html, status_code=status)
 
     def who(self, request: Request) -> tuple[WebSession, Person] | None:
