@@ -70,7 +70,7 @@ async def figures_page(request: Request) -> Response:
         "distribution": columns([(b["label"], b["n"]) for b in lt["distribution"]]),
         "on_time": shares([(f"{s['route']} · {s['number']} {s['step']}", s["share"])
                            for s in data["on_time"]]),
-        "trend": columns([(m["month"][2:], m["acceptance_median"])
+        "trend": columns([(m["month"], m["acceptance_median"])
                           for m in data["per_month"]]),
     }
     web.log_access(person.id, request.url.path, 200)
