@@ -58,6 +58,44 @@ class Scope:
     gemeente_id: int | None = None
 
 
+class WerkdagCounter:
+    """`WorkCalendar.working_days_between` for many pairs: a running count of
+    werkdagen per date, so each pair costs two look-ups instead of a count."""
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        self.calendar = calendar
+        self._origin: date | None = None
+        self._cum: list[int] = []
+
+    def _index(self, d: date) -> int:
+        if self._origin is None:
+            self._origin, self._cum = d, [0]
+        if d < self._origin:
+            days = (self._origin - d).days
+            head = [0] * days
+            running = 0
+            for i in range(days):
+                day = d + timedelta(days=i)
+                running += 1 if i > 0 and self.calendar.is_working_day(day) else 0
+                head[i] = running
+            # days after the old origin shift by what the new head adds
+            shift = running + (1 if self.calendar.is_working_day(self._origin) else 0)
+            self._cum = head + [c + shift for c in self._cum]
+            self._origin = d
+        i = (d - self._origin).days
+        while len(self._cum) <= i:
+            day = self._origin + timedelta(days=len(self._cum))
+            self._cum.append(self._cum[-1] + (1 if self.calendar.is_working_day(day) else 0))
+        return self._cum[i]
+
+    def between(self, start: date, end: date) -> int:
+        """Werkdagen in (start, end]; 0 when end <= start."""
+        if end <= start:
+            return 0
+        first = self._index(start)  # may move the origin back: before `end`'s look-up
+        return self._index(end) - first
+
+
 def p80(values: list[int]) -> int | None:
     if not values:
         return None
@@ -101,11 +139,12 @@ def lead_time_rows(session: Session, scope: Scope,
                    col(Gemeente.name)))
     rows = session.execute(_scoped(q, scope, calendar)).all()
     tz = calendar.tz
+    counter = WerkdagCounter(calendar)
 
     def days(a: datetime, b: datetime | None) -> int | None:
         if b is None:
             return None
-        return calendar.working_days_between(a.astimezone(tz).date(), b.astimezone(tz).date())
+        return counter.between(a.astimezone(tz).date(), b.astimezone(tz).date())
 
     return [{"id": rid, "start": start, "status": status, "gemeente": gem,
              "acceptance": days(start, acc), "care": days(start, cs)}

@@ -138,3 +138,17 @@ def test_p80_is_nearest_rank() -> None:
     assert p80([]) is None
     assert p80([5]) == 5
     assert p80(list(range(1, 11))) == 8
+
+
+def test_werkdag_counter_matches_the_calendar() -> None:
+    from datetime import timedelta
+
+    from handlers.report_figures import WerkdagCounter
+
+    cal = WorkCalendar()
+    counter = WerkdagCounter(cal)
+    base = date(2026, 12, 20)
+    pairs = [(base + timedelta(days=a), base + timedelta(days=a + n))
+             for a in (10, -30, 3, -400, 0) for n in (0, 1, 5, 17, 60)]
+    for start, end in pairs:
+        assert counter.between(start, end) == cal.working_days_between(start, end), (start, end)
