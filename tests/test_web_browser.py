@@ -64,8 +64,14 @@ def _populate(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
                                    deadlines=[("step:contact", "2026-11-20 00:00", "lapsed")]).ref
     refs["barneveld"] = make_referral(
         engine, gemeente="Barneveld", lt="lt@barneveld.example.org", start="2026-11-20 10:00",
-        step="bepaling", deadlines=[("step:bepaling", "2026-11-27 00:00", "pending")]).ref
-    make_referral(engine, start="2026-11-23 10:00",
+        step="bepaling", deadlines=[("step:bepaling", "2026-11-27 00:00", "pending")],
+        events=[("stap", "2026-11-20 10:00", "contact", {"number": "1"}),
+                ("contact", "2026-11-20 14:00", "contact", {"met": "lt"}),
+                ("ontvangen", "2026-11-23 09:00", "contact", {"number": "1"}),
+                ("stap", "2026-11-23 09:00", "bepaling", {"number": "2-3"})]).ref
+    make_referral(engine, start="2026-11-23 10:00", events=[
+                      ("stap", "2026-11-23 10:00", "contact", {"number": "1"}),
+                      ("contact", "2026-11-24 09:00", "contact", {"met": "lt"})],
                   deadlines=[("step:contact", "2026-11-27 00:00", "pending")])
     refs["other"] = make_referral(engine, gemeente="Doetinchem", lt="lt@doetinchem.example.org",
                                   jb="jb3@gi.example.org", start="2026-11-20 10:00").ref
@@ -149,6 +155,7 @@ def test_overview_in_chromium(browser, live) -> None:  # type: ignore[no-untyped
     page.wait_for_selector("#timeline")
     assert refs["barneveld"] in page.locator("h1").inner_text()
     assert page.locator("#timeline tbody tr").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "timeline.png"), full_page=True)
     # The figures: three charts drawn with bars.
     page.goto(f"{base}/overzicht/cijfers?van=2026-06-01&tot=2026-11-30")
     for chart in ("#chart-distribution", "#chart-trend", "#chart-on-time"):

@@ -155,7 +155,7 @@ def test_filters_and_timeline(bot: KetenBot, cases: dict[str, str]) -> None:
     assert refs_on(c.get("/overzicht/?partij=zorgaanbieder").text) == []
     assert len(refs_on(c.get("/overzicht/?stap=contact&route=301").text)) == 3
     page = c.get(f"/overzicht/verwijzing/{cases['lapsed']}")
-    assert "aangemaakt" in page.text and "Jeroen Bakker" in page.text
+    assert "verwijzing aangemaakt" in page.text and "Jeroen Bakker" in page.text
 
 
 def test_security_headers_and_no_case_data_in_urls(bot: KetenBot,
@@ -194,3 +194,15 @@ def test_figures_page_and_csv(bot: KetenBot, cases: dict[str, str]) -> None:
     other = gemeente_id(bot.engine, "Doetinchem")
     assert c.get(f"/overzicht/cijfers?gemeente={other}").status_code == 403
     assert c.get("/overzicht/cijfers/onbekend.csv").status_code == 404
+
+
+def test_dutch_by_default_english_on_request(bot: KetenBot, cases: dict[str, str]) -> None:
+    c = client(bot)
+    sign_in(c, bot, "rcp@fv.example.org")
+    assert "Open verwijzingen" in c.get("/overzicht/").text
+    assert c.get("/overzicht/taal/en").status_code == 303
+    page = c.get("/overzicht/")
+    assert "Open referrals" in page.text and '<html lang="en">' in page.text
+    timeline = c.get(f"/overzicht/verwijzing/{cases['lapsed']}").text
+    assert "referral created" in timeline
+    assert "Time until the right help" in c.get("/overzicht/cijfers").text

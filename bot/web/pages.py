@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from sqlmodel import Session, select
 from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.web.app import Web
+from bot.web.text import ACTIONS
 from handlers.overview_data import (
     Filters,
     gemeenten_in_view,
@@ -24,6 +26,11 @@ REF_RE = re.compile(r"^KB-(\d{1,8})$")
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
+def _shown(iso: str | None) -> str:
+    """'2026-11-20T10:00+01:00' (already Amsterdam time) as 20-11-2026 10:00."""
+    return datetime.fromisoformat(iso).strftime("%d-%m-%Y %H:%M") if iso else "…"
 
 
 async def overview(request: Request) -> Response:
@@ -70,7 +77,12 @@ async def timeline_page(request: Request) -> Response:
         from handlers.parties import gemeente_name
 
         gemeente = gemeente_name(s, ref)
+    for e in events:
+        e["shown"] = _shown(e["at"])
+    for st in steps:
+        st["entered_shown"], st["left_shown"] = _shown(st["entered"]), _shown(st["left"])
     titles = {(c["route"], c["key"]): c for c in step_choices(web.bot.routes)}
     web.log_access(person.id, request.url.path, 200, ref.id)
     return web.render("timeline", lang=lang, person=person, access=access, ref=ref,
-                      gemeente=gemeente, events=events, steps=steps, titles=titles)
+                      gemeente=gemeente, events=events, steps=steps, titles=titles,
+                      actions=ACTIONS.get(lang, ACTIONS["nl"]))

@@ -34,6 +34,8 @@ TEXT: dict[str, dict[str, str]] = {
         "closed": "Gesloten", "tier": "Trede", "duration": "Duur (werkdagen, mediaan / p80)",
         "csv": "CSV", "no_figures": "Geen verwijzingen gestart in deze periode.",
         "language": "English", "page_help": "Verlopen eerst, dan op termijn.",
+        "status_open": "open", "status_closed": "afgerond (zorg gestart)",
+        "status_withdrawn": "ingetrokken",
         "kind_team": "uw team", "kind_region": "uw regio", "kind_own": "uw eigen verwijzingen",
     },
     "en": {
@@ -67,6 +69,8 @@ TEXT: dict[str, dict[str, str]] = {
         "closed": "Closed", "tier": "Tier", "duration": "Duration (working days, median / p80)",
         "csv": "CSV", "no_figures": "No referrals started in this period.",
         "language": "Nederlands", "page_help": "Lapsed first, then by due date.",
+        "status_open": "open", "status_closed": "done (care started)",
+        "status_withdrawn": "withdrawn",
         "kind_team": "your team", "kind_region": "your region", "kind_own": "your own referrals",
     },
 }
@@ -74,3 +78,32 @@ TEXT: dict[str, dict[str, str]] = {
 
 def text_for(lang: str) -> dict[str, str]:
     return TEXT.get(lang, TEXT["nl"])
+
+
+# History actions (the shared vocabulary, plus today's older names) as people read them.
+ACTIONS: dict[str, dict[str, str]] = {
+    "nl": {
+        "aangemaakt": "verwijzing aangemaakt", "gestart": "gestart", "contact": "contact gelegd",
+        "stap": "naar stap", "ontvangen": "ontvangen", "volgende": "bepaling verstuurd",
+        "301": "301-bericht verstuurd", "315": "315-bericht verstuurd",
+        "acceptatie": "hulp tijdig geboden (geaccepteerd)", "afwijzing": "afgewezen",
+        "onjuist_315": "315 onjuist (JW319)", "ret": "voorgelegd aan RET",
+        "ret_uitkomst": "uitkomst RET", "stap6": "stap 6 gestart",
+        "bestuurlijk": "bestuurlijke escalatie", "zorg_gestart": "zorg gestart",
+        "afgerond": "afgerond", "ingetrokken": "ingetrokken", "herverdeeld": "herverdeeld",
+        "zorgaanbieder": "zorgaanbieder vastgelegd", "herinnering": "herinnering",
+        "escalatie": "geëscaleerd (termijn verlopen)",
+    },
+    "en": {
+        "aangemaakt": "referral created", "gestart": "started", "contact": "contact made",
+        "stap": "to step", "ontvangen": "received", "volgende": "decision sent",
+        "301": "301 message sent", "315": "315 message sent",
+        "acceptatie": "help offered in time (accepted)", "afwijzing": "rejected",
+        "onjuist_315": "315 incorrect (JW319)", "ret": "put to the RET",
+        "ret_uitkomst": "RET outcome", "stap6": "step 6 started",
+        "bestuurlijk": "administrative escalation", "zorg_gestart": "care started",
+        "afgerond": "completed", "ingetrokken": "withdrawn", "herverdeeld": "reassigned",
+        "zorgaanbieder": "care provider recorded", "herinnering": "reminder",
+        "escalatie": "escalated (term lapsed)",
+    },
+}
