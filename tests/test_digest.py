@@ -115,3 +115,17 @@ def test_nothing_to_report_means_no_message(engine: Engine) -> None:
     run(engine, at("2026-11-30 08:30"))
     run(engine, at("2026-12-01 08:30"))
     assert digests(engine) == []
+
+
+@pytest.mark.parametrize("platform", ["text", "slack", "telegram"])
+def test_weekly_digest_reads_in_both_languages(histories: Engine, platform: str) -> None:
+    from messages.render import Renderer
+
+    run(histories, at("2026-11-30 08:30"))
+    payload = digests(histories)[0].payload
+    nl = Renderer(platform).render_name("digest_week", payload, "nl")
+    en = Renderer(platform).render_name("digest_week", payload, "en")
+    assert "1 verlopen, 1 met een termijn deze week" in nl
+    assert "verlopen sinds do 26 nov 2026" in nl  # the last day of the lapsed term
+    assert "1 lapsed, 1 due this week" in en
+    assert "https://keten.example.org/overzicht/" in nl and "KB-0002" in en
