@@ -7,7 +7,14 @@ from pathlib import Path
 
 import typer
 
-from bot import cli_calendar, cli_directory, cli_escalation, cli_referral, cli_telegram
+from bot import (
+    cli_calendar,
+    cli_directory,
+    cli_escalation,
+    cli_referral,
+    cli_report,
+    cli_telegram,
+)
 from bot.app import KetenBot
 from bot.config import Settings
 from handlers.routes import RoutesError
@@ -26,6 +33,7 @@ app.add_typer(cli_referral.app, name="referral")
 app.add_typer(cli_telegram.app, name="telegram")
 app.add_typer(cli_escalation.app, name="escalation")
 cli_directory.register(directory_app)
+app.add_typer(cli_report.app, name="report")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -199,6 +207,7 @@ def worker(
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     scheduler = build_scheduler(tick, settings.sweep_interval_seconds)
+    cli_report.add_digests(scheduler, bot)
     scheduler.start()
     stop.wait()
     scheduler.shutdown()

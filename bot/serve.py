@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from bot.app import KetenBot
+from bot.web import web_routes
 
 Lifespan = Callable[[], AbstractAsyncContextManager[Any]]
 
@@ -34,6 +35,7 @@ async def healthz(request: Request) -> JSONResponse:
 
 def build_web_app(bot: KetenBot) -> Starlette:
     routes: list[BaseRoute] = [Route("/healthz", healthz)]
+    routes += web_routes(bot)  # the overview page under /overzicht (issue 12)
     lifespans: list[Lifespan] = []
     settings = bot.settings
     if settings.slack_enabled:

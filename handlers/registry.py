@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import contact_admin, linking, lookup, selfservice
+from handlers import contact_admin, linking, lookup, selfservice, web_login
 from handlers import escalation_model as em
 from handlers import referral_commands as rc
 from handlers.commands import Command, Registry
@@ -109,6 +109,12 @@ def build_registry() -> Registry:
                 "haal iemand uit de contactenlijst (open verwijzingen eerst herverdelen)",
                 "take someone out of the list (reassign open referrals first)",
                 aliases=("remove",)))
+    add(Command("overzicht", web_login.overview_command, "overzicht",
+                "eenmalige link naar het ketenoverzicht (web)",
+                "one-time link to the chain overview (web)", aliases=("overview",)))
+    add(Command("samenvatting", web_login.digest_command, "samenvatting uit|aan",
+                "geen (of weer) wekelijkse/maandelijkse samenvatting",
+                "stop (or restart) the weekly/monthly digest", aliases=("digest",)))
     add(Command(
         "help", registry.help, "help", "deze uitleg", "this help",
         aliases=("hulp", "?"), needs_person=False,

@@ -173,6 +173,11 @@ class TelegramHandlers:
         text = " ".join([self.words.get(word, word), *(context.args or [])])
         reply, lang = await self.run(await self.person(update.effective_user),
                                      update.effective_user, text)
+        if reply.template == "overview_link" and message.chat.type != ChatType.PRIVATE:
+            # A sign-in link is a credential: to the person only, never into a group.
+            user_id = update.effective_user.id if update.effective_user else 0
+            await context.bot.send_message(user_id, self.render(reply, lang))
+            reply = Reply("overview_link_sent", {})
         await message.reply_text(self.render(reply, lang), reply_markup=_entry_keys(reply, lang))
 
     async def plain(self, update: Update, _context: Ctx) -> None:

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 import storage.contact_tables  # noqa: F401
 import storage.models  # noqa: F401  (tables must be on the metadata for autogenerate)
 import storage.tables  # noqa: F401
+import storage.web_tables  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

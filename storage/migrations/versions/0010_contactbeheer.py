@@ -1,7 +1,7 @@
 """contactbeheer
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-01
 
 """
@@ -14,7 +14,7 @@ import sqlmodel  # noqa: F401  (autogenerate renders sqlmodel types)
 
 # revision identifiers, used by Alembic.
 revision: str = '0010'
-down_revision: Union[str, Sequence[str], None] = '0007'
+down_revision: Union[str, Sequence[str], None] = '0009'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,0 +1,88 @@
+"""The open-referral list and a referral's timeline."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlmodel import Session, select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.web.app import Web
+from bot.web.text import ACTIONS
+from handlers.overview_data import (
+    Filters,
+    gemeenten_in_view,
+    may_see,
+    open_referrals,
+    step_choices,
+)
+from handlers.referral_report import lead_times, timeline
+from storage.tables import Referral
+
+REF_RE = re.compile(r"^KB-(\d{1,8})$")
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
+def _shown(iso: str | None) -> str:
+    """'2026-11-20T10:00+01:00' (already Amsterdam time) as 20-11-2026 10:00."""
+    return datetime.fromisoformat(iso).strftime("%d-%m-%Y %H:%M") if iso else "…"
+
+
+async def overview(request: Request) -> Response:
+    web: Web = request.app.state.web
+    gate = web.gate(request)
+    if isinstance(gate, Response):
+        return gate
+    person, access, lang = gate
+    q = request.query_params
+    routes = web.bot.routes
+    steps = step_choices(routes)
+    route = q.get("route") if q.get("route") in routes.routes else None
+    step = q.get("stap") if q.get("stap") in {s["key"] for s in steps} else None
+    party = q.get("partij") if q.get("partij") in {s["actor"] for s in steps} else None
+    filters = Filters(_int(q.get("gemeente")), route, step, party)
+    now = web.bot.clock()
+    with Session(web.bot.engine) as s:
+        rows, total = open_referrals(s, access, routes, now, filters)
+        gemeenten = gemeenten_in_view(s, access)
+    web.log_access(person.id, request.url.path, 200)
+    return web.render(
+        "overview", lang=lang, person=person, access=access, rows=rows, total=total,
+        filters=filters, gemeenten=gemeenten, routes=list(routes.routes),
+        steps=list({s["key"]: s for s in steps}.values()),
+        parties=sorted({s["actor"] for s in steps}), tz=web.bot.calendar().tz, now=now)
+
+
+async def timeline_page(request: Request) -> Response:
+    web: Web = request.app.state.web
+    gate = web.gate(request)
+    if isinstance(gate, Response):
+        return gate
+    person, access, lang = gate
+    m = REF_RE.match(request.path_params["ref"].upper())
+    if m is None:
+        return web.forbidden(person, lang, request.url.path)
+    with Session(web.bot.engine) as s:
+        ref = s.exec(select(Referral).where(Referral.id == int(m.group(1)))).first()
+        if ref is None or ref.id is None or not may_see(s, access, ref.id):
+            # Unknown and not-yours look the same: no probing for references.
+            return web.forbidden(person, lang, request.url.path, ref.id if ref else None)
+        events = timeline(s, ref)
+        steps = lead_times(s, ref, web.bot.calendar(), web.bot.clock())
+        from handlers.parties import gemeente_name
+
+        gemeente = gemeente_name(s, ref)
+    for e in events:
+        e["shown"] = _shown(e["at"])
+    for st in steps:
+        st["entered_shown"], st["left_shown"] = _shown(st["entered"]), _shown(st["left"])
+    titles = {(c["route"], c["key"]): c for c in step_choices(web.bot.routes)}
+    web.log_access(person.id, request.url.path, 200, ref.id)
+    return web.render("timeline", lang=lang, person=person, access=access, ref=ref,
+                      gemeente=gemeente, events=events, steps=steps, titles=titles,
+                      actions=ACTIONS.get(lang, ACTIONS["nl"]))

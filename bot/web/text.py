@@ -1,0 +1,109 @@
+"""The page's words in Dutch (default) and English."""
+
+from __future__ import annotations
+
+TEXT: dict[str, dict[str, str]] = {
+    "nl": {
+        "title": "Ketenoverzicht", "open": "Open verwijzingen", "figures": "Cijfers",
+        "signout": "Afmelden", "signin": "Aanmelden", "signin_intro":
+        "U opent het ketenoverzicht met een eenmalige link uit de chat.",
+        "signin_button": "Aanmelden bij het ketenoverzicht",
+        "link_bad": "Deze aanmeldlink is verlopen of al gebruikt. Vraag in de chat een nieuwe "
+                    "met `overzicht`.",
+        "forbidden": "U heeft geen toegang tot deze pagina.",
+        "not_found": "Deze pagina bestaat niet.",
+        "signed_out": "U bent niet (meer) aangemeld. Vraag in de chat een link met `overzicht`.",
+        "ref": "Verwijzing", "route": "Route", "step": "Stap", "gemeente": "Gemeente",
+        "party": "Aan zet", "due": "Termijn tot", "lapsed": "verlopen", "all": "alle",
+        "filter": "Filter", "none_open": "Geen open verwijzingen in deze selectie.",
+        "shown": "getoond", "of": "van", "timeline": "Tijdlijn", "when": "Wanneer",
+        "who": "Wie", "action": "Wat", "back": "Terug naar het overzicht",
+        "status": "Status", "period_from": "Van", "period_to": "Tot en met",
+        "show": "Toon", "region": "Regio", "lead_times": "Tijd tot de juiste hulp",
+        "acceptance": "Start tot hulp tijdig geboden (acceptatie)",
+        "care": "Start tot start zorg", "median": "Mediaan", "p80": "80e percentiel",
+        "n": "Aantal", "waiting": "Nog wachtend", "workdays": "werkdagen",
+        "distribution": "Verdeling start tot acceptatie (werkdagen)",
+        "on_time": "Binnen de termijn per stap", "trend": "Per maand: mediaan start tot "
+        "acceptatie (werkdagen)", "use": "Gebruik van de keten", "per_gemeente": "Per gemeente",
+        "started": "Gestart", "withdrawn": "Ingetrokken", "met": "Binnen termijn",
+        "lapsed_n": "Verlopen", "share": "Aandeel", "month": "Maand",
+        "contact_problems": "Stap 1: geen contact binnen de termijn", "ret": "Voorgelegd aan RET",
+        "step6": "Stap 6 gestart", "bestuurlijk": "Bestuurlijke escalatie",
+        "model": "Escalatiemodel (Bouwsteen 6)", "situation": "Situatie", "total": "Totaal",
+        "closed": "Gesloten", "tier": "Trede", "duration": "Duur (werkdagen, mediaan / p80)",
+        "csv": "CSV", "no_figures": "Geen verwijzingen gestart in deze periode.",
+        "language": "English", "page_help": "Verlopen eerst, dan op termijn.",
+        "status_open": "open", "status_closed": "afgerond (zorg gestart)",
+        "status_withdrawn": "ingetrokken",
+        "kind_team": "uw team", "kind_region": "uw regio", "kind_own": "uw eigen verwijzingen",
+    },
+    "en": {
+        "title": "Chain overview", "open": "Open referrals", "figures": "Figures",
+        "signout": "Sign out", "signin": "Sign in", "signin_intro":
+        "You open the chain overview with a one-time link from the chat.",
+        "signin_button": "Sign in to the chain overview",
+        "link_bad": "This sign-in link has expired or was used already. Ask for a new one in "
+                    "the chat with `overview`.",
+        "forbidden": "You have no access to this page.",
+        "not_found": "This page does not exist.",
+        "signed_out": "You are not signed in. Ask for a link in the chat with `overview`.",
+        "ref": "Referral", "route": "Route", "step": "Step", "gemeente": "Municipality",
+        "party": "To act", "due": "Due", "lapsed": "lapsed", "all": "all",
+        "filter": "Filter", "none_open": "No open referrals in this selection.",
+        "shown": "shown", "of": "of", "timeline": "Timeline", "when": "When",
+        "who": "Who", "action": "What", "back": "Back to the overview",
+        "status": "Status", "period_from": "From", "period_to": "Up to and including",
+        "show": "Show", "region": "Region", "lead_times": "Time until the right help",
+        "acceptance": "Start to help offered in time (acceptance)",
+        "care": "Start to care start", "median": "Median", "p80": "80th percentile",
+        "n": "Count", "waiting": "Still waiting", "workdays": "working days",
+        "distribution": "Distribution start to acceptance (working days)",
+        "on_time": "Within the term per step", "trend": "Per month: median start to "
+        "acceptance (working days)", "use": "Use of the chain", "per_gemeente": "Per municipality",
+        "started": "Started", "withdrawn": "Withdrawn", "met": "Within term",
+        "lapsed_n": "Lapsed", "share": "Share", "month": "Month",
+        "contact_problems": "Step 1: no contact within the term", "ret": "Put to the RET",
+        "step6": "Step 6 started", "bestuurlijk": "Administrative escalation",
+        "model": "Escalation model (Bouwsteen 6)", "situation": "Situation", "total": "Total",
+        "closed": "Closed", "tier": "Tier", "duration": "Duration (working days, median / p80)",
+        "csv": "CSV", "no_figures": "No referrals started in this period.",
+        "language": "Nederlands", "page_help": "Lapsed first, then by due date.",
+        "status_open": "open", "status_closed": "done (care started)",
+        "status_withdrawn": "withdrawn",
+        "kind_team": "your team", "kind_region": "your region", "kind_own": "your own referrals",
+    },
+}
+
+
+def text_for(lang: str) -> dict[str, str]:
+    return TEXT.get(lang, TEXT["nl"])
+
+
+# History actions (the shared vocabulary, plus today's older names) as people read them.
+ACTIONS: dict[str, dict[str, str]] = {
+    "nl": {
+        "aangemaakt": "verwijzing aangemaakt", "gestart": "gestart", "contact": "contact gelegd",
+        "stap": "naar stap", "ontvangen": "ontvangen", "volgende": "bepaling verstuurd",
+        "301": "301-bericht verstuurd", "315": "315-bericht verstuurd",
+        "acceptatie": "hulp tijdig geboden (geaccepteerd)", "afwijzing": "afgewezen",
+        "onjuist_315": "315 onjuist (JW319)", "ret": "voorgelegd aan RET",
+        "ret_uitkomst": "uitkomst RET", "stap6": "stap 6 gestart",
+        "bestuurlijk": "bestuurlijke escalatie", "zorg_gestart": "zorg gestart",
+        "afgerond": "afgerond", "ingetrokken": "ingetrokken", "herverdeeld": "herverdeeld",
+        "zorgaanbieder": "zorgaanbieder vastgelegd", "herinnering": "herinnering",
+        "escalatie": "geëscaleerd (termijn verlopen)",
+    },
+    "en": {
+        "aangemaakt": "referral created", "gestart": "started", "contact": "contact made",
+        "stap": "to step", "ontvangen": "received", "volgende": "decision sent",
+        "301": "301 message sent", "315": "315 message sent",
+        "acceptatie": "help offered in time (accepted)", "afwijzing": "rejected",
+        "onjuist_315": "315 incorrect (JW319)", "ret": "put to the RET",
+        "ret_uitkomst": "RET outcome", "stap6": "step 6 started",
+        "bestuurlijk": "administrative escalation", "zorg_gestart": "care started",
+        "afgerond": "completed", "ingetrokken": "withdrawn", "herverdeeld": "reassigned",
+        "zorgaanbieder": "care provider recorded", "herinnering": "reminder",
+        "escalatie": "escalated (term lapsed)",
+    },
+}
