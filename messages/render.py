@@ -27,6 +27,24 @@ TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("nl", "en")
 
 
+class Markup(str):
+    """Text the bot built as platform markup on purpose (a command in backticks):
+    the Slack escaping below leaves it alone."""
+
+
+def slack_escape(value: str) -> str:
+    """Slack mrkdwn reads & < > as markup (`<!channel>`, `<url|text>`)."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack_finalize(value: Any) -> Any:
+    # Every {{ }} in a Slack message is escaped, so no template can forget to:
+    # names and phone numbers from the directory and text people typed alike.
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return slack_escape(value)
+    return value
+
+
 class Renderer:
     def __init__(self, platform: str = "text") -> None:
         self.platform = platform
@@ -38,6 +56,7 @@ class Renderer:
             keep_trailing_newline=False,
             # Telegram HTML needs escaping; plain text and Slack mrkdwn do not.
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+            finalize=_slack_finalize if platform == "slack" else None,
         )
         self.env.filters["esc"] = self.escape  # for lists: names | map("esc")
         # (name, lang) -> the template the fallbacks led to: the probing (a file
@@ -67,10 +86,9 @@ class Renderer:
     def escape(self, text: object) -> str:
         """Text typed by people or from the directory, safe for the platform:
         Slack mrkdwn treats & < > as markup; plain text needs nothing."""
-        value = "" if text is None else str(text)
-        if self.platform == "slack":
-            return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return value
+        # On Slack every {{ }} is escaped on output (finalize): escaping here
+        # too would show "&amp;amp;".
+        return "" if text is None else str(text)
 
     def command(self, text: str) -> str:
         """A chat command as the reader types it on this platform: `ontvangen
@@ -78,7 +96,7 @@ class Renderer:
         /ontvangen KB-0001 in Telegram (tappable there; commands cannot start
         with a digit, so 301 becomes /bericht301)."""
         if self.platform == "slack":
-            return f"`/keten {text}`"
+            return Markup(f"`/keten {slack_escape(text)}`")
         if self.platform == "telegram":
             word, _, rest = text.partition(" ")
             word = f"bericht{word}" if word[:1].isdigit() else word
