@@ -10,7 +10,7 @@ import typer
 from bot import cli_calendar, cli_referral, cli_telegram
 from bot.app import KetenBot
 from bot.config import Settings
-from handlers.routes import RoutesError
+from scheduling.routes import RoutesError
 from storage import db
 from storage.db import SchemaNotCurrent
 

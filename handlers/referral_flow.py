@@ -15,8 +15,8 @@ from sqlmodel import Session, col, or_, select
 
 from handlers.core import Context
 from handlers.parties import gemeente_name, resolve
-from handlers.routes import Route, Step
 from scheduling.deadlines import due_at, remind_at
+from scheduling.routes import Route, Step
 from storage.models import Person
 from storage.outbox import enqueue
 from storage.tables import Deadline, Outbox, Referral, ReferralEvent

@@ -27,9 +27,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from handlers.routes import Routes, Tier
 from scheduling.calendar import Term, WorkCalendar
 from scheduling.deadlines import Hours, tier_at
+from scheduling.routes import Routes, Tier
 from scheduling.sweep_batch import Directory, Plan, load, write
 from storage.models import Person
 from storage.outbox import outbox_row

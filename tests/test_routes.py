@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from handlers.routes import ROUTES_FILE, RoutesError, load_routes
+from scheduling.routes import ROUTES_FILE, RoutesError, load_routes
 
 
 def broken(tmp_path: Path, old: str, new: str) -> Path:

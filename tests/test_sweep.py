@@ -12,12 +12,12 @@ from sqlalchemy import Engine, event, text
 from sqlmodel import Session, col, select
 
 from handlers.parties import resolve as parties_resolve
-from handlers.routes import Party, default_routes
 from messages.render import Renderer
 from scheduling.calendar import Term, WorkCalendar
 from scheduling.deadlines import Hours, remind_at
+from scheduling.parties import Directory
+from scheduling.routes import Party, default_routes
 from scheduling.sweep import SweepResult, sweep
-from scheduling.sweep_batch import Directory
 from storage.models import Gemeente, Organisation, OrgKind, Person, Role, Team, TeamGemeente
 from storage.tables import Deadline, Outbox, Referral, ReferralEvent
 
@@ -569,7 +569,7 @@ def test_directory_answers_as_resolve_does(sample_engine: Engine) -> None:
 
 def test_failed_directory_read_is_not_remembered_as_nobody(
         sample_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    import scheduling.sweep_batch as batch_module
+    import scheduling.parties as batch_module
 
     ids = [make_deadline(sample_engine, make_referral(sample_engine, ref=f"KB-000{i}"),
                          remind=None) for i in range(3)]

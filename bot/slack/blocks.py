@@ -14,8 +14,8 @@ from sqlmodel import Session
 
 from handlers.parties import resolve
 from handlers.referral_flow import summary
-from handlers.routes import Routes
 from messages import Renderer
+from scheduling.routes import Routes
 from storage.tables import Referral
 
 ACTION_PREFIX = "keten_"
