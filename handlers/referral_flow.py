@@ -53,14 +53,20 @@ def summary(session: Session, ref: Referral, route: Route, lang: str = "nl") -> 
 
 
 def _settle(session: Session, ref: Referral, keys: list[str] | None, status: str) -> None:
-    """Mark pending deadlines met/cancelled and drop reminders no longer useful."""
-    q = select(Deadline).where(Deadline.referral_id == ref.id, Deadline.status == "pending")
+    """Mark pending deadlines met/cancelled and drop reminders no longer useful.
+
+    A lapsed deadline keeps its status, but what it still had queued for the
+    next working morning is dropped too: the step is done now.
+    """
+    q = select(Deadline).where(Deadline.referral_id == ref.id,
+                               col(Deadline.status).in_(["pending", "lapsed"]))
     if keys is not None:
         q = q.where(col(Deadline.key).in_(keys))
     for d in session.exec(q).all():
-        d.status = status
-        d.next_check_at = None
-        session.add(d)
+        if d.status == "pending":
+            d.status = status
+            d.next_check_at = None
+            session.add(d)
         session.execute(
             update(Outbox)
             .where(col(Outbox.status) == "pending",

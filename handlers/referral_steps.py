@@ -96,7 +96,7 @@ def record_contact(session: Session, ctx: Context, ref: Referral, route: Route, 
     else:
         notify_thread(session, ctx, ref, route, f"contact:{event.id}", "thread_event",
                       event="contact", met=side, by=ctx.actor.name)
-    return _reply(session, ctx, ref, "contact")
+    return _reply(session, ctx, ref, word)
 
 
 def contact(ctx: Context, text: str) -> Reply:

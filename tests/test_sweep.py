@@ -8,6 +8,7 @@ from typing import get_args
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from sqlalchemy import Engine, event, text
 from sqlmodel import Session, col, select
 
@@ -16,7 +17,7 @@ from messages.render import Renderer
 from scheduling.calendar import Term, WorkCalendar
 from scheduling.deadlines import Hours, remind_at
 from scheduling.parties import Directory
-from scheduling.routes import Party, default_routes
+from scheduling.routes import ROUTES_FILE, Party, Routes
 from scheduling.sweep import SweepResult, sweep
 from storage.models import Gemeente, Organisation, OrgKind, Person, Role, Team, TeamGemeente
 from storage.tables import Deadline, Outbox, Referral, ReferralEvent
@@ -24,7 +25,23 @@ from storage.tables import Deadline, Outbox, Referral, ReferralEvent
 AMS = ZoneInfo("Europe/Amsterdam")
 CAL = WorkCalendar()
 HOURS = Hours(CAL, time(8, 30), time(17, 0))
-ROUTES = default_routes()
+
+
+def _two_tier_routes() -> Routes:
+    """The shipped routes with a region's own second tier on step 1: the seed
+    names one party for a step-1 lapse (the regionale contactpersoon), but the
+    sweep's mechanics (several tiers, `after` counted from the lapse, each once)
+    are what these tests are about."""
+    data = yaml.safe_load(ROUTES_FILE.read_text(encoding="utf-8"))
+    data = {k: v for k, v in data.items() if not k.startswith("_")}
+    for route in data["routes"].values():
+        route["steps"][0]["escalate"] = [
+            {"to": ["regionale_contactpersoon", "lt_teamleider"]},
+            {"to": ["gi_teamleider"], "after": "2"}]
+    return Routes.model_validate(data)
+
+
+ROUTES = _two_tier_routes()
 
 JEROEN = "jeroen.bakker@jbgld.example.org"
 TESS = "tess.visser@jbgld.example.org"
@@ -273,7 +290,7 @@ def test_span_escalates_to_gi_teamleider(sample_engine: Engine) -> None:
 
 
 def test_escalation_model_climbs_one_tier_per_lapse(sample_engine: Engine) -> None:
-    rid = make_referral(sample_engine, step="start")
+    rid = make_referral(sample_engine, step="reactie")
     # "samenwerking" starts at tier 1 (leidinggevenden), already told.
     did = make_deadline(sample_engine, rid, key="model", step="model:samenwerking",
                         remind=None, tier=1)
@@ -315,7 +332,12 @@ def test_payloads_are_json_and_render(sample_engine: Engine) -> None:
     nl = texts["reminder:nl"][0]
     assert nl.startswith("Herinnering KB-0001") and "vr 27 nov 2026" in nl
     assert any(t.startswith("Termijn verstreken") for t in texts["escalation:nl"])
-    assert any(t.startswith("Bestuurlijke escalatie") for t in texts["escalation:nl"])
+    # Step 6's week lapsed: both are told, and nothing turns bestuurlijk by itself.
+    step6 = [t for t in texts["escalation:nl"] if "KB-0002" in t]
+    assert step6 and all(t.startswith("Termijn verstreken") for t in step6)
+    assert all("De week voor het gesprek (en zo nodig de bestuurlijke escalatie) is "
+               "verstreken." in t for t in step6)
+    assert not any(t.startswith("Bestuurlijke escalatie") for t in step6)
     assert any("leidinggevenden" in t for t in texts["escalation:nl"])
     assert any(t.startswith("Deadline passed") for t in texts["escalation:en"])
     assert any("Fri 27 Nov 2026" in t for t in texts["thread_escalation:en"])
