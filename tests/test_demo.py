@@ -11,13 +11,26 @@ def test_demo_shows_routes_escalation_and_one_referral_on_two_platforms() -> Non
     out = io.StringIO()
     run_demo(out)
     text = out.getvalue()
-    # 301: the weekend lapse reaches the LT teamleider on Monday morning.
-    assert "Mon 30-11 08:30 → [Carla Smit" in text
-    assert "Zorg gestart: KB-0001" in text
-    # 315: afwijzing, then the RET.
-    assert "Afwijzing vastgelegd: KB-0002" in text and "Voorgelegd aan het RET" in text
+    # 301: the weekend lapse of step 1 reaches the regional contact person on Monday.
+    assert "Mon 30-11 08:30 → [Monique Peters" in text
+    assert "U neemt geen taken van hen over." in text
+    assert "Match vastgelegd: KB-0001" in text and "Zorg gestart: KB-0001" in text
+    # 315: both consultations, an incorrect 315 back to the provider.
+    assert "Overleg met lokaal team: vastgelegd door Bram de Vries" in text
+    assert "315 onjuist, terug naar de zorgaanbieder: KB-0002" in text
+    # 301 through step 5B and step 6, the bestuurlijke escalatie taken by command.
+    assert "KB-0003 staat op stap 4. Stap 6 (escalatie) volgt pas na stap 5" in text
+    assert "Afwijzing vastgelegd: KB-0003" in text
+    assert "[Bram Yilmaz <bram.yilmaz@backoffice-foodvalley.example.org>] Bram Yilmaz: " \
+           "afwijzing in KB-0003" in text
+    assert "het RET bespreekt de zaak binnen 2 weken, uiterlijk ma 14 dec 2026" in text
+    assert "Fri 11-12 08:30 → [Hester Janssen" in text
+    assert "Uitkomst RET vastgelegd: KB-0003" in text and "Escalatie gestart: KB-0003" in text
+    assert "De teamleider GI neemt contact met u op" in text
+    assert "Bestuurlijke escalatie vastgelegd: KB-0003" in text
+    assert "bestuurlijk (stap escalatie) — Monique Peters via console" in text
     # Started in Slack, acknowledged in Telegram: both threads move on.
-    assert "[slack · draad KB-0003] KB-0003 staat nu op stap 2-3" in text
-    assert "[telegram · draad KB-0003] KB-0003 staat nu op stap 2-3" in text
+    assert "[slack · draad KB-0004] KB-0004 staat nu op stap 2-3" in text
+    assert "[telegram · draad KB-0004] KB-0004 staat nu op stap 2-3" in text
     assert "ontvangen (stap contact) — Bram de Vries via telegram" in text
     assert "Traceback" not in text
