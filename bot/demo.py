@@ -135,11 +135,11 @@ CROSS_PLATFORM = [
     f":als {JEUGDBESCHERMER}",
     ":via slack",
     "verwijs 301 Ede JB-2026-0044",
-    ":klok 2026-12-17 09:30",
+    ":klok 2026-12-11 11:30",
     f":als {LT_WORKER}",
     ":via telegram",
     "ontvangen KB-0004",
-    ":klok 2026-12-17 10:00",
+    ":klok 2026-12-11 12:00",
     "status KB-0004",
 ]
 
