@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from handlers.core import Context
 from handlers.parties import parties_of
 from handlers.referral_flow import summary
-from scheduling.routes import Step
+from scheduling.routes import ALTERNATIVE, ESCALATION, Routes, Step
 from storage.models import Organisation, Person
 from storage.tables import Deadline, Referral, ReferralEvent
 
@@ -72,3 +72,22 @@ def mine_view(session: Session, ctx: Context, person: Person) -> dict[str, Any]:
     from handlers.referral_mine import mine_items
 
     return {"items": mine_items(session, ctx, person), "name": person.name}
+
+
+def next_actions(routes: Routes, ref: Referral) -> list[str]:
+    """The command words that make sense now, for buttons (Slack, Telegram): the
+    step's own action first. Actions that need more than the reference
+    (`gevonden <aanbieder>`, `uitkomst <ja|nee>`) are typed, not pressed."""
+    if ref.status != "open":
+        return ["status"]
+    step = routes.route(ref.route).step(ref.step)
+    actions = [] if step.done_by.action == "gevonden" else [step.done_by.action]
+    if step.on_afwijzing is not None:
+        actions.append("afwijzing")
+    if step.on_onjuist is not None:
+        actions.append("onjuist")
+    if step.key == ALTERNATIVE:
+        actions += ["ret", "escaleer"]
+    if step.key == ESCALATION:
+        actions += ["gesprek", "bestuurlijk"]
+    return [*actions, "status"]
