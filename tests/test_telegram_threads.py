@@ -222,7 +222,8 @@ def test_linked_on_both_gets_one_message_on_the_preferred(tg: TelegramChat, slac
     assert len(tg.api.called("sendMessage", chat_id=BRAM_TG)) == 1
     [opened] = slack.of("conversations.open")
     assert opened.args["users"] == "UBRAM"
-    assert "De jeugdbeschermer zoekt contact met u" in str(slack.of("chat.postMessage")[-1].args["text"])
+    last = str(slack.of("chat.postMessage")[-1].args["text"])
+    assert "De jeugdbeschermer zoekt contact met u" in last
 
 
 def test_referral_on_slack_acknowledged_on_telegram(tg: TelegramChat, slack: Any) -> None:
