@@ -81,7 +81,7 @@ def next_actions(routes: Routes, ref: Referral) -> list[str]:
     if ref.status != "open":
         return ["status"]
     step = routes.route(ref.route).step(ref.step)
-    actions = [] if step.done_by.action == "gevonden" else [step.done_by.action]
+    actions: list[str] = [] if step.done_by.action == "gevonden" else [step.done_by.action]
     if step.on_afwijzing is not None:
         actions.append("afwijzing")
     if step.on_onjuist is not None:
