@@ -311,8 +311,12 @@ def test_step_6_week_lapses_and_both_are_told_nothing_automatic(
     assert all(o.payload["bestuurlijk"] is False for o in lapse)
     assert not [e for e in chat.events() if e[0] == "bestuurlijk"]
     assert chat.referral().step == "escalatie"
-    # Team leaders see their team's lapsed referrals first.
-    assert chat.say(TESS, "mijn").splitlines()[1].lstrip().startswith("⚠ termijn verstreken")
+    # Team leaders see their team's lapsed referrals first (GI and lokaal team alike).
+    chat.ok(JEROEN, "verwijs 301 Ede K-2")  # on time, and newer
+    for leader in (TESS, CARLA):
+        lines = chat.say(leader, "mijn").splitlines()
+        assert lines[1].lstrip().startswith("⚠ termijn verstreken") and "KB-0001" in lines[1]
+        assert "KB-0002" in lines[2] and "⚠" not in lines[2]
 
 
 def test_escaleer_is_refused_before_step_5_with_the_reason(chat: Chat) -> None:
