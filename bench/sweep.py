@@ -29,9 +29,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, bindparam, delete, event, insert, text, update
 
 import bench
-from handlers.routes import default_routes
 from scheduling.calendar import WorkCalendar
 from scheduling.deadlines import Hours
+from scheduling.routes import default_routes
 from scheduling.sweep import SweepResult, sweep
 from storage.db import session_scope
 from storage.directory_import import import_doc

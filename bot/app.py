@@ -13,12 +13,12 @@ from bot.config import Settings
 from handlers.commands import Registry
 from handlers.core import Clock, Context
 from handlers.registry import build_registry
-from handlers.routes import Routes, default_routes, load_routes
 from handlers.threads import home_channel
 from scheduling import freshness
 from scheduling.calendar import WorkCalendar
 from scheduling.deadlines import Hours
 from scheduling.dispatch import Chooser, Sender, dispatch
+from scheduling.routes import Routes, default_routes, load_routes
 from scheduling.sweep import sweep
 from storage import events
 from storage.db import check_schema, make_engine

@@ -17,7 +17,7 @@ from bot import (
 )
 from bot.app import KetenBot
 from bot.config import Settings
-from handlers.routes import RoutesError
+from scheduling.routes import RoutesError
 from storage import db
 from storage.db import SchemaNotCurrent
 

@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     working_hours_end: time = time(17, 0)
     # An organisation's own closed days on top of the Atw, as JSON: ["2026-12-24"].
     closed_days: list[date] = []
-    # A region's own routes file; default: the Bouwsteen 5 routes shipped in handlers/.
+    # A region's own routes file; default: the Bouwsteen 5 routes shipped in scheduling/.
     routes_file: Path | None = None
     sweep_interval_seconds: float = 30.0
 

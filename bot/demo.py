@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -21,10 +21,11 @@ from bot.console import ConsoleSession
 from bot.console_clock import MovableClock
 from handlers.linking import link
 from storage import db
+from storage.contact_tables import Steunstructuur
 from storage.db import session_scope
 from storage.directory_import import import_doc
 from storage.directory_read import load
-from storage.models import Person, Team
+from storage.models import Person, Region, Team
 
 SAMPLE = Path(__file__).parent.parent / "storage" / "sample" / "gelderland.yaml"
 JEUGDBESCHERMER = "jeroen.bakker@jbgld.example.org"
@@ -32,6 +33,11 @@ DEMO_START = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 
 LT_WORKER = "bram.devries@sociaalteam-ede.example.org"
 PROVIDER = "wilgenhof-orthopedagogisch-centrum"
+PROVIDER_WORKER = "saskia.willems@wilgenhoforthopedagogischcentrum.example.org"
+BACKOFFICE = "bram.yilmaz@backoffice-foodvalley.example.org"
+RET_MEMBER = "hester.janssen@ret-foodvalley.example.org"
+GI_TEAMLEIDER = "tess.visser@jbgld.example.org"
+REGIONAL_CONTACT = "monique.peters@regio-foodvalley.example.org"
 
 LOOKUPS = [
     # Ede's first lokaal-team worker is absent: the koppelgenoot comes first.
@@ -41,39 +47,86 @@ LOOKUPS = [
     "wie 's-Hertogenbosch",  # not in Gelderland's directory
 ]
 
-# A 301 referral from start to care started: the lokaal team does not answer in
-# time, gets a reminder, the deadline lapses over the weekend, the teamleider
-# and the regional contact person hear of it on Monday at 08:30, then it moves.
+# A 301 referral from start to care started: step 1 is not recorded in time,
+# reminders go out, the term lapses over the weekend and the regional contact
+# person is asked on Monday at 08:30 to arrange the contact; then it moves,
+# the provider accepts (match) and care starts.
 REFERRAL_301 = [
     "verwijs 301 Ede JB-2026-0042",
     "verwijs 301 Ede 111222333",  # a BSN: refused, nothing stored
     ":klok 2026-11-26 10:00",  # one werkdag before the deadline: reminders
-    ":klok 2026-11-30 09:00",  # lapsed Friday night: escalation, delivered Monday 08:30
+    ":klok 2026-11-30 09:00",  # lapsed Friday night: the regional contact person, Monday 08:30
     f":als {LT_WORKER}",
     "volgende KB-0001",  # wrong step: refused
-    "ontvangen KB-0001",
+    "ontvangen KB-0001",  # either side records step 1
     f":als {JEUGDBESCHERMER}",
     "volgende KB-0001",
     f"aanbieder KB-0001 {PROVIDER}",
     f":als {LT_WORKER}",
     "301 KB-0001",
+    f":als {PROVIDER_WORKER}",
+    "acceptatie KB-0001",  # the match: steps 2-4 done
     f":als {JEUGDBESCHERMER}",
-    "gestart KB-0001",
+    "gestart KB-0001",  # care started: done
     "status KB-0001",
 ]
 
-# A 315 referral: the provider cannot take the case (afwijzing), on to the RET.
+# A 315 referral: step 1 needs both consultations; an incorrect 315 goes back
+# to the provider with a new term.
 REFERRAL_315 = [
     "verwijs 315 Ede JB-2026-0043",
     f":als {LT_WORKER}",
-    "ontvangen KB-0002",
+    "ontvangen KB-0002",  # the LT consultation: step 1 still waits for the provider
     f":als {JEUGDBESCHERMER}",
     f"aanbieder KB-0002 {PROVIDER}",
+    "contact KB-0002 za",  # both consulted: step 2-3
     "volgende KB-0002",
-    "afwijzing KB-0002 wachtlijst",
-    "ret KB-0002",
-    ":klok 2026-12-03 09:00",
+    f":als {PROVIDER_WORKER}",
+    "315 KB-0002",  # the 315 is the match too
+    f":als {BACKOFFICE}",
+    "onjuist KB-0002 productcode ontbreekt",  # JW319: back to the provider
+    f":als {PROVIDER_WORKER}",
+    "315 KB-0002",
+    f":als {BACKOFFICE}",
+    "301 KB-0002",
+    f":als {PROVIDER_WORKER}",
+    "gestart KB-0002",
+]
+
+# A 301 referral through step 5B and step 6: the provider rejects, the RET
+# discusses it within two weeks without sight of help, the GI team leader and
+# the regional contact person talk and decide on a bestuurlijke escalatie
+# themselves (ketenbot never does).
+REFERRAL_STEP6 = [
+    f":als {JEUGDBESCHERMER}",
+    "verwijs 301 Ede JB-2026-0045",
+    f":als {LT_WORKER}",
+    "ontvangen KB-0003",
+    f":als {JEUGDBESCHERMER}",
+    "volgende KB-0003",
+    f"aanbieder KB-0003 {PROVIDER}",
+    "escaleer KB-0003",  # refused: step 6 only after step 5
+    f":als {LT_WORKER}",
+    "301 KB-0003",
+    f":als {PROVIDER_WORKER}",
+    "afwijzing KB-0003 geen plek binnen 8 weken",  # backoffice, JB and LT are told
+    f":als {JEUGDBESCHERMER}",
+    "ret KB-0003",  # 5B: the RET discusses it within two weeks of now
+    "escaleer KB-0003",  # refused: the RET has not discussed it yet
+    ":klok 2026-12-11 10:00",  # one werkdag before: the RET and the JB are reminded
+    f":als {RET_MEMBER}",
+    "uitkomst KB-0003 nee",  # no sight of help
+    f":als {JEUGDBESCHERMER}",
+    "escaleer KB-0003",  # step 6: one week for the talk
+    ":klok 2026-12-11 10:30",  # the GI team leader and the regional contact person hear
+    f":als {REGIONAL_CONTACT}",
     "mijn",
+    f":als {GI_TEAMLEIDER}",
+    "gesprek KB-0003",
+    f":als {REGIONAL_CONTACT}",
+    "bestuurlijk KB-0003 wachttijden in de hele regio",  # their decision, by command
+    ":klok 2026-12-11 11:00",
+    "status KB-0003",
 ]
 
 # One referral, two platforms: the jeugdbeschermer's team works in Slack, the
@@ -83,29 +136,31 @@ CROSS_PLATFORM = [
     f":als {JEUGDBESCHERMER}",
     ":via slack",
     "verwijs 301 Ede JB-2026-0044",
-    ":klok 2026-12-03 09:30",
+    ":klok 2026-12-11 11:30",
     f":als {LT_WORKER}",
     ":via telegram",
-    "ontvangen KB-0003",
-    ":klok 2026-12-03 10:00",
-    "status KB-0003",
+    "ontvangen KB-0004",
+    ":klok 2026-12-11 12:00",
+    "status KB-0004",
 ]
 
-# Contactbeheer (Bouwsteen 2): people keep their own entry current. Food Valley's
-# first freshness round starts on Monday 7 December; Iris corrects her entry,
-# Jasper stays silent and the contactbeheerder gets the list a week later.
+# Contactbeheer (Bouwsteen 2): people keep their own entry current. The demo's
+# Food Valley round starts on Monday 14 December (the referral sections run the
+# clock to the 11th first); Iris corrects her entry, Jasper stays silent and the
+# contactbeheerder gets the list a week later.
+FIRST_ROUND = date(2026, 12, 14)
 IRIS = "iris.vanderwal@sociaalteam-ede.example.org"
 WENDY = "wendy.evers@sociaalteam-ede.example.org"
 CARLA = "carla.smit@sociaalteam-ede.example.org"
 CONTACTBEHEER = [
     f":als {IRIS}",
     "ik",
-    ":klok 2026-12-07 09:00",
-    "ik telefoon +31 6 1234 0001",
-    f"afwezig tot 2026-12-11 {WENDY}",  # not hers to change: refused
-    f":als {CARLA}",
-    f"afwezig tot 2026-12-11 {WENDY}",  # her team leader may
     ":klok 2026-12-14 09:00",
+    "ik telefoon +31 6 1234 0001",
+    f"afwezig tot 2026-12-18 {WENDY}",  # not hers to change: refused
+    f":als {CARLA}",
+    f"afwezig tot 2026-12-18 {WENDY}",  # her team leader may
+    ":klok 2026-12-21 09:00",
     f":als {JEUGDBESCHERMER}",
     "wie Scherpenzeel groep",
 ]
@@ -125,7 +180,7 @@ ESCALATION_MODEL = [
     "trede ES-0001 2",  # a dilemma goes to the gedragswetenschappers first: refused
     "gezin ES-0001 ja",
     "trede ES-0001 1",
-    ":klok 2026-12-31 09:00",  # two weeks on: the model has moved by itself not at all
+    ":klok 2027-01-08 09:00",  # over two weeks on: the model has moved by itself not at all
     "status ES-0001",
     f":als {GEDRAGSWETENSCHAPPER}",
     "trede ES-0001 2",
@@ -163,6 +218,11 @@ def run_demo(out: TextIO, lang: str = "nl") -> None:
         bot = KetenBot.start(Settings(database_url=url), clock=clock)
         with session_scope(bot.engine) as session:
             result = import_doc(load(SAMPLE), session)
+            fv = session.exec(select(Region).where(Region.code == "food-valley")).one()
+            steun = session.get(Steunstructuur, fv.id)
+            assert steun is not None, "sample directory lacks Food Valley's steunstructuur"
+            steun.first_round = FIRST_ROUND
+            session.add(steun)
         rows = sum(result.created.values())
         out.write(f"# Sample directory loaded: {rows} rows.\n" if lang == "en"
                   else f"# Voorbeeld-contactenlijst geladen: {rows} rijen.\n")
@@ -173,8 +233,9 @@ def run_demo(out: TextIO, lang: str = "nl") -> None:
         console = ConsoleSession(bot, actor, lang, out)
         console.attach_clock(clock)
         lookups = "Lookups" if lang == "en" else "Opzoeken"
+        step6 = "301: step 5B and 6" if lang == "en" else "301: stap 5B en 6"
         for title, script in ((lookups, LOOKUPS), ("301-route", REFERRAL_301),
-                              ("315-route", REFERRAL_315)):
+                              ("315-route", REFERRAL_315), (step6, REFERRAL_STEP6)):
             out.write(f"\n## {title}\n\n")
             console.run(io.StringIO("\n".join(script) + "\n"), echo=True)
         _two_platforms(bot)

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from handlers.routes import Routes, default_routes
 from scheduling.calendar import WorkCalendar
 from scheduling.deadlines import Hours
+from scheduling.routes import Routes, default_routes
 from storage.models import Person
 
 Clock = Callable[[], datetime]

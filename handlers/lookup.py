@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from handlers.core import Context, Reply, error
 from handlers.directory_cache import TeamPeople, snapshot
 from handlers.matching import search_key, suggestions
+from scheduling.parties import is_absent
 from storage.models import (
     Gemeente,
     GemeenteKey,
@@ -146,10 +147,6 @@ def teams_for(session: Session, gemeente_id: int, kinds: tuple[str, ...]) -> lis
             tp.people.append(p)
     order = {k: i for i, k in enumerate(kinds)}
     return sorted(by_team.values(), key=lambda tp: order.get(tp.kind, 99))
-
-
-def is_absent(p: Person, today: date) -> bool:
-    return p.absent_until is not None and p.absent_until >= today
 
 
 def pick_contact(people: list[Person], today: date) -> tuple[Person | None, Person | None, bool]:

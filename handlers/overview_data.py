@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, func, literal, or_, select
 from sqlmodel import Session, col
 
-from handlers.routes import Routes
+from scheduling.routes import Routes
 from storage.models import Gemeente, Organisation, OrgKind, Person, Role, Team, TeamGemeente
 from storage.tables import Deadline, Referral
 

@@ -16,8 +16,9 @@ from handlers import escalation_model
 from handlers.core import Context, Refused, Reply, error
 from handlers.incoming import free_text
 from handlers.lookup import find_gemeente, pick_contact, teams_for
-from handlers.parties import parties_of
+from handlers.parties import parties_of, resolve
 from handlers.referral_flow import enter_step, finish, notify_person, notify_thread, record
+from handlers.referral_steps import record_contact, start_step6
 from handlers.referral_view import mine_view, status_view
 from storage.db import session_scope
 from storage.models import Organisation, OrgKind, Person, Role, Team
@@ -69,11 +70,22 @@ def start_referral(ctx: Context, text: str) -> Reply:
         session.add(ref)
         session.flush()
         ref.ref = f"KB-{ref.id:04d}"
-        record(session, ctx, ref, "gestart", actor, route=route_name, gemeente=gem.name,
+        record(session, ctx, ref, "aangemaakt", actor, route=route_name, gemeente=gem.name,
                lokaal_team=contact.name, koppelgenoot=backup.name if backup else None)
         enter_step(session, ctx, ref, route, first, actor)
+        if backup is not None:
+            tell_koppelgenoot(session, ctx, ref, backup, contact)
         return Reply("referral", status_view(session, ctx, ref, headline="started"),
                      private=False)
+
+
+def tell_koppelgenoot(session: Session, ctx: Context, ref: Referral, backup: Person,
+                      worker: Person) -> None:
+    """The pair's other half hears of the referral at once: they stand in for the
+    worker (and get the worker's reminders) while the worker is absent."""
+    notify_person(session, ctx, ref, ctx.routes.route(ref.route), backup,
+                  f"koppel:{ref.id}:{backup.id}:{ctx.clock().isoformat()}", "koppelgenoot",
+                  party="koppelgenoot", worker=worker.name)
 
 
 def _guard(session: Session, ctx: Context, text: str, need_open: bool = True
@@ -98,26 +110,49 @@ def _guard(session: Session, ctx: Context, text: str, need_open: bool = True
     return ref, parties
 
 
+guard = _guard  # the name the other referral modules use
+
+
 def complete_step(action: str) -> Callable[[Context, str], Reply]:
-    """`ontvangen`, `volgende`, `301`, `315`, `gestart`: finish the current step."""
+    """`ontvangen`, `volgende`, `301`, `315`, `acceptatie`, `gestart`: finish the current step.
+
+    At the provider's match-or-afwijzing step, the next step's action (`315`,
+    `gestart`) also says the provider accepted: both are recorded, in order.
+    """
 
     def handler(ctx: Context, text: str) -> Reply:
         with session_scope(ctx.engine) as session:
             ref, parties = _guard(session, ctx, text)
             route = ctx.routes.route(ref.route)
             step = route.step(ref.step)
-            if step.done_by.action != action:
+            if action == "ontvangen" and step.needs:
+                return record_contact(session, ctx, ref, route, step, parties, None,
+                                      "ontvangen")
+            nxt = route.after(step)
+            implied = (step.done_by.action == "acceptatie" and nxt is not None
+                       and nxt.done_by.action == action)
+            if step.done_by.action != action and not implied:
                 return error("wrong_action", ref=ref.ref, action=action,
                              expected=step.done_by.action, step=step.number)
             if not parties & set(step.done_by.who):
                 return error("not_allowed", ref=ref.ref, action=action, who=step.done_by.who)
             assert ctx.actor is not None
-            record(session, ctx, ref, action, ctx.actor, number=step.number)
-            nxt = route.after(step)
+            if implied:
+                assert nxt is not None
+                if not parties & set(nxt.done_by.who):
+                    return error("not_allowed", ref=ref.ref, action=action,
+                                 who=nxt.done_by.who)
+                record(session, ctx, ref, "acceptatie", ctx.actor, number=step.number,
+                       via=action)
+                enter_step(session, ctx, ref, route, nxt, ctx.actor)
+                step, nxt = nxt, route.after(nxt)
             if action == "gestart" or nxt is None:
-                finish(session, ctx, ref, "closed", ctx.actor, "afgerond")
+                # Care has started: the referral is done.
+                finish(session, ctx, ref, "closed", ctx.actor, "zorg_gestart",
+                       number=step.number)
                 notify_thread(session, ctx, ref, route, f"closed:{ref.id}", "thread_closed")
             else:
+                record(session, ctx, ref, action, ctx.actor, number=step.number)
                 enter_step(session, ctx, ref, route, nxt, ctx.actor)
             return Reply("referral", status_view(session, ctx, ref, headline=action),
                          private=False)
@@ -126,6 +161,8 @@ def complete_step(action: str) -> Callable[[Context, str], Reply]:
 
 
 def reject(ctx: Context, text: str) -> Reply:
+    """The provider's afwijzing: the backoffice, the JB and the LT worker are told,
+    and the referral goes to step 5 (network and/or RET)."""
     with session_scope(ctx.engine) as session:
         ref, parties = _guard(session, ctx, text)
         route = ctx.routes.route(ref.route)
@@ -137,8 +174,17 @@ def reject(ctx: Context, text: str) -> Reply:
                          who=["jeugdbeschermer", "zorgaanbieder"])
         assert ctx.actor is not None
         reason = free_text(text, "reden")
-        record(session, ctx, ref, "afwijzing", ctx.actor, reden=reason)
-        enter_step(session, ctx, ref, route, route.step(step.on_afwijzing), ctx.actor)
+        event = record(session, ctx, ref, "afwijzing", ctx.actor, reden=reason,
+                       number=step.number)
+        told = {ctx.actor.id or 0}
+        for party in step.afwijzing_inform:
+            for person in resolve(session, ref, party, ctx.today()):
+                if person.id not in told:
+                    told.add(person.id or 0)
+                    notify_person(session, ctx, ref, route, person,
+                                  f"afw:{event.id}:{person.id}", "afwijzing", party=party,
+                                  by=ctx.actor.name)
+        enter_step(session, ctx, ref, route, route.step(step.on_afwijzing), ctx.actor, told)
         return Reply("referral", status_view(session, ctx, ref, headline="afwijzing"),
                      private=False)
 
@@ -155,16 +201,12 @@ def escalate(ctx: Context, text: str) -> Reply:
         if not parties & set(may):
             return error("not_allowed", ref=ref.ref, action="escaleer", who=may)
         assert ctx.actor is not None
-        route = ctx.routes.route(ref.route)
-        if ref.step == "escalatie":
-            return error("already_escalated", ref=ref.ref)
-        record(session, ctx, ref, "escalatie_hand", ctx.actor)
-        enter_step(session, ctx, ref, route, route.step("escalatie"), ctx.actor)
-        return Reply("referral", status_view(session, ctx, ref, headline="escalatie"),
-                     private=False)
+        return start_step6(session, ctx, ref, parties)
 
 
 def reassign(ctx: Context, text: str) -> Reply:
+    """A team leader hands the LT worker's (or the JB's) part to a colleague who is
+    present and in the right team; the refusal says which of the two is missing."""
     words = text.split()
     if len(words) != 2:
         return error("herverdeel_usage")
@@ -174,18 +216,29 @@ def reassign(ctx: Context, text: str) -> Reply:
         if target is None:
             return error("person_unknown", email=words[1][:80])
         assert ctx.actor is not None
-        target_parties = parties_of(session, ref, target)
-        if "lt_teamleider" in parties and "lokaal_team" in target_parties:
-            old = ref.lt_id
-            ref.lt_id, ref.lt_backup_id = target.id, target.koppelgenoot_id or ref.lt_backup_id
+        if "lt_teamleider" in parties:
             role = "lokaal_team"
-        elif "gi_teamleider" in parties and target.team_id == ctx.actor.team_id \
-                and target.role == Role.MEDEWERKER:
-            old = ref.jb_id
-            ref.jb_id = target.id or 0
+            right_team = target.role == Role.MEDEWERKER and _org_kind(
+                session, target) == OrgKind.LOKAAL_TEAM and "lokaal_team" in parties_of(
+                session, ref, target)
+        elif "gi_teamleider" in parties:
             role = "jeugdbeschermer"
+            right_team = target.team_id == ctx.actor.team_id and target.role == Role.MEDEWERKER
         else:
             return error("only_teamleider", ref=ref.ref)
+        if not right_team:
+            team = session.get(Team, target.team_id)
+            return error("target_wrong_team", ref=ref.ref, name=target.name, party=role,
+                         team=team.name if team else "?")
+        if target.absent_until is not None and target.absent_until >= ctx.today():
+            return error("target_absent", ref=ref.ref, name=target.name,
+                         until=target.absent_until)
+        if role == "lokaal_team":
+            old = ref.lt_id
+            ref.lt_id, ref.lt_backup_id = target.id, target.koppelgenoot_id or ref.lt_backup_id
+        else:
+            old = ref.jb_id
+            ref.jb_id = target.id or 0
         session.add(ref)
         old_person = session.get(Person, old) if old else None
         record(session, ctx, ref, "herverdeeld", ctx.actor, rol=role, naar=target.name,
@@ -193,6 +246,9 @@ def reassign(ctx: Context, text: str) -> Reply:
         route = ctx.routes.route(ref.route)
         notify_person(session, ctx, ref, route, target, f"assigned:{ref.id}:{target.id}:"
                       f"{ctx.clock().isoformat()}", "your_turn", party=role)
+        backup = session.get(Person, ref.lt_backup_id) if ref.lt_backup_id else None
+        if role == "lokaal_team" and backup is not None and backup.id != target.id:
+            tell_koppelgenoot(session, ctx, ref, backup, target)
         return Reply("referral", status_view(session, ctx, ref, headline="herverdeeld"),
                      private=False)
 
@@ -247,22 +303,3 @@ def mine(ctx: Context, _text: str) -> Reply:
     assert ctx.actor is not None
     with session_scope(ctx.engine) as session:
         return Reply("mine", mine_view(session, ctx, ctx.actor))
-
-
-def involve_ret(ctx: Context, text: str) -> Reply:
-    """Step 5B: put the case before the region's RET (it discusses it within 2 weeks)."""
-    from handlers.parties import resolve
-
-    with session_scope(ctx.engine) as session:
-        ref, parties = _guard(session, ctx, text)
-        if ref.step != "alternatief":
-            return error("ret_step", ref=ref.ref)
-        if "jeugdbeschermer" not in parties:
-            return error("not_allowed", ref=ref.ref, action="ret", who=["jeugdbeschermer"])
-        route = ctx.routes.route(ref.route)
-        event = record(session, ctx, ref, "ret", ctx.actor)
-        notify_thread(session, ctx, ref, route, f"ret:{event.id}", "thread_ret")
-        for person in resolve(session, ref, "ret", ctx.today()):
-            notify_person(session, ctx, ref, route, person, f"ret:{event.id}:{person.id}",
-                          "ret_request", party="ret")
-        return Reply("referral", status_view(session, ctx, ref, headline="ret"), private=False)

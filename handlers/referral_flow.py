@@ -16,8 +16,8 @@ from sqlmodel import Session, col, or_, select
 from handlers.core import Context, Refused, error
 from handlers.parties import gemeente_name, resolve
 from handlers.privacy import any_bsn
-from handlers.routes import Route, Step
 from scheduling.deadlines import due_at, remind_at
+from scheduling.routes import ALTERNATIVE, Route, Step
 from storage.models import Person
 from storage.outbox import enqueue
 from storage.tables import Deadline, Outbox, Referral, ReferralEvent
@@ -40,10 +40,11 @@ def record(session: Session, ctx: Context, ref: Referral, action: str,
 def summary(session: Session, ref: Referral, route: Route, lang: str = "nl") -> dict[str, Any]:
     """What every message about a referral shows: never family data."""
     step = route.step(ref.step)
+    # The step's own term, or (step 5B) the RET's two weeks.
     deadline = session.exec(select(Deadline).where(
-        Deadline.referral_id == ref.id, Deadline.key == f"step:{ref.step}",
+        Deadline.referral_id == ref.id, col(Deadline.key).in_([f"step:{ref.step}", "ret"]),
         Deadline.status == "pending",
-    )).first()
+    ).order_by(col(Deadline.due_at))).first()
     return {
         "ref": ref.ref, "route": ref.route, "kenmerk": ref.kenmerk,
         "gemeente": gemeente_name(session, ref), "status": ref.status,
@@ -55,14 +56,20 @@ def summary(session: Session, ref: Referral, route: Route, lang: str = "nl") -> 
 
 
 def _settle(session: Session, ref: Referral, keys: list[str] | None, status: str) -> None:
-    """Mark pending deadlines met/cancelled and drop reminders no longer useful."""
-    q = select(Deadline).where(Deadline.referral_id == ref.id, Deadline.status == "pending")
+    """Mark pending deadlines met/cancelled and drop reminders no longer useful.
+
+    A lapsed deadline keeps its status, but what it still had queued for the
+    next working morning is dropped too: the step is done now.
+    """
+    q = select(Deadline).where(Deadline.referral_id == ref.id,
+                               col(Deadline.status).in_(["pending", "lapsed"]))
     if keys is not None:
         q = q.where(col(Deadline.key).in_(keys))
     for d in session.exec(q).all():
-        d.status = status
-        d.next_check_at = None
-        session.add(d)
+        if d.status == "pending":
+            d.status = status
+            d.next_check_at = None
+            session.add(d)
         session.execute(
             update(Outbox)
             .where(col(Outbox.status) == "pending",
@@ -74,6 +81,16 @@ def _settle(session: Session, ref: Referral, keys: list[str] | None, status: str
         )
 
 
+def settle(session: Session, ref: Referral, keys: list[str], status: str) -> None:
+    """Mark these pending deadlines met/cancelled (what a command does to a term)."""
+    _settle(session, ref, keys, status)
+
+
+def new_deadline(ctx: Context, ref: Referral, key: str, step: str, start: datetime,
+                 term: Any, with_reminder: bool) -> Deadline:
+    return _deadline(ctx, ref, key, step, start, term, with_reminder)
+
+
 def _deadline(ctx: Context, ref: Referral, key: str, step: str, start: datetime,
               term: Any, with_reminder: bool) -> Deadline:
     due = due_at(ctx.calendar, start, term)
@@ -83,9 +100,19 @@ def _deadline(ctx: Context, ref: Referral, key: str, step: str, start: datetime,
 
 
 def enter_step(session: Session, ctx: Context, ref: Referral, route: Route, step: Step,
-               actor: Person | None) -> None:
+               actor: Person | None, told: set[int] | None = None) -> None:
+    """Move the referral to `step`: the step left is done (its term met, a span
+    it ends met too), the new one gets its term, its actor and the parties it
+    informs are told. `told`: people already told of this change."""
     now = ctx.clock()
-    _settle(session, ref, [f"step:{ref.step}"], "met")
+    leaving = ref.step
+    _settle(session, ref, [f"step:{leaving}"], "met")
+    # Spans end when the step they run until is done, whichever way it ends
+    # (the provider's match or its afwijzing): "helder of de hulp tijdig geboden wordt".
+    _settle(session, ref, [f"span:{sp.key}" for sp in route.spans
+                           if sp.until == leaving and leaving != step.key], "met")
+    if leaving == ALTERNATIVE:
+        _settle(session, ref, ["ret"], "cancelled")  # the RET's term ends with step 5
     # "Your turn" notices for the step being left, still waiting for working
     # hours, would arrive after the step is done: they are out of date now.
     session.execute(
@@ -97,22 +124,30 @@ def enter_step(session: Session, ctx: Context, ref: Referral, route: Route, step
     ref.step = step.key
     ref.step_started_at = now
     session.add(ref)
-    session.add(_deadline(ctx, ref, f"step:{step.key}", step.key, now, step.term,
-                          with_reminder=bool(step.remind)))
+    if step.term is not None:
+        session.add(_deadline(ctx, ref, f"step:{step.key}", step.key, now, step.term,
+                              with_reminder=bool(step.remind)))
     for span in route.spans:
         if span.from_ == step.key:
             _settle(session, ref, [f"span:{span.key}"], "cancelled")  # re-entry restarts it
             session.add(_deadline(ctx, ref, f"span:{span.key}", step.key, now, span.term, False))
-        if span.until == step.key:
-            _settle(session, ref, [f"span:{span.key}"], "met")
     session.flush()
     event = record(session, ctx, ref, "stap", actor, number=step.number)
     notify_thread(session, ctx, ref, route, f"step:{event.id}", "thread_step")
+    told = set(told or ())
+    if actor is not None and actor.id is not None:
+        told.add(actor.id)  # no need to tell someone what they just did
     for person in resolve(session, ref, step.actor, ctx.today()):
-        if actor is not None and person.id == actor.id:
-            continue  # no need to tell someone what they just did
-        notify_person(session, ctx, ref, route, person, f"turn:{event.id}:{person.id}",
-                      "your_turn", party=step.actor)
+        if person.id not in told:
+            notify_person(session, ctx, ref, route, person, f"turn:{event.id}:{person.id}",
+                          "your_turn", party=step.actor)
+            told.add(person.id or 0)
+    for party in step.inform:
+        for person in resolve(session, ref, party, ctx.today()):
+            if person.id not in told:
+                notify_person(session, ctx, ref, route, person, f"turn:{event.id}:{person.id}",
+                              "step_inform", party=party)
+                told.add(person.id or 0)
 
 
 def finish(session: Session, ctx: Context, ref: Referral, status: str, actor: Person,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from handlers.core import Context
-from handlers.parties import gemeente_name, parties_of
+from handlers.parties import parties_of
 from handlers.referral_flow import summary
+from scheduling.routes import ALTERNATIVE, ESCALATION, Routes, Step
 from storage.models import Organisation, Person
 from storage.tables import Deadline, Referral, ReferralEvent
 
@@ -46,26 +47,47 @@ def status_view(session: Session, ctx: Context, ref: Referral,
                      "who": _name(session, e.actor_id) or "ketenbot",
                      "platform": e.platform} for e in events[-HISTORY_SHOWN:]],
         "history_hidden": max(0, len(events) - HISTORY_SHOWN),
+        "consulted": _consulted(session, ref, step),
         "can_act": bool(actor_parties & set(step.done_by.who)) and ref.status == "open",
         "can_reject": step.on_afwijzing is not None and ref.status == "open"
         and bool(actor_parties & {"jeugdbeschermer", "zorgaanbieder"}),
     }
 
 
+def _consulted(session: Session, ref: Referral, step: Step) -> list[dict[str, Any]]:
+    """Step 1: each consultation it needs, and who recorded it when (or not yet)."""
+    if not step.needs or ref.status != "open":
+        return []
+    from handlers.referral_steps import consulted
+
+    done = consulted(session, ref)
+    return [{"met": side, "who": _name(session, done[side].actor_id) if side in done else None,
+             "at": done[side].at.isoformat() if side in done else None}
+            for side in step.needs]
+
+
 def mine_view(session: Session, ctx: Context, person: Person) -> dict[str, Any]:
-    candidates = session.exec(select(Referral).where(
-        Referral.status == "open",
-        or_(Referral.jb_id == person.id, Referral.lt_id == person.id,
-            Referral.lt_backup_id == person.id),
-    ).order_by(col(Referral.id))).all()
-    items = []
-    for ref in candidates:
-        route = ctx.routes.route(ref.route)
-        step = route.step(ref.step)
-        mine_to_do = bool(parties_of(session, ref, person) & set(step.done_by.who))
-        items.append(summary(session, ref, route) | {
-            "my_turn": mine_to_do,
-            "gemeente": gemeente_name(session, ref),
-        })
-    items.sort(key=lambda i: (not i["my_turn"], i["due_at"] or "9999"))
-    return {"items": items, "name": person.name}
+    """Every open referral where it is this person's turn or they are a party,
+    lapsed ones first for team leaders (handlers.referral_mine)."""
+    from handlers.referral_mine import mine_items
+
+    return {"items": mine_items(session, ctx, person), "name": person.name}
+
+
+def next_actions(routes: Routes, ref: Referral) -> list[str]:
+    """The command words that make sense now, for buttons (Slack, Telegram): the
+    step's own action first. Actions that need more than the reference
+    (`gevonden <aanbieder>`, `uitkomst <ja|nee>`) are typed, not pressed."""
+    if ref.status != "open":
+        return ["status"]
+    step = routes.route(ref.route).step(ref.step)
+    actions: list[str] = [] if step.done_by.action == "gevonden" else [step.done_by.action]
+    if step.on_afwijzing is not None:
+        actions.append("afwijzing")
+    if step.on_onjuist is not None:
+        actions.append("onjuist")
+    if step.key == ALTERNATIVE:
+        actions += ["ret", "escaleer"]
+    if step.key == ESCALATION:
+        actions += ["gesprek", "bestuurlijk"]
+    return [*actions, "status"]

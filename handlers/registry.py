@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers import contact_admin, linking, lookup, selfservice, web_login
 from handlers import escalation_model as em
 from handlers import referral_commands as rc
+from handlers import referral_steps as rs
 from handlers.commands import Command, Registry
 
 
@@ -23,8 +24,14 @@ def build_registry() -> Registry:
                 "start een verwijzing (alleen jeugdbeschermers)",
                 "start a referral (jeugdbeschermers only)", aliases=("refer",)))
     add(Command("ontvangen", rc.complete_step("ontvangen"), "ontvangen <ref>",
-                "bevestig contact/ontvangst (lokaal team, stap 1)",
-                "acknowledge (local team, step 1)", aliases=("ack",)))
+                "stap 1: contact tussen JB en lokaal team is er (lokaal team of JB legt het vast)",
+                "step 1: the JB and the local team have had contact (either side records it)",
+                aliases=("ack",)))
+    add(Command("contact", rs.contact, "contact <ref> [lt|za]",
+                "stap 1: de JB legt het overleg vast met het lokaal team (lt) of, in de "
+                "315-route, de zorgaanbieder (za)",
+                "step 1: the JB records the consultation with the local team (lt) or, in the "
+                "315 route, the provider (za)", aliases=("consulted",)))
     add(Command("volgende", rc.complete_step("volgende"), "volgende <ref>",
                 "bepaling en aanmeldformulier zijn verstuurd (stap 2-3)",
                 "decision and form sent (step 2-3)", aliases=("next",)))
@@ -33,21 +40,45 @@ def build_registry() -> Registry:
     add(Command("315", rc.complete_step("315"), "315 <ref>",
                 "het 315-bericht (verzoek om toewijzing) is verstuurd",
                 "the 315 message was sent"))
+    add(Command("acceptatie", rc.complete_step("acceptatie"), "acceptatie <ref>",
+                "zorgaanbieder kan tijdig passende hulp bieden (match)",
+                "the provider can give suitable help in time (match)", aliases=("accept",)))
     add(Command("gestart", rc.complete_step("gestart"), "gestart <ref>",
                 "de zorg is gestart: verwijzing afgerond", "care has started: referral done",
                 aliases=("started",)))
     add(Command("afwijzing", rc.reject, "afwijzing <ref> [reden]",
-                "zorgaanbieder wijst af: naar stap 5 (netwerk of RET)",
-                "provider rejects: to step 5 (network or RET)", aliases=("reject",)))
-    add(Command("ret", rc.involve_ret, "ret <ref>",
-                "leg de zaak voor aan het RET (stap 5B, binnen 2 weken besproken)",
-                "put the case to the RET (step 5B, discussed within 2 weeks)"))
+                "zorgaanbieder wijst af: backoffice, JB en lokaal team horen het; naar stap 5",
+                "provider rejects: back office, JB and local team are told; to step 5",
+                aliases=("reject",)))
+    add(Command("onjuist", rs.incorrect_315, "onjuist <ref> [reden]",
+                "backoffice: het 315-verzoek is onjuist (JW319), terug naar de zorgaanbieder",
+                "back office: the 315 request is incorrect (JW319), back to the provider",
+                aliases=("incorrect",)))
+    add(Command("gevonden", rs.found, "gevonden <ref> <zorgaanbieder>",
+                "stap 5A/6: er is een plek gevonden; de termijnen van de route lopen opnieuw",
+                "step 5A/6: a place was found; the route's terms run again", aliases=("found",)))
+    add(Command("ret", rs.involve_ret, "ret <ref>",
+                "stap 5B: leg de zaak voor aan het RET (binnen 2 weken besproken)",
+                "step 5B: put the case to the RET (discussed within 2 weeks)"))
+    add(Command("uitkomst", rs.ret_outcome, "uitkomst <ref> ja|nee",
+                "stap 5B: heeft het RET-overleg (zicht op) hulp opgeleverd?",
+                "step 5B: did the RET's discussion bring (sight of) help?", aliases=("outcome",)))
     add(Command("escaleer", rc.escalate,
                 "escaleer <ref> [dilemma|samenwerking|zorgelijk] · "
                 "escaleer kenmerk <kenmerk> <gemeente> <situatie>",
-                "stap 6 van de route; met een situatie: het escalatiemodel (ES-…)",
-                "step 6 of the route; with a situation: the escalation model (ES-…)",
+                "stap 6 (alleen na stap 5 zonder hulp); met een situatie: "
+                "het escalatiemodel (ES-…)",
+                "step 6 (only after a step 5 without help); with a situation: "
+                "the escalation model (ES-…)",
                 aliases=("escalate",)))
+    add(Command("gesprek", rs.talk, "gesprek <ref>",
+                "stap 6: teamleider GI en regionale contactpersoon hebben gesproken",
+                "step 6: GI team leader and regional contact person have talked",
+                aliases=("talked",)))
+    add(Command("bestuurlijk", rs.bestuurlijk, "bestuurlijk <ref> [toelichting]",
+                "stap 6: besluit tot bestuurlijke escalatie (teamleider GI of regionale "
+                "contactpersoon)", "step 6: decide on a bestuurlijke escalatie (GI team leader "
+                "or regional contact person)", aliases=("board",)))
     add(Command("partij", em.add_party, "partij <ES-ref> <organisatie|lt|gi|vt|raad|za>",
                 "voeg een organisatie toe aan een escalatie", "add an organisation to an "
                 "escalation", aliases=("party",)))

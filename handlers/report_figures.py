@@ -32,8 +32,8 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlmodel import Session, col
 
-from handlers.routes import Routes
 from scheduling.calendar import WorkCalendar
+from scheduling.routes import Routes
 from storage.models import Gemeente, Region
 from storage.tables import Deadline, ModelEscalation, Referral, ReferralEvent
 

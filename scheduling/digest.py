@@ -28,9 +28,9 @@ from sqlmodel import Session, col, select
 
 from handlers.overview_data import access_for, open_referrals
 from handlers.report_figures import Period, Scope, figures
-from handlers.routes import Routes
 from handlers.web_login import opted_out
 from scheduling.calendar import WorkCalendar
+from scheduling.routes import Routes
 from storage.db import session_scope
 from storage.models import Person, Region, Role
 from storage.outbox import enqueue

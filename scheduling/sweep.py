@@ -27,9 +27,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from handlers.routes import Routes, Tier
 from scheduling.calendar import Term, WorkCalendar
 from scheduling.deadlines import Hours, tier_at
+from scheduling.routes import Routes, Tier
 from scheduling.sweep_batch import Directory, Plan, load, write
 from storage.models import Person
 from storage.outbox import outbox_row
@@ -224,12 +224,14 @@ class Planner:
                 d.next_check_at = fire_at
                 return
             n = d.tier + 1
-            base = self._base(d, ref, df) | {"tier": n, "bestuurlijk": tier.bestuurlijk}
+            # A lapse never makes anything bestuurlijk: people decide that (step 6).
+            base = self._base(d, ref, df) | {
+                "tier": n, "note_nl": tier.note.nl if tier.note else None,
+                "note_en": tier.note.en if tier.note else None}
             names = self._notify(d, ref, tier.to, base, kind="escalation",
                                  person_key=f"esc:{d.id}:{d.tier}:",
                                  thread_key=f"esc-thread:{d.id}:{d.tier}")
             self._event(ref, d, "escalatie", {"deadline": d.key, "tier": n,
-                                              "bestuurlijk": tier.bestuurlijk,
                                               "recipients": names})
             d.escalations += 1
             d.tier = n
@@ -256,6 +258,10 @@ class Planner:
                                    span=True)
         elif kind == "step":
             return self._step_definition(ref, key)
+        elif d.key == "ret":
+            ret = route.ret
+            return _Definition("5B", "het RET bespreekt de zaak", "the RET discusses the case",
+                               tuple(ret.remind), tuple(ret.escalate))
         # routes.yaml changed under a running referral: still close the
         # deadline at its lapse rather than crash every sweep.
         log.warning("deadline %s: %r not in route %s", d.id, d.key, ref.route)

@@ -11,24 +11,37 @@ def test_demo_shows_routes_escalation_and_one_referral_on_two_platforms() -> Non
     out = io.StringIO()
     run_demo(out)
     text = out.getvalue()
-    # 301: the weekend lapse reaches the LT teamleider on Monday morning.
-    assert "Mon 30-11 08:30 → [Carla Smit" in text
-    assert "Zorg gestart: KB-0001" in text
-    # 315: afwijzing, then the RET.
-    assert "Afwijzing vastgelegd: KB-0002" in text and "Voorgelegd aan het RET" in text
+    # 301: the weekend lapse of step 1 reaches the regional contact person on Monday.
+    assert "Mon 30-11 08:30 → [Monique Peters" in text
+    assert "U neemt geen taken van hen over." in text
+    assert "Match vastgelegd: KB-0001" in text and "Zorg gestart: KB-0001" in text
+    # 315: both consultations, an incorrect 315 back to the provider.
+    assert "Overleg met lokaal team: vastgelegd door Bram de Vries" in text
+    assert "315 onjuist, terug naar de zorgaanbieder: KB-0002" in text
+    # 301 through step 5B and step 6, the bestuurlijke escalatie taken by command.
+    assert "KB-0003 staat op stap 4. Stap 6 (escalatie) volgt pas na stap 5" in text
+    assert "Afwijzing vastgelegd: KB-0003" in text
+    assert "[Bram Yilmaz <bram.yilmaz@backoffice-foodvalley.example.org>] Bram Yilmaz: " \
+           "afwijzing in KB-0003" in text
+    assert "het RET bespreekt de zaak binnen 2 weken, uiterlijk ma 14 dec 2026" in text
+    assert "Fri 11-12 08:30 → [Hester Janssen" in text
+    assert "Uitkomst RET vastgelegd: KB-0003" in text and "Escalatie gestart: KB-0003" in text
+    assert "De teamleider GI neemt contact met u op" in text
+    assert "Bestuurlijke escalatie vastgelegd: KB-0003" in text
+    assert "bestuurlijk (stap escalatie) — Monique Peters via console" in text
     # Started in Slack, acknowledged in Telegram: both threads move on.
-    assert "[slack · draad KB-0003] KB-0003 staat nu op stap 2-3" in text
-    assert "[telegram · draad KB-0003] KB-0003 staat nu op stap 2-3" in text
+    assert "[slack · draad KB-0004] KB-0004 staat nu op stap 2-3" in text
+    assert "[telegram · draad KB-0004] KB-0004 staat nu op stap 2-3" in text
     assert "ontvangen (stap contact) — Bram de Vries via telegram" in text
     # Contactbeheer: a self-service change, a refusal that says why, and a
     # freshness round: asked Monday 08:30, the silent reported a week later.
     contact = text[text.index("## Contactbeheer"):]
-    assert "Mon 07-12 08:30 → [Iris van der Wal" in contact
+    assert "Mon 14-12 08:30 → [Iris van der Wal" in contact
     assert "Kloppen uw gegevens in de contactenlijst nog?" in contact
     assert "Telefoonnummer gewijzigd." in contact
     assert "U mag alleen uw eigen gegevens wijzigen" in contact
-    assert "Wendy Evers is afwezig t/m vr 11 dec 2026" in contact
-    report = contact[contact.index("Mon 14-12 08:30 → [Youssef van Dam"):]
+    assert "Wendy Evers is afwezig t/m vr 18 dec 2026" in contact
+    report = contact[contact.index("Mon 21-12 08:30 → [Youssef van Dam"):]
     assert "Actualiteitsronde Food Valley" in report and "1 van 2 gevraagden" in report
     assert "geen antwoord: Jasper Mulder" in report and "Iris" not in report.split("#")[0]
     assert "Vaste groep Scherpenzeel (GM0279)" in contact

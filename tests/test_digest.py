@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from handlers.routes import default_routes
 from scheduling.calendar import WorkCalendar
 from scheduling.digest import digest_trigger, run_digests
+from scheduling.routes import default_routes
 from storage.db import make_engine
 from storage.tables import Outbox
 from tests.overview_history import AMS, at, load_directory, make_referral, person_id

@@ -106,7 +106,7 @@ def test_over_long_reason_is_refused_not_cut_into_a_bsn(started: Chat) -> None:
     text = started.refused(JEROEN, f"afwijzing KB-0001 {reason}", "field_too_long")
     assert "te lang" in text and "200" in text
     started.ok(JEROEN, "afwijzing KB-0001 geen plek")
-    assert started.events()[-2][3] == {"reden": "geen plek"}
+    assert started.events()[-2][3]["reden"] == "geen plek"
 
 
 @pytest.mark.parametrize("text", [

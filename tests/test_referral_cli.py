@@ -44,7 +44,7 @@ def test_show_prints_who_did_what_when_and_where(history: FakeClock) -> None:
     result = runner.invoke(app, ["referral", "show", "KB-0001"])
     assert result.exit_code == 0, result.output
     assert "KB-0001 · 301-route · kenmerk K-1 · open · stap bepaling" in result.output
-    assert "2026-11-24T10:00+01:00  gestart" in result.output
+    assert "2026-11-24T10:00+01:00  aangemaakt" in result.output
     assert "Jeroen Bakker (slack)" in result.output
     assert "2026-11-26T14:00+01:00  ontvangen" in result.output
     assert "Bram de Vries (slack)" in result.output

@@ -38,7 +38,9 @@ CARLA = "carla.smit@sociaalteam-ede.example.org"  # LT Ede teamleider
 MONIQUE = "monique.peters@regio-foodvalley.example.org"  # regionale contactpersoon
 OLGA = "olga.huisman@jbgld.example.org"  # jeugdbeschermer in the Achterhoek
 SASKIA = "saskia.willems@wilgenhoforthopedagogischcentrum.example.org"  # zorgaanbieder
+ESTHER = "esther.peeters@wilgenhoforthopedagogischcentrum.example.org"  # her colleague
 WILGENHOF = "wilgenhof-orthopedagogisch-centrum"  # a zorgaanbieder in Food Valley
+BACKOFFICE = "bram.yilmaz@backoffice-foodvalley.example.org"  # backoffice Food Valley
 
 BSN = "111222333"  # passes the elfproef
 
@@ -173,11 +175,11 @@ def started(chat: Chat) -> Chat:
 
 
 def to_start(chat: Chat) -> None:
-    """The 301 route from step 1 up to 'start' (the provider's turn)."""
+    """The 301 route from step 1 up to 'reactie' (the provider's match or afwijzing)."""
     chat.ok(BRAM, "ontvangen KB-0001")
     chat.ok(JEROEN, "volgende KB-0001")
     chat.ok(BRAM, "301 KB-0001")
-    assert chat.referral().step == "start"
+    assert chat.referral().step == "reactie"
 
 
 # -- starting a referral -----------------------------------------------------
@@ -198,21 +200,27 @@ def test_verwijs_301_starts_with_the_koppelgenoot_and_a_3_werkdagen_term(chat: C
     assert chat.pending() == {"step:contact": datetime(2026, 11, 28, 0, 0, tzinfo=AMS)}
 
     events = chat.events()
-    assert [(a, w) for a, _, w, _ in events] == [("gestart", "Jeroen Bakker"),
+    assert [(a, w) for a, _, w, _ in events] == [("aangemaakt", "Jeroen Bakker"),
                                                  ("stap", "Jeroen Bakker")]
     assert events[0][3]["lokaal_team"] == "Bram de Vries"
     assert events[0][3]["koppelgenoot"] == "Anouk Jansen"
 
     box = chat.outbox()
     assert [(o.kind, o.template) for o in box] == [("thread", "thread_step"),
-                                                   ("notice", "your_turn")]
+                                                   ("notice", "step_inform"),
+                                                   ("notice", "koppelgenoot")]
     notice = box[1]
     assert notice.person_id == chat.person(BRAM).id and notice.status == "pending"
-    assert not chat.notices_to(ANOUK) and not chat.notices_to(JEROEN)
-    # What Bram and the thread will read.
-    assert chat.renderer.render_name("your_turn", notice.payload).startswith(
-        "Bram de Vries, u bent aan zet in KB-0001 · 301-route · Ede · kenmerk K-1")
-    assert "uiterlijk vr 27 nov 2026" in chat.renderer.render_name("your_turn", notice.payload)
+    assert not chat.notices_to(JEROEN)
+    # What Bram and the thread will read: the JB makes the contact, either records it.
+    told = chat.renderer.render_name("step_inform", notice.payload)
+    assert told.startswith("Bram de Vries: KB-0001 · 301-route · Ede · kenmerk K-1")
+    assert "De jeugdbeschermer zoekt contact met u over de beoogde hulp" in told
+    assert "uiterlijk vr 27 nov 2026" in told and "`ontvangen KB-0001`" in told
+    # The koppelgenoot hears of it at once: she stands in while the worker is away.
+    [koppel] = chat.notices_to(ANOUK)
+    assert chat.renderer.render_name("koppelgenoot", koppel.payload).startswith(
+        "Anouk Jansen, als koppelgenoot van Bram de Vries staat u bij KB-0001")
     assert chat.renderer.render_name("thread_step", box[0].payload) == (
         "KB-0001 staat nu op stap 1: JB en lokaal-teammedewerker hebben contact over de "
         "beoogde hulp (uiterlijk vr 27 nov 2026).")
@@ -220,8 +228,9 @@ def test_verwijs_301_starts_with_the_koppelgenoot_and_a_3_werkdagen_term(chat: C
     text = chat.render(reply)
     assert text.startswith("Verwijzing gestart: KB-0001 · 301-route · Ede · kenmerk K-1")
     assert "Stap 1: JB en lokaal-teammedewerker hebben contact over de beoogde hulp" in text
-    assert "Aan zet: lokaal-teammedewerker · afronden met `ontvangen KB-0001` · " \
+    assert "Aan zet: jeugdbeschermer · afronden met `ontvangen KB-0001` · " \
            "uiterlijk vr 27 nov 2026" in text
+    assert "Overleg met lokaal team: nog niet vastgelegd (`contact KB-0001 lt`)" in text
     assert "lokaal team: Bram de Vries (koppelgenoot Anouk Jansen)" in text
 
 
@@ -235,7 +244,8 @@ def test_verwijs_315_starts_with_the_consultation_and_5_werkdagen(chat: Chat) ->
     assert chat.pending() == {"step:consult": datetime(2026, 12, 2, 0, 0, tzinfo=AMS)}
     text = chat.render(reply)
     assert "315-route" in text and "uiterlijk di 1 dec 2026" in text
-    assert "JB raadpleegt lokaal-teammedewerker en zorgaanbieder" in text
+    assert "JB stemt af met lokaal-teammedewerker en zorgaanbieder" in text
+    assert "Overleg met zorgaanbieder: nog niet vastgelegd" in text
 
 
 def test_numbers_count_up_and_the_same_kenmerk_may_run_elsewhere(chat: Chat) -> None:
@@ -318,7 +328,7 @@ def test_a_bsn_in_any_command_on_a_referral_is_refused(started: Chat) -> None:
                          (JEROEN, f"aanbieder KB-0001 {BSN}"),
                          (BRAM, f"status KB-0001 {BSN}")]:
         chat.refused(who, command, "bsn")
-    assert chat.referral().step == "start" and chat.referral().status == "open"
+    assert chat.referral().step == "reactie" and chat.referral().status == "open"
     with Session(chat.engine) as s:
         stored = json.dumps([e.detail for e in s.exec(select(ReferralEvent))])
         stored += json.dumps([o.payload for o in s.exec(select(Outbox))])
@@ -329,11 +339,13 @@ def test_a_bsn_in_any_command_on_a_referral_is_refused(started: Chat) -> None:
 # -- who may do what -----------------------------------------------------------
 
 
-def test_the_jeugdbeschermer_cannot_acknowledge_for_the_lokaal_team(started: Chat) -> None:
-    text = started.refused(JEROEN, "ontvangen KB-0001", "not_allowed")
-    assert text == "`ontvangen` op KB-0001 mag alleen door: lokaal-teammedewerker. " \
-                   "Er is niets veranderd."
-    assert started.referral().step == "contact"
+def test_the_lokaal_team_cannot_record_the_providers_consultation(chat: Chat) -> None:
+    chat.ok(JEROEN, "verwijs 315 Ede K-315")
+    text = chat.refused(BRAM, "contact KB-0001 za", "contact_side")
+    assert text == "Het overleg met de zorgaanbieder in KB-0001 legt de jeugdbeschermer vast, " \
+                   "of de zorgaanbieder zelf. Er is niets veranderd."
+    chat.refused(OLGA, "contact KB-0001 lt", "not_party")
+    assert chat.referral().step == "consult"
 
 
 def test_the_wrong_action_for_the_step(started: Chat) -> None:
@@ -342,6 +354,7 @@ def test_the_wrong_action_for_the_step(started: Chat) -> None:
                    "`volgende`. Er is niets veranderd."
     started.refused(JEROEN, "gestart KB-0001", "wrong_action")
     started.refused(JEROEN, "301 KB-0001", "wrong_action")
+    started.refused(JEROEN, "acceptatie KB-0001", "wrong_action")
 
 
 def test_someone_from_another_region_is_no_party(started: Chat) -> None:
@@ -402,14 +415,22 @@ def test_the_happy_301_path(started: Chat, clock: FakeClock) -> None:
 
     clock.set(at(2, 14, month=12))  # Wed
     reply = chat.ok(BRAM, "301 KB-0001")
-    assert reply.data["step_key"] == "start"
+    assert reply.data["step_key"] == "reactie"
     assert chat.render(reply).startswith("301-bericht vastgelegd: KB-0001")
-    assert chat.pending() == {"step:start": end_of(9, 12)}
-    assert chat.deadlines()["span:2-4"][-1].status == "met"
+    # The provider's match or afwijzing within 5 werkdagen; steps 2-4 still run.
+    assert chat.pending() == {"step:reactie": end_of(9, 12), "span:2-4": end_of(16, 12)}
 
     reply = chat.ok(JEROEN, f"aanbieder KB-0001 {WILGENHOF}")
     assert reply.data["zorgaanbieder"] == "Wilgenhof Orthopedagogisch Centrum"
-    assert chat.referral().step == "start"  # naming the provider is no step
+    assert chat.referral().step == "reactie"  # naming the provider is no step
+
+    clock.set(at(3, 10, month=12))  # Thu: the provider can help in time
+    reply = chat.ok(SASKIA, "acceptatie KB-0001")
+    assert reply.data["step_key"] == "zorg" and reply.data["due_at"] is None
+    assert chat.render(reply).startswith("Match vastgelegd: KB-0001")
+    # Acceptance ends steps 2-4 (in time); care has not started yet.
+    assert [d.status for d in chat.deadlines()["span:2-4"]] == ["met"]
+    assert chat.pending() == {} and chat.referral().status == "open"
 
     clock.set(at(4, 10, month=12))  # Fri
     reply = chat.ok(JEROEN, "gestart KB-0001")
@@ -425,20 +446,22 @@ def test_the_happy_301_path(started: Chat, clock: FakeClock) -> None:
     assert chat.pending() == {}
     assert {d.status for rows in chat.deadlines().values() for d in rows} == {"met"}
     assert [(a, s, w) for a, s, w, _ in chat.events()] == [
-        ("gestart", "contact", "Jeroen Bakker"),
+        ("aangemaakt", "contact", "Jeroen Bakker"),
         ("stap", "contact", "Jeroen Bakker"),
         ("ontvangen", "contact", "Bram de Vries"),
         ("stap", "bepaling", "Bram de Vries"),
         ("volgende", "bepaling", "Jeroen Bakker"),
         ("stap", "toewijzing", "Jeroen Bakker"),
         ("301", "toewijzing", "Bram de Vries"),
-        ("stap", "start", "Bram de Vries"),
-        ("zorgaanbieder", "start", "Jeroen Bakker"),
-        ("gestart", "start", "Jeroen Bakker"),
-        ("afgerond", "start", "Jeroen Bakker"),
+        ("stap", "reactie", "Bram de Vries"),
+        ("zorgaanbieder", "reactie", "Jeroen Bakker"),
+        ("acceptatie", "reactie", "Saskia Willems"),
+        ("stap", "zorg", "Saskia Willems"),
+        ("zorg_gestart", "zorg", "Jeroen Bakker"),
     ]
+    assert chat.events()[2][3] == {"met": "lt", "number": "1"}  # who recorded step 1, and when
     thread = [o.template for o in chat.outbox() if o.kind == "thread"]
-    assert thread == ["thread_step"] * 4 + ["thread_closed"]
+    assert thread == ["thread_step"] * 5 + ["thread_closed"]
     closed = next(o for o in chat.outbox() if o.template == "thread_closed")
     assert chat.renderer.render_name("thread_closed", closed.payload) == \
         "KB-0001 is afgerond: de zorg is gestart."
@@ -460,9 +483,13 @@ def test_the_provider_may_report_the_start_of_care(started: Chat) -> None:
     to_start(started)
     started.refused(SASKIA, "gestart KB-0001", "not_party")
     started.ok(JEROEN, f"aanbieder KB-0001 {WILGENHOF}")
+    # Care starting at once says the provider accepted: both are recorded, in order.
     started.ok(SASKIA, "gestart KB-0001")
     assert started.referral().status == "closed"
-    assert started.events()[-2][:3] == ("gestart", "start", "Saskia Willems")
+    assert [e[:3] for e in started.events()[-3:]] == [
+        ("acceptatie", "reactie", "Saskia Willems"), ("stap", "zorg", "Saskia Willems"),
+        ("zorg_gestart", "zorg", "Saskia Willems")]
+    assert started.events()[-3][3]["via"] == "gestart"
 
 
 def test_aanbieder_refusals(started: Chat) -> None:
@@ -481,26 +508,33 @@ def test_aanbieder_refusals(started: Chat) -> None:
 # -- afwijzing ---------------------------------------------------------------
 
 
-def test_afwijzing_at_start_goes_to_step_5_with_two_weeks(started: Chat) -> None:
+def test_afwijzing_goes_to_step_5_and_informs_backoffice_jb_and_lt(started: Chat) -> None:
     chat = started
     to_start(chat)
     chat.refused(BRAM, "afwijzing KB-0001", "not_allowed")
+    chat.ok(JEROEN, f"aanbieder KB-0001 {WILGENHOF}")
 
-    reply = chat.ok(JEROEN, "afwijzing KB-0001 wachtlijst van 12 weken")
+    reply = chat.ok(SASKIA, "afwijzing KB-0001 wachtlijst van 12 weken")
     assert reply.data["step_key"] == "alternatief" and reply.data["step_number"] == "5"
-    # Tue 24 Nov + 2 weeks: Tue 8 Dec.
-    assert chat.pending() == {"step:alternatief": end_of(8, 12)}
-    assert chat.deadlines()["step:start"][-1].status != "pending"
+    # Step 5 has no term of its own; the afwijzing ended steps 2-4 (in time).
+    assert chat.pending() == {}
+    assert [d.status for d in chat.deadlines()["span:2-4"]] == ["met"]
+    assert chat.deadlines()["step:reactie"][-1].status == "met"
     action, step, who, detail = chat.events()[-2]
-    assert (action, step, who) == ("afwijzing", "start", "Jeroen Bakker")
-    assert detail == {"reden": "wachtlijst van 12 weken"}
+    assert (action, step, who) == ("afwijzing", "reactie", "Saskia Willems")
+    assert detail == {"reden": "wachtlijst van 12 weken", "number": "4"}
     text = chat.render(reply)
     assert text.startswith("Afwijzing vastgelegd: KB-0001")
-    assert "Stap 5: Netwerk van zorgaanbieders en/of RET zoeken een plek" in text
-    assert "uiterlijk di 8 dec 2026" in text
-
-    # A place is found: the 301 is sent again, and the provider starts.
-    assert chat.ok(JEROEN, "301 KB-0001").data["step_key"] == "start"
+    assert "Stap 5: JB en zorgaanbieder schakelen het netwerk van zorgaanbieders en/of " \
+           "het RET in" in text
+    # Backoffice, JB and LT worker are told of the afwijzing; the LT worker once.
+    for email in (BACKOFFICE, JEROEN, BRAM):
+        assert [o.template for o in chat.notices_to(email)][-1:] == ["afwijzing"], email
+    assert "wachtlijst" not in json.dumps([o.payload for o in chat.outbox()])
+    # The provider is co-owner from now on: told so, and it sees the referral in `mijn`.
+    told = [o for o in chat.notices_to(ESTHER) if o.template == "step_inform"]
+    assert told and "mede-eigenaar" in chat.renderer.render_name("step_inform", told[0].payload)
+    assert "KB-0001" in chat.say(ESTHER, "mijn")
 
 
 def test_no_afwijzing_at_step_1(started: Chat) -> None:
@@ -508,52 +542,39 @@ def test_no_afwijzing_at_step_1(started: Chat) -> None:
     assert text == "Op stap 1 van KB-0001 kan geen afwijzing worden vastgelegd."
 
 
-def test_afwijzing_in_the_315_route_at_verzoek(chat: Chat) -> None:
+def test_afwijzing_in_the_315_route_at_step_3(chat: Chat) -> None:
     chat.ok(JEROEN, "verwijs 315 Ede K-315")
     chat.ok(BRAM, "ontvangen KB-0001")
+    chat.ok(JEROEN, "contact KB-0001 za")
     chat.refused(JEROEN, "afwijzing KB-0001", "no_afwijzing")  # at 'bepaling'
     reply = chat.ok(JEROEN, "volgende KB-0001")
-    assert reply.data["step_key"] == "verzoek"
-    assert chat.deadlines()["span:2-3"][-1].status == "met"  # steps 2-3 done in time
+    assert reply.data["step_key"] == "reactie" and reply.data["step_number"] == "3"
+    # No term of its own: steps 2-3 together run two weeks from step 1.
+    assert chat.pending() == {"span:2-3": end_of(8, 12)}
 
     reply = chat.ok(JEROEN, "afwijzing KB-0001")
     assert reply.data["step_key"] == "alternatief"
-    assert chat.pending() == {"step:alternatief": end_of(8, 12)}
+    assert chat.deadlines()["span:2-3"][-1].status == "met"  # clear in time: no help
+    assert chat.pending() == {}
+    assert [o.template for o in chat.notices_to(BACKOFFICE)] == ["afwijzing"]
 
 
 def test_the_315_route_to_the_end(chat: Chat) -> None:
     chat.ok(JEROEN, "verwijs 315 Ede K-315")
     chat.ok(BRAM, "ontvangen KB-0001")
+    chat.ok(JEROEN, "contact KB-0001 za")
     chat.ok(JEROEN, "volgende KB-0001")
     chat.refused(JEROEN, "301 KB-0001", "wrong_action")
+    # Sending the 315 is the provider's match too: the span ends, step 4 begins.
     assert chat.ok(JEROEN, "315 KB-0001").data["step_key"] == "toewijzing"
-    assert chat.ok(BRAM, "301 KB-0001").data["step_key"] == "start"
+    assert [e[0] for e in chat.events()[-4:]] == ["acceptatie", "stap", "315", "stap"]
+    assert chat.deadlines()["span:2-3"][-1].status == "met"
+    assert chat.ok(BACKOFFICE, "301 KB-0001").data["step_key"] == "zorg"
     chat.ok(JEROEN, "gestart KB-0001")
     assert chat.referral().status == "closed" and chat.pending() == {}
 
 
 # -- escalation --------------------------------------------------------------
-
-
-def test_escaleer_goes_to_step_6_with_one_week(started: Chat) -> None:
-    chat = started
-    reply = chat.ok(JEROEN, "escaleer KB-0001")
-    assert reply.data["step_key"] == "escalatie" and reply.data["step_number"] == "6"
-    assert reply.data["actor_party"] == "gi_teamleider"
-    # Tue 24 Nov + 1 week: Tue 1 Dec.
-    assert chat.pending() == {"step:escalatie": end_of(1, 12)}
-    assert chat.events()[-2][:3] == ("escalatie_hand", "contact", "Jeroen Bakker")
-    assert [o.template for o in chat.notices_to(TESS)] == ["your_turn"]
-    text = chat.render(reply)
-    assert text.startswith("Escalatie gestart: KB-0001")
-    assert "Stap 6: Teamleider GI en regionale contactpersoon zoeken een oplossing" in text
-    assert "Aan zet: teamleider GI" in text
-
-    text = chat.refused(JEROEN, "escaleer KB-0001", "already_escalated")
-    assert text == "KB-0001 staat al op stap 6 (escalatie)."
-
-    # Solved: the 301 is sent and the route goes on at 'start'.
-    assert chat.ok(TESS, "301 KB-0001").data["step_key"] == "start"
 
 
 def test_escaleer_refusals(started: Chat) -> None:
@@ -565,8 +586,10 @@ def test_escaleer_refusals(started: Chat) -> None:
     # The refusal names everyone who may, the lokaal team too.
     assert text == "`escaleer` op KB-0001 mag alleen door: jeugdbeschermer, teamleider GI, " \
                    "lokaal-teammedewerker, teamleider lokaal team. Er is niets veranderd."
+    # The escalation model is for professionals of an involved organisation.
     started.refused(MONIQUE, "escaleer KB-0001 samenwerking", "model_not_involved")
-    assert started.ok(CARLA, "escaleer KB-0001").data["step_key"] == "escalatie"
+    # Step 6 on step 1 is refused: that is the step-1 rule (the regional contact person).
+    started.refused(CARLA, "escaleer KB-0001", "escalate_step1")
 
 
 # -- herverdeel --------------------------------------------------------------
@@ -594,18 +617,25 @@ def test_the_lt_teamleider_reassigns_to_another_worker(started: Chat) -> None:
 def test_the_gi_teamleider_reassigns_the_jeugdbeschermer(started: Chat) -> None:
     started.ok(TESS, f"herverdeel KB-0001 {KOEN}")
     assert started.referral().jb_id == started.person(KOEN).id
-    started.refused(TESS, f"herverdeel KB-0001 {WENDY}", "only_teamleider")
+    text = started.refused(TESS, f"herverdeel KB-0001 {WENDY}", "target_wrong_team")
+    assert text == "Wendy Evers (Sociaal Team Ede) kan KB-0001 niet overnemen als " \
+                   "jeugdbeschermer: kies een medewerker van uw eigen team. Er is niets veranderd."
 
 
 def test_herverdeel_refusals(started: Chat) -> None:
     text = started.refused(JEROEN, f"herverdeel KB-0001 {WENDY}", "only_teamleider")
     assert text.startswith("Alleen de teamleider van het lokaal team of van de GI")
     started.refused(BRAM, f"herverdeel KB-0001 {WENDY}", "only_teamleider")
-    # Carla's team is the lokaal team: she cannot hand the case to another GI worker...
-    started.refused(CARLA, f"herverdeel KB-0001 {KOEN}", "only_teamleider")
-    # ... nor to a worker of another gemeente's lokaal team.
-    started.refused(CARLA, "herverdeel KB-0001 lotte.vanvliet@sociaalwijkteam-barneveld"
-                           ".example.org", "only_teamleider")
+    # Carla's team is the lokaal team: she cannot hand the case to a GI worker...
+    started.refused(CARLA, f"herverdeel KB-0001 {KOEN}", "target_wrong_team")
+    # ... nor to a worker of another gemeente's lokaal team ...
+    text = started.refused(CARLA, "herverdeel KB-0001 lotte.vanvliet@sociaalwijkteam-"
+                                  "barneveld.example.org", "target_wrong_team")
+    assert "kies een medewerker van het lokaal team van deze gemeente" in text
+    # ... nor to someone who is away.
+    text = started.refused(CARLA, f"herverdeel KB-0001 {ANOUK}", "target_absent")
+    assert text == "Anouk Jansen is afwezig tot en met vr 15 jan 2027 en kan KB-0001 nu " \
+                   "niet overnemen. Er is niets veranderd."
     text = started.refused(CARLA, "herverdeel KB-0001 niemand@example.org", "person_unknown")
     assert text == "niemand@example.org staat niet in de contactenlijst."
     started.refused(CARLA, "herverdeel KB-0001", "herverdeel_usage")
@@ -667,7 +697,7 @@ def test_notices_waiting_for_working_hours_are_dropped_once_out_of_date(
     chat.ok(JEROEN, "intrekken KB-0001")
     # Nobody is told it is their turn in a withdrawn referral.
     assert [o.status for o in chat.notices_to(JEROEN)] == ["dropped"]
-    assert [o.status for o in chat.outbox() if o.kind == "notice"] == ["dropped", "dropped"]
+    assert [o.status for o in chat.outbox() if o.kind == "notice"] == ["dropped"] * 3
     assert chat.outbox()[-1].template == "thread_closed" and chat.outbox()[-1].status == "pending"
 
 
@@ -691,10 +721,11 @@ def test_status_shows_the_state_and_the_history(started: Chat, clock: FakeClock)
     assert "Aan zet: jeugdbeschermer · afronden met `volgende KB-0001` · " \
            "uiterlijk wo 2 dec 2026" in text
     history = text.split("Geschiedenis:")[1]
-    assert "di 24 nov 2026 10:00  gestart (stap contact) — Jeroen Bakker via console" in history
+    assert "di 24 nov 2026 10:00  aangemaakt (stap contact) — Jeroen Bakker via console" \
+        in history
     assert "wo 25 nov 2026 09:00  ontvangen (stap contact) — Bram de Vries via console" \
         in history
-    assert history.index("gestart") < history.index("ontvangen")
+    assert history.index("aangemaakt") < history.index("ontvangen")
 
 
 def test_mijn_shows_whose_turn_it_is(started: Chat) -> None:
@@ -702,14 +733,14 @@ def test_mijn_shows_whose_turn_it_is(started: Chat) -> None:
     assert bram.startswith("Open verwijzingen voor Bram de Vries:")
     assert "▶ U bent aan zet: KB-0001 (301, Ede, K-1) stap 1 — `ontvangen KB-0001`, " \
            "uiterlijk vr 27 nov 2026" in bram
-    jeroen = started.say(JEROEN, "mijn")
-    assert "KB-0001" in jeroen and "▶" not in jeroen
-    assert "· wacht op lokaal-teammedewerker: KB-0001" in jeroen
+    # Step 1 is the JB's contact with the LT worker: either side records it.
+    assert "▶ U bent aan zet: KB-0001" in started.say(JEROEN, "mijn")
     assert started.say(OLGA, "mijn") == "Geen open verwijzingen voor Olga Huisman."
 
-    started.ok(BRAM, "ontvangen KB-0001")  # the turn passes to Jeroen
+    started.ok(BRAM, "ontvangen KB-0001")  # step 2-3 is Jeroen's alone
     assert "▶ U bent aan zet: KB-0001" in started.say(JEROEN, "mijn")
-    assert "▶" not in started.say(BRAM, "mijn")
+    bram = started.say(BRAM, "mijn")
+    assert "▶" not in bram and "· wacht op jeugdbeschermer: KB-0001" in bram
 
 
 # -- deadlines over several steps -----------------------------------------------
@@ -727,6 +758,9 @@ def test_the_span_of_steps_2_to_4(started: Chat, clock: FakeClock) -> None:
     chat.ok(JEROEN, "volgende KB-0001")
     assert chat.deadlines()["span:2-4"][0].status == "pending"  # still running at step 4
     chat.ok(BRAM, "301 KB-0001")
+    # Entering step 4's reaction is not the end: the provider's match or afwijzing is.
+    assert chat.deadlines()["span:2-4"][0].status == "pending"
+    chat.ok(JEROEN, "acceptatie KB-0001")
     assert [d.status for d in chat.deadlines()["span:2-4"]] == ["met"]
     assert "span:2-4" not in chat.pending()
 
@@ -739,14 +773,15 @@ def test_english(chat: Chat) -> None:
     text = chat.render(reply, "en")
     assert text.startswith("Referral started: KB-0001 · 301 route · Ede · case ref K-1")
     assert "Step 1: JB and local-team worker discuss the intended help" in text
-    assert "To act: local-team worker · finish with `ontvangen KB-0001` · due Fri 27 Nov 2026" \
-        in text
+    assert "To act: youth protection worker · finish with `ontvangen KB-0001` · " \
+           "due Fri 27 Nov 2026" in text
+    assert "Consultation with local team: not recorded yet (`contact KB-0001 lt`)" in text
     assert "Verwijzing" not in text and "uiterlijk" not in text
     status = chat.say(JEROEN, "status KB-0001", lang="en")
-    assert "History:" in status and "Tue 24 Nov 2026 10:00  gestart (step contact)" in status
+    assert "History:" in status and "Tue 24 Nov 2026 10:00  aangemaakt (step contact)" in status
     assert "Your turn: KB-0001" in chat.say(BRAM, "mijn", lang="en")
-    refusal = chat.say(JEROEN, "ontvangen KB-0001", lang="en")
-    assert refusal == "`ontvangen` on KB-0001 is only for: local-team worker. Nothing changed."
+    refusal = chat.say(OLGA, "ontvangen KB-0001", lang="en")
+    assert refusal == "You are not a party to KB-0001, so you cannot see or change it."
 
 
 def test_a_duplicate_kenmerk_is_found_whatever_its_case(started: Chat) -> None:

@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from handlers.report_figures import Period, Scope, figures, p80, tables
-from handlers.routes import default_routes
 from scheduling.calendar import WorkCalendar
+from scheduling.routes import default_routes
 from storage.models import Region
 from tests.overview_history import (
     gemeente_id,

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from handlers.routes import ROUTES_FILE, RoutesError, load_routes
+from scheduling.routes import ROUTES_FILE, RoutesError, load_routes
 
 
 def broken(tmp_path: Path, old: str, new: str) -> Path:
@@ -23,12 +23,43 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
 def test_the_shipped_routes_follow_bouwsteen_5() -> None:
     routes = load_routes()
     r301, r315 = routes.route("301"), routes.route("315")
-    assert [s.number for s in r301.steps] == ["1", "2-3", "4", "4", "5", "6"]
-    assert r301.steps[0].term.amount == 3 and r315.steps[0].term.amount == 5
-    # No contact in time: the regional contact person, not the RET.
-    assert "regionale_contactpersoon" in r301.steps[0].escalate[0].to
-    assert r301.step("alternatief").term.unit == "weken"
-    assert r301.after(r301.step("start")) is None  # care started: done
+    assert [s.number for s in r301.steps] == ["1", "2-3", "4", "4", "4", "5", "6"]
+    assert [s.number for s in r315.steps] == ["1", "2-3", "3", "4", "4", "4", "5", "6"]
+    assert r301.steps[0].term.amount == 3 and r315.steps[0].term.amount == 5  # type: ignore[union-attr]
+    # 315 step 1 needs both consultations; 301 the lokaal team only.
+    assert r301.steps[0].needs == ["lt"] and r315.steps[0].needs == ["lt", "za"]
+    # No contact in time: only the regional contact person, told she takes over no tasks.
+    for route in (r301, r315):
+        [tier] = route.steps[0].escalate
+        assert tier.to == ["regionale_contactpersoon"]
+        assert tier.note is not None and "neemt geen taken" in tier.note.nl
+    # Acceptance is not care start: the provider's match (or afwijzing) ends the spans.
+    assert r301.step("reactie").done_by.action == "acceptatie"
+    assert r301.after(r301.step("reactie")).key == "zorg"  # type: ignore[union-attr]
+    assert r301.after(r301.step("zorg")) is None  # care started: done
+    assert [(sp.key, sp.until, str(sp.term.amount) + sp.term.unit) for sp in r301.spans] == [
+        ("2-4", "reactie", "3weken")]
+    assert [(sp.key, sp.until, str(sp.term.amount) + sp.term.unit) for sp in r315.spans] == [
+        ("2-3", "reactie", "2weken")]
+    # Step 5 has no term of its own; 5B's two weeks start at `ret`; 5A re-enters the route.
+    for route, found in ((r301, "toewijzing"), (r315, "verzoek")):
+        assert route.step("alternatief").term is None
+        assert route.ret.term.amount == 2 and route.ret.term.unit == "weken"
+        assert route.step("alternatief").next == found
+        assert set(route.step("alternatief").inform) == {"lokaal_team", "zorgaanbieder"}
+        six = route.step("escalatie")
+        assert six.term is not None and (six.term.amount, six.term.unit) == (1, "weken")
+        assert [t.to for t in six.escalate] == [["gi_teamleider", "regionale_contactpersoon"]]
+    assert r315.step("toewijzing").on_onjuist == "verzoek"
+
+
+def test_defaults_the_seed_does_not_name_are_marked_as_ketenbot_defaults() -> None:
+    """Every escalation to a team leader that the seed does not name is commented
+    as ketenbot's default, so the file never presents it as the seed's rule."""
+    lines = ROUTES_FILE.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if "- to: [gi_teamleider]" in line or "- to: [lt_teamleider]" in line:
+            assert "ketenbot default" in line, (i + 1, line)
 
 
 @pytest.mark.parametrize(("old", "new", "says"), [
@@ -36,6 +67,7 @@ def test_the_shipped_routes_follow_bouwsteen_5() -> None:
     ('term: "3"', 'term: "drie"', "term"),
     ("on_afwijzing: alternatief", "on_afwijzing: nergens", "unknown step 'nergens'"),
     ("action: ontvangen", "action: gelezen", "action"),
+    ("needs: [lt]", "needs: [buren]", "needs"),
 ])
 def test_a_broken_routes_file_names_the_problem(tmp_path: Path, old: str, new: str,
                                                 says: str) -> None:

@@ -46,7 +46,8 @@ JEROEN = "jeroen.bakker@jbgld.example.org"
 TESS = "tess.visser@jbgld.example.org"
 BRAM = "bram.devries@sociaalteam-ede.example.org"
 CARLA = "carla.smit@sociaalteam-ede.example.org"
-USERS = {"UJEROEN": JEROEN, "UBRAM": BRAM, "UCARLA": CARLA, "UTESS": TESS}
+MONIQUE = "monique.peters@regio-foodvalley.example.org"
+USERS = {"UJEROEN": JEROEN, "UBRAM": BRAM, "UCARLA": CARLA, "UTESS": TESS, "UMONIQUE": MONIQUE}
 
 
 def slack_settings(fake: FakeSlack, **extra: Any) -> Settings:
@@ -197,8 +198,8 @@ def test_referral_gets_a_root_message_and_its_thread(slack: Slack) -> None:
     root, line = posts[0], posts[1]
     assert root.args["channel"] == JB_CHANNEL and "thread_ts" not in root.args
     text = root.args["text"]
-    for expected in ("KB-0001", "301-route", "Ede", "K-1", "Stap 1", "lokaal-teammedewerker",
-                     "Bram de Vries", "uiterlijk"):
+    for expected in ("KB-0001", "301-route", "Ede", "K-1", "Stap 1", "jeugdbeschermer",
+                     "Jeroen Bakker", "uiterlijk"):
         assert expected in text, expected
     assert action_ids(root.args["blocks"])[0] == "keten_ontvangen"
     values = {e["value"] for b in root.args["blocks"] if b["type"] == "actions"
@@ -236,9 +237,13 @@ def test_refused_press_answers_only_the_presser(slack: Slack) -> None:
     root_ts = slack.thread().root_id
     with Session(slack.bot.engine) as s:
         before = [(o.dedupe_key, o.status) for o in s.exec(select(Outbox))]
-    sent = slack.press("UJEROEN", "ontvangen", message_ts=root_ts)
+    sent = slack.press("UCARLA", "volgende", message_ts=root_ts)
     assert sent["response_type"] == "ephemeral" and sent["replace_original"] is False
     assert "Er is niets veranderd" in sent["text"]
+    assert slack.referral().step == "contact"
+    # Step 6 pressed on step 1: refused, with the step-1 rule as the reason.
+    sent = slack.press("UJEROEN", "escaleer", message_ts=root_ts)
+    assert sent["response_type"] == "ephemeral" and "regionale contactpersoon" in sent["text"]
     assert slack.referral().step == "contact"
     with Session(slack.bot.engine) as s:
         assert [(o.dedupe_key, o.status) for o in s.exec(select(Outbox))] == before
@@ -246,22 +251,24 @@ def test_refused_press_answers_only_the_presser(slack: Slack) -> None:
     assert status["response_type"] == "ephemeral" and "Geschiedenis" in status["text"]
 
 
-def test_a_lapse_messages_the_teamleider_and_the_thread(slack: Slack) -> None:
+def test_a_step_1_lapse_messages_the_regional_contact_person_and_the_thread(
+        slack: Slack) -> None:
     start_referral(slack)
-    slack.command("UCARLA", "help")  # Carla's first contact links her
+    slack.command("UMONIQUE", "help")  # Monique's first contact links her
     slack.tick()
     slack.fake.clear()
     slack.clock.set(slack.clock.now.replace(day=30, hour=9))  # Monday after the Friday term
     slack.tick()
     opened = {c.args["users"] for c in slack.fake.of("conversations.open")}
-    assert "UCARLA" in opened
-    dm = [c for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "DCARLA"]
+    assert "UMONIQUE" in opened
+    dm = [c for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "DMONIQUE"]
     assert len(dm) == 1 and "Termijn verstreken" in dm[0].args["text"]
-    assert "KB-0001" in dm[0].args["text"]
-    assert action_ids(dm[0].args["blocks"]) == ["keten_escaleer", "keten_status"]
+    assert "KB-0001" in dm[0].args["text"] and "neemt geen taken" in dm[0].args["text"]
+    # She arranges the contact: no escalation button on step 1.
+    assert action_ids(dm[0].args["blocks"]) == ["keten_status"]
     root_ts = slack.thread().root_id
     lines = [c for c in slack.fake.of("chat.postMessage") if c.args.get("thread_ts") == root_ts]
-    assert lines and any("Carla Smit" in c.args["text"] for c in lines)
+    assert lines and any("Monique Peters" in c.args["text"] for c in lines)
 
 
 def test_rate_limit_is_waited_out_and_delivered_once(slack: Slack) -> None:

@@ -8,23 +8,40 @@ from typing import get_args
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from sqlalchemy import Engine, event, text
 from sqlmodel import Session, col, select
 
 from handlers.parties import resolve as parties_resolve
-from handlers.routes import Party, default_routes
 from messages.render import Renderer
 from scheduling.calendar import Term, WorkCalendar
 from scheduling.deadlines import Hours, remind_at
+from scheduling.parties import Directory
+from scheduling.routes import ROUTES_FILE, Party, Routes
 from scheduling.sweep import SweepResult, sweep
-from scheduling.sweep_batch import Directory
 from storage.models import Gemeente, Organisation, OrgKind, Person, Role, Team, TeamGemeente
 from storage.tables import Deadline, Outbox, Referral, ReferralEvent
 
 AMS = ZoneInfo("Europe/Amsterdam")
 CAL = WorkCalendar()
 HOURS = Hours(CAL, time(8, 30), time(17, 0))
-ROUTES = default_routes()
+
+
+def _two_tier_routes() -> Routes:
+    """The shipped routes with a region's own second tier on step 1: the seed
+    names one party for a step-1 lapse (the regionale contactpersoon), but the
+    sweep's mechanics (several tiers, `after` counted from the lapse, each once)
+    are what these tests are about."""
+    data = yaml.safe_load(ROUTES_FILE.read_text(encoding="utf-8"))
+    data = {k: v for k, v in data.items() if not k.startswith("_")}
+    for route in data["routes"].values():
+        route["steps"][0]["escalate"] = [
+            {"to": ["regionale_contactpersoon", "lt_teamleider"]},
+            {"to": ["gi_teamleider"], "after": "2"}]
+    return Routes.model_validate(data)
+
+
+ROUTES = _two_tier_routes()
 
 JEROEN = "jeroen.bakker@jbgld.example.org"
 TESS = "tess.visser@jbgld.example.org"
@@ -275,7 +292,7 @@ def test_span_escalates_to_gi_teamleider(sample_engine: Engine) -> None:
 def test_a_left_over_escalation_model_row_never_escalates(sample_engine: Engine) -> None:
     """Bouwsteen 6 has no terms and no automatic tiers: a Deadline row from before
     migration 0007 is closed on sight, whenever the sweep meets it."""
-    rid = make_referral(sample_engine, step="start")
+    rid = make_referral(sample_engine, step="reactie")
     did = make_deadline(sample_engine, rid, key="model", step="model:samenwerking",
                         remind=None, tier=1)
     assert run(sample_engine, at(2027, 11, 30, 10)).escalations == 0
@@ -301,7 +318,12 @@ def test_payloads_are_json_and_render(sample_engine: Engine) -> None:
     nl = texts["reminder:nl"][0]
     assert nl.startswith("Herinnering KB-0001") and "vr 27 nov 2026" in nl
     assert any(t.startswith("Termijn verstreken") for t in texts["escalation:nl"])
-    assert any(t.startswith("Bestuurlijke escalatie") for t in texts["escalation:nl"])
+    # Step 6's week lapsed: both are told, and nothing turns bestuurlijk by itself.
+    step6 = [t for t in texts["escalation:nl"] if "KB-0002" in t]
+    assert step6 and all(t.startswith("Termijn verstreken") for t in step6)
+    assert all("De week voor het gesprek (en zo nodig de bestuurlijke escalatie) is "
+               "verstreken." in t for t in step6)
+    assert not any(t.startswith("Bestuurlijke escalatie") for t in step6)
     assert any(t.startswith("Deadline passed") for t in texts["escalation:en"])
     assert any("Fri 27 Nov 2026" in t for t in texts["thread_escalation:en"])
 
@@ -557,7 +579,7 @@ def test_directory_answers_as_resolve_does(sample_engine: Engine) -> None:
 
 def test_failed_directory_read_is_not_remembered_as_nobody(
         sample_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    import scheduling.sweep_batch as batch_module
+    import scheduling.parties as batch_module
 
     ids = [make_deadline(sample_engine, make_referral(sample_engine, ref=f"KB-000{i}"),
                          remind=None) for i in range(3)]

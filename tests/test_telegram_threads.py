@@ -71,7 +71,7 @@ def test_forum_topic_root_and_button_press(tg: TelegramChat) -> None:
     root, line = in_group[0], in_group[1]
     assert str(root.params["message_thread_id"]) == str(line.params["message_thread_id"])
     assert "KB-0001 · 301-route · Ede" in root.params["text"]
-    assert buttons(root.params) == ["k:ontvangen:1", "k:escaleer:1", "k:status:1"]
+    assert buttons(root.params) == ["k:ontvangen:1", "k:status:1"]
     assert "staat nu op stap 1" in line.params["text"]
     with Session(tg.bot.engine) as s:
         thread = s.exec(select(ReferralThread)).one()
@@ -80,12 +80,12 @@ def test_forum_topic_root_and_button_press(tg: TelegramChat) -> None:
 
     # Bram's own message, with the buttons, in his private chat
     [dm] = api.called("sendMessage", chat_id=BRAM_TG)
-    assert "u bent aan zet in KB-0001" in dm.params["text"]
+    assert "De jeugdbeschermer zoekt contact met u" in dm.params["text"]
     assert buttons(dm.params)[0] == "k:ontvangen:1"
 
     # Someone unlinked, and Jeroen (not his step), press the group's button: refused
-    for user, why in ((STRANGER_TG, "niet gekoppeld"), (JEROEN_TG, "mag alleen door")):
-        tg.feed(tg.press(user, "k:ontvangen:1", chat_id=int(LT_GROUP)))
+    for user, why in ((STRANGER_TG, "niet gekoppeld"), (JEROEN_TG, "die rondt u af met")):
+        tg.feed(tg.press(user, "k:volgende:1", chat_id=int(LT_GROUP)))
         answer = api.calls[-1]
         assert answer.method == "answerCallbackQuery" and answer.params["show_alert"] == "true"
         assert why in answer.params["text"] and len(answer.params["text"]) <= 200
@@ -166,7 +166,10 @@ def test_escalate_button_asks_first(tg: TelegramChat) -> None:
     tg.feed(tg.press(JEROEN_TG, "k:cancel:1"))
     assert tg.referral().step == "contact"
     tg.feed(tg.press(JEROEN_TG, "k:escaleer!:1"))
-    assert tg.referral().step == "escalatie"
+    # Confirmed, but step 6 comes only after step 5: refused, with the reason.
+    refusal = tg.api.called("answerCallbackQuery")[-1]
+    assert refusal.params["show_alert"] == "true" and "stap 1" in refusal.params["text"]
+    assert tg.referral().step == "contact"
     assert len(tg.api.called("answerCallbackQuery")) == 3  # every press answered
 
 
@@ -219,7 +222,8 @@ def test_linked_on_both_gets_one_message_on_the_preferred(tg: TelegramChat, slac
     assert len(tg.api.called("sendMessage", chat_id=BRAM_TG)) == 1
     [opened] = slack.of("conversations.open")
     assert opened.args["users"] == "UBRAM"
-    assert "u bent aan zet in KB-0001" in str(slack.of("chat.postMessage")[-1].args["text"])
+    last = str(slack.of("chat.postMessage")[-1].args["text"])
+    assert "De jeugdbeschermer zoekt contact met u" in last
 
 
 def test_referral_on_slack_acknowledged_on_telegram(tg: TelegramChat, slack: Any) -> None:

@@ -14,30 +14,41 @@ from sqlmodel import Session
 
 from handlers.parties import resolve
 from handlers.referral_flow import summary
-from handlers.routes import Routes
+from handlers.referral_view import next_actions
 from messages import Renderer
+from scheduling.routes import Routes
 from storage.tables import Referral
 
 ACTION_PREFIX = "keten_"
 # Every command a button may stand for.
-ACTIONS = ("ontvangen", "volgende", "301", "315", "gestart", "afwijzing", "escaleer", "status",
-           "akkoord")
+ACTIONS = ("ontvangen", "volgende", "301", "315", "acceptatie", "gestart", "afwijzing",
+           "onjuist", "ret", "escaleer", "gesprek", "bestuurlijk", "status", "akkoord")
 
 LABELS = {
-    "nl": {"ontvangen": "Ontvangen", "volgende": "Bepaling verstuurd", "301": "301 verstuurd",
-           "315": "315 verstuurd", "gestart": "Zorg gestart", "afwijzing": "Afwijzing",
-           "escaleer": "Escaleer", "status": "Status", "akkoord": "Akkoord met verslag"},
-    "en": {"ontvangen": "Acknowledge", "volgende": "Decision sent", "301": "301 sent",
-           "315": "315 sent", "gestart": "Care started", "afwijzing": "Reject",
-           "escaleer": "Escalate", "status": "Status", "akkoord": "Approve report"},
+    "nl": {"ontvangen": "Contact gehad", "volgende": "Bepaling verstuurd",
+           "301": "301 verstuurd", "315": "315 verstuurd", "acceptatie": "Match",
+           "gestart": "Zorg gestart", "afwijzing": "Afwijzing", "onjuist": "315 onjuist",
+           "ret": "Naar het RET", "escaleer": "Escaleer (stap 6)", "gesprek": "Gesprek gevoerd",
+           "bestuurlijk": "Bestuurlijk escaleren", "status": "Status",
+           "akkoord": "Akkoord met verslag"},
+    "en": {"ontvangen": "Contact made", "volgende": "Decision sent", "301": "301 sent",
+           "315": "315 sent", "acceptatie": "Match", "gestart": "Care started",
+           "afwijzing": "Reject", "onjuist": "315 incorrect", "ret": "To the RET",
+           "escaleer": "Escalate (step 6)", "gesprek": "Talk held",
+           "bestuurlijk": "Escalate bestuurlijk", "status": "Status",
+           "akkoord": "Approve report"},
 }
 CONFIRM = {
     "nl": {"title": "Zeker weten?", "yes": "Ja", "no": "Nee",
            "afwijzing": "De afwijzing van {ref} vastleggen (naar stap 5)?",
-           "escaleer": "{ref} escaleren (stap 6)?"},
+           "onjuist": "Het 315-verzoek van {ref} onjuist verklaren (terug naar de zorgaanbieder)?",
+           "escaleer": "{ref} escaleren (stap 6)?",
+           "bestuurlijk": "Besluiten tot bestuurlijke escalatie van {ref}?"},
     "en": {"title": "Are you sure?", "yes": "Yes", "no": "No",
            "afwijzing": "Record the rejection of {ref} (to step 5)?",
-           "escaleer": "Escalate {ref} (step 6)?"},
+           "onjuist": "Declare the 315 request of {ref} incorrect (back to the provider)?",
+           "escaleer": "Escalate {ref} (step 6)?",
+           "bestuurlijk": "Decide on a bestuurlijke escalatie of {ref}?"},
 }
 
 
@@ -51,12 +62,12 @@ def button(action: str, ref: str, lang: str, primary: bool = False) -> dict[str,
                          "value": ref, "text": _plain(LABELS[lang][action])}
     if primary:
         b["style"] = "primary"
-    if action in ("afwijzing", "escaleer"):
+    if action in CONFIRM[lang]:
         c = CONFIRM[lang]
         b["confirm"] = {"title": _plain(c["title"]), "confirm": _plain(c["yes"]),
                         "deny": _plain(c["no"]),
                         "text": {"type": "plain_text", "text": c[action].format(ref=ref)}}
-        if action == "escaleer":
+        if action in ("escaleer", "bestuurlijk"):
             b["style"] = "danger"
     return b
 
@@ -65,18 +76,11 @@ def buttons_for(ref: Referral, routes: Routes, lang: str,
                 only: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
     """The buttons that make sense in the referral's current state."""
     assert ref.ref is not None
-    if ref.status != "open":
-        return [button("status", ref.ref, lang)]
-    step = routes.route(ref.route).step(ref.step)
-    wanted: list[str] = [step.done_by.action]
-    if step.on_afwijzing is not None:
-        wanted.append("afwijzing")
-    if step.key != "escalatie":
-        wanted.append("escaleer")
-    wanted.append("status")
+    wanted = next_actions(routes, ref)
+    first = wanted[0] if ref.status == "open" else None
     if only is not None:
         wanted = [a for a in wanted if a in only]
-    return [button(a, ref.ref, lang, primary=(a == step.done_by.action))
+    return [button(a, ref.ref, lang, primary=(a == first))
             for a in dict.fromkeys(wanted) if a in ACTIONS]
 
 

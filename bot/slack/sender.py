@@ -38,9 +38,11 @@ log = logging.getLogger("ketenbot.slack.sender")
 
 # Which buttons a DM of each kind carries (those that fit the current step).
 DM_BUTTONS: dict[str, tuple[str, ...]] = {
-    "reminder": ("ontvangen", "volgende", "301", "315", "gestart", "status"),
-    "notice": ("ontvangen", "volgende", "301", "315", "gestart", "status"),
-    "escalation": ("escaleer", "status"),
+    "reminder": ("ontvangen", "volgende", "301", "315", "acceptatie", "gestart", "ret",
+                 "gesprek", "status"),
+    "notice": ("ontvangen", "volgende", "301", "315", "acceptatie", "gestart", "ret",
+               "gesprek", "status"),
+    "escalation": ("escaleer", "gesprek", "bestuurlijk", "status"),
 }
 
 

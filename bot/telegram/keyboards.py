@@ -11,25 +11,32 @@ import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.routes import Routes
+from handlers.referral_view import next_actions
+from scheduling.routes import Routes
 from storage.tables import Referral
 
-ACTIONS = ("ontvangen", "volgende", "301", "315", "gestart", "afwijzing", "escaleer", "status",
-           "akkoord", "esstatus")
+ACTIONS = ("ontvangen", "volgende", "301", "315", "acceptatie", "gestart", "afwijzing",
+           "onjuist", "ret", "escaleer", "gesprek", "bestuurlijk", "status", "akkoord", "esstatus")
 # Buttons whose number is an escalation's (ES-0001), not a referral's.
 ESCALATION_ACTIONS = {"akkoord": "akkoord", "esstatus": "status"}
-CONFIRM = ("afwijzing", "escaleer")  # asked once more before they are done
+# Asked once more before they are done.
+CONFIRM = ("afwijzing", "onjuist", "escaleer", "bestuurlijk")
 _DATA = re.compile(r"^k:([a-z0-9]{1,16})(!?):(\d{1,10})$")
 
 LABELS = {
-    "nl": {"ontvangen": "✅ Ontvangen", "volgende": "➡️ Verstuurd (volgende stap)",
-           "301": "📨 301 verstuurd", "315": "📨 315 verstuurd", "gestart": "🏁 Zorg gestart",
-           "afwijzing": "✋ Afwijzing", "escaleer": "⚠️ Escaleer", "status": "ℹ️ Status",
-           "akkoord": "✅ Akkoord met verslag", "esstatus": "ℹ️ Status",
+    "nl": {"ontvangen": "✅ Contact gehad", "volgende": "➡️ Verstuurd (volgende stap)",
+           "301": "📨 301 verstuurd", "315": "📨 315 verstuurd", "acceptatie": "🤝 Match",
+           "gestart": "🏁 Zorg gestart", "afwijzing": "✋ Afwijzing", "onjuist": "↩️ 315 onjuist",
+           "ret": "👥 Naar het RET", "escaleer": "⚠️ Escaleer (stap 6)",
+           "gesprek": "🗣 Gesprek gevoerd", "bestuurlijk": "🏛 Bestuurlijk escaleren",
+           "status": "ℹ️ Status", "akkoord": "✅ Akkoord met verslag", "esstatus": "ℹ️ Status",
            "confirm": "Ja, {action} {ref}", "cancel": "Nee"},
-    "en": {"ontvangen": "✅ Received", "volgende": "➡️ Sent (next step)",
-           "301": "📨 301 sent", "315": "📨 315 sent", "gestart": "🏁 Care started",
-           "afwijzing": "✋ Rejection", "escaleer": "⚠️ Escalate", "status": "ℹ️ Status",
+    "en": {"ontvangen": "✅ Contact made", "volgende": "➡️ Sent (next step)",
+           "301": "📨 301 sent", "315": "📨 315 sent", "acceptatie": "🤝 Match",
+           "gestart": "🏁 Care started", "afwijzing": "✋ Rejection",
+           "onjuist": "↩️ 315 incorrect", "ret": "👥 To the RET",
+           "escaleer": "⚠️ Escalate (step 6)", "gesprek": "🗣 Talk held",
+           "bestuurlijk": "🏛 Escalate bestuurlijk", "status": "ℹ️ Status",
            "akkoord": "✅ Approve report", "esstatus": "ℹ️ Status",
            "confirm": "Yes, {action} {ref}", "cancel": "No"},
 }
@@ -55,24 +62,16 @@ def _labels(lang: str) -> dict[str, str]:
 
 def referral_keyboard(ref: Referral, routes: Routes, lang: str = "nl"
                       ) -> InlineKeyboardMarkup | None:
-    """The step's done action, afwijzing where the step allows it, escaleer, status."""
+    """The next actions that make sense now (`handlers.referral_view.next_actions`):
+    the step's own first, then the others, status on a row of its own."""
     if ref.id is None:
         return None
     labels = _labels(lang)
+    actions = [a for a in next_actions(routes, ref) if a in ACTIONS]
+    rows = [[InlineKeyboardButton(labels.get(a, a), callback_data=callback_data(a, ref.id))
+             for a in actions[:-1][i:i + 2]] for i in range(0, len(actions) - 1, 2)]
     status = InlineKeyboardButton(labels["status"], callback_data=callback_data("status", ref.id))
-    if ref.status != "open":
-        return InlineKeyboardMarkup([[status]])
-    step = routes.route(ref.route).step(ref.step)
-    first = [InlineKeyboardButton(labels.get(step.done_by.action, step.done_by.action),
-                                  callback_data=callback_data(step.done_by.action, ref.id))]
-    if step.on_afwijzing is not None:
-        first.append(InlineKeyboardButton(labels["afwijzing"],
-                                          callback_data=callback_data("afwijzing", ref.id)))
-    second = [status]
-    if ref.step != "escalatie":
-        second.insert(0, InlineKeyboardButton(labels["escaleer"],
-                                              callback_data=callback_data("escaleer", ref.id)))
-    return InlineKeyboardMarkup([first, second])
+    return InlineKeyboardMarkup([*rows, [status]])
 
 
 def confirm_keyboard(action: str, referral_id: int, ref: str, lang: str = "nl"

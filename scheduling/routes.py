@@ -1,4 +1,8 @@
-"""The 301/315 routes as data (`routes.yaml`), validated when the bot starts."""
+"""The 301/315 routes of Bouwsteen 5 as data (`routes.yaml`), validated when the bot starts.
+
+Both the chat handlers and the sweep read it, so it lives here in scheduling/
+(the lower layer), not in handlers/.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,11 @@ Party = Literal[
     "jeugdbeschermer", "lokaal_team", "koppelgenoot", "lt_teamleider", "gi_teamleider",
     "gi_gedragswetenschapper", "regionale_contactpersoon", "backoffice", "zorgaanbieder", "ret",
 ]
-Action = Literal["ontvangen", "volgende", "301", "315", "gestart"]
+Action = Literal["ontvangen", "volgende", "301", "315", "acceptatie", "gestart", "gevonden"]
+Consult = Literal["lt", "za"]  # step 1: consulted the lokaal team / a zorgaanbieder
+
+# Steps the code knows by key: step 5 (network and/or RET) and step 6 (escalation).
+ALTERNATIVE, ESCALATION = "alternatief", "escalatie"
 
 
 class RoutesError(ValueError):
@@ -46,7 +54,9 @@ def _term(value: object) -> Term:
 class Tier(_Strict):
     to: list[Party]
     after: Term | None = None  # counted from the lapse; None: at the lapse
-    bestuurlijk: bool = False
+    # What the people told are asked to do, in their message (e.g. the regional
+    # contact person arranges the contact and takes over no tasks).
+    note: Text | None = None
 
     _after = field_validator("after", mode="before")(lambda v: None if v is None else _term(v))
 
@@ -60,11 +70,26 @@ class Step(_Strict):
     key: str
     number: str
     title: Text
-    term: Term
+    term: Term | None = None  # None: the step has no term of its own
     actor: Party
     done_by: DoneBy
+    # Step 1: whom the JB must have consulted before the step is done (315: both).
+    needs: list[Consult] = []
     next: str | None = None
     on_afwijzing: str | None = None
+    afwijzing_inform: list[Party] = []  # told of an afwijzing (besides the one recording it)
+    on_onjuist: str | None = None  # an incorrect 315 (JW319) goes back to this step
+    inform: list[Party] = []  # told when the referral enters the step (besides the actor)
+    remind: list[Party] = []
+    escalate: list[Tier] = []
+
+    _term = field_validator("term", mode="before")(lambda v: None if v is None else _term(v))
+
+
+class RetTerm(_Strict):
+    """Step 5B: the RET discusses the case within its term of being put to it."""
+
+    term: Term
     remind: list[Party] = []
     escalate: list[Tier] = []
 
@@ -96,14 +121,18 @@ class Route(_Strict):
     name: Text
     steps: list[Step]
     spans: list[Span] = []
+    ret: RetTerm
 
     @model_validator(mode="after")
     def _links(self) -> Route:
         keys = [s.key for s in self.steps]
         if len(set(keys)) != len(keys):
             raise ValueError(f"step keys must be unique: {keys}")
+        for needed in (ALTERNATIVE, ESCALATION):
+            if needed not in keys:
+                raise ValueError(f"the route needs a step with key {needed!r}")
         for s in self.steps:
-            for link in (s.next, s.on_afwijzing):
+            for link in (s.next, s.on_afwijzing, s.on_onjuist):
                 if link is not None and link not in keys:
                     raise ValueError(f"step {s.key!r} points at unknown step {link!r}")
         for sp in self.spans:
@@ -123,7 +152,7 @@ class Route(_Strict):
         following = self.steps[i + 1] if i + 1 < len(self.steps) else None
         # Steps 5 and 6 are only entered by afwijzing or escalation, never by
         # running off the end of the happy path.
-        if following is not None and following.key in ("alternatief", "escalatie"):
+        if following is not None and following.key in (ALTERNATIVE, ESCALATION):
             return None
         return following
 
@@ -138,6 +167,9 @@ class Routes(_Strict):
 def load_routes(path: Path = ROUTES_FILE) -> Routes:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict):
+            # Top-level keys starting with "_" only hold YAML anchors shared by both routes.
+            data = {k: v for k, v in data.items() if not str(k).startswith("_")}
         return Routes.model_validate(data)
     except FileNotFoundError:
         raise RoutesError(f"{path}: bestand bestaat niet") from None
