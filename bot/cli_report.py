@@ -99,8 +99,9 @@ def _cell(value: Any) -> str:
 
 def add_digests(scheduler: BaseScheduler, bot: KetenBot) -> None:
     """The worker's digest job: Monday (team leaders) and month start (region)."""
+    from handlers.digest import run_digests
     from handlers.web_login import WebSettings
-    from scheduling.digest import run_digests, schedule_digests
+    from scheduling.digest_jobs import schedule_digests
 
     base_url = WebSettings().base_url.rstrip("/")
     schedule_digests(scheduler, lambda: run_digests(

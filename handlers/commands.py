@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from handlers.core import Context, Refused, Reply, error
 from handlers.incoming import clean_message
-from handlers.privacy import contains_bsn
+from storage.privacy import contains_bsn
 
 Handler = Callable[[Context, str], Reply]
 

@@ -9,9 +9,9 @@ from sqlmodel import Session, col, select
 
 from handlers.core import Context, Refused, error
 from handlers.escalation_people import brought_in, participants, party_orgs
-from handlers.privacy import any_bsn
 from storage.models import Gemeente, Person
 from storage.outbox import enqueue
+from storage.privacy import any_bsn
 from storage.tables import ModelEscalation, ModelEscalationEvent, Referral
 
 log = logging.getLogger("ketenbot.escalation")

@@ -16,23 +16,11 @@ from __future__ import annotations
 import unicodedata
 
 from handlers.core import Refused, error
+from storage.privacy import bad_char
 
 MAX_MESSAGE = 2000  # characters in one command; a command is a line, not a document
 # Free-text fields stored in a referral's history, and their limits.
 FIELD_LIMITS = {"reden": 200, "verslag": 300}
-_ALLOWED_CONTROLS = frozenset("\t\n\r")
-
-
-def bad_char(text: str) -> int | None:
-    """Index of the first character that is no text (control, surrogate), or None."""
-    for i, ch in enumerate(text):
-        if ch.isprintable() or ch in _ALLOWED_CONTROLS:
-            continue
-        # isprintable() is also False for spaces other than " " and for format
-        # characters (soft hyphen, zero-width joiner): those are text.
-        if unicodedata.category(ch) in ("Cc", "Cs"):
-            return i
-    return None
 
 
 def clean_message(text: str, limit: int = MAX_MESSAGE) -> str:

@@ -15,11 +15,11 @@ from sqlmodel import Session, col, or_, select
 
 from handlers.core import Context, Refused, error
 from handlers.parties import gemeente_name, resolve
-from handlers.privacy import any_bsn
 from scheduling.deadlines import due_at, remind_at
 from scheduling.routes import ALTERNATIVE, Route, Step
 from storage.models import Person
 from storage.outbox import enqueue
+from storage.privacy import any_bsn
 from storage.tables import Deadline, Outbox, Referral, ReferralEvent
 
 

@@ -17,8 +17,7 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
-from handlers.incoming import bad_char
-from handlers.privacy import contains_bsn
+from storage.privacy import bad_char, contains_bsn
 
 MAX_BAD_CHARS = 20  # reported per file; one is enough to fix the export that made them
 

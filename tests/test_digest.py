@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from handlers.digest import run_digests
 from scheduling.calendar import WorkCalendar
-from scheduling.digest import digest_trigger, run_digests
+from scheduling.digest_jobs import digest_trigger
 from scheduling.routes import default_routes
 from storage.db import make_engine
 from storage.tables import Outbox

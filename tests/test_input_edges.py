@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from bot.app import KetenBot
 from bot.config import Settings
 from bot.serve import build_web_app
-from handlers.privacy import any_bsn, contains_bsn
+from storage.privacy import any_bsn, contains_bsn
 from tests.conftest import FakeClock
 from tests.fakes.slack_api import FakeSlack
 from tests.test_referrals import BRAM, JEROEN, Chat, to_start

@@ -13,8 +13,8 @@ from bot.app import KetenBot
 from bot.config import Settings
 from bot.console import ConsoleSession
 from handlers.core import Context
-from handlers.privacy import contains_bsn, elfproef
 from handlers.registry import build_registry
+from storage.privacy import contains_bsn, elfproef
 from tests.conftest import SAMPLE, FakeClock
 
 

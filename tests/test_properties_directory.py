@@ -17,12 +17,12 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from handlers.incoming import bad_char
 from storage import db
 from storage.directory_csv import load_csv
 from storage.directory_format import DirectoryDoc, load_yaml
 from storage.directory_import import import_doc
 from storage.directory_read import load
+from storage.privacy import bad_char
 from tests.conftest import import_file
 from tests.hostile import ANY_TEXT, NOISE, TYPED_TEXT, bsn_variants, find_stored, stored, strings
 from tests.test_directory_import import PEOPLE, SMALL

@@ -31,11 +31,11 @@ from bot.slack.contact_blocks import answer as contact_answer
 from handlers.core import Refused, Reply, error
 from handlers.incoming import clean_message
 from handlers.linking import link, link_failed, redeem
-from handlers.privacy import contains_bsn
 from messages import Renderer
 from storage import events
 from storage.db import session_scope
 from storage.models import Person
+from storage.privacy import contains_bsn
 from storage.tables import Referral, ReferralThread
 
 log = logging.getLogger("ketenbot.slack")

@@ -30,11 +30,11 @@ from telegram.ext import (
 from bot.app import KetenBot
 from bot.telegram import contact_keyboard, keyboards
 from handlers.core import Reply, error
-from handlers.incoming import bad_char
 from handlers.linking import link_failed, redeem
 from messages import Renderer
 from storage import events
 from storage.models import Person
+from storage.privacy import bad_char
 
 log = logging.getLogger("ketenbot.telegram")
 

@@ -6,23 +6,21 @@
 * The first werkdag of the month, 08:30: each regionale contactpersoon gets the
   region's figures for the past month.
 
-An APScheduler cron trigger (Europe/Amsterdam, Monday-Friday 08:30) only says
-"look now"; `run_digests` decides from the calendar whether today is such a
-day. Digests go through the outbox with a dedupe key per person and week or
-month, so several workers (or a restart) send each one once. Nobody with
-nothing to report gets a message; people who said `samenvatting uit` get none.
+An APScheduler cron trigger (scheduling/digest_jobs.py: Europe/Amsterdam,
+Monday-Friday 08:30) only says "look now"; `run_digests` decides from the
+calendar whether today is such a day. Digests go through the outbox with a
+dedupe key per person and week or month, so several workers (or a restart)
+send each one once. Nobody with nothing to report gets a message; people who
+said `samenvatting uit` get none.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -36,7 +34,7 @@ from storage.models import Person, Region, Role
 from storage.outbox import enqueue
 
 log = logging.getLogger("ketenbot.digest")
-DIGEST_AT = time(8, 30)
+
 ITEMS_SHOWN = 10
 
 
@@ -144,15 +142,3 @@ def monthly(engine: Engine, now: datetime, calendar: WorkCalendar, routes: Route
                               f"{person.id}", kind="notice", template="digest_month",
                               payload=payload, now=now, deliver_after=now, person_id=person.id)
     return queued
-
-
-def digest_trigger(tz: str = "Europe/Amsterdam") -> CronTrigger:
-    return CronTrigger(day_of_week="mon-fri", hour=DIGEST_AT.hour, minute=DIGEST_AT.minute,
-                       timezone=tz)
-
-
-def schedule_digests(scheduler: BaseScheduler, job: Callable[[], object],
-                     tz: str = "Europe/Amsterdam") -> None:
-    """Add the digest job to the worker's scheduler (it runs next to the tick)."""
-    scheduler.add_job(job, digest_trigger(tz), id="ketenbot-digests", max_instances=1,
-                      coalesce=True, misfire_grace_time=4 * 3600)

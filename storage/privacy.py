@@ -1,4 +1,4 @@
-"""The BSN guard: chat is not a case file.
+"""What text may be stored: no BSN (chat is not a case file), no control characters.
 
 A BSN is nine digits that pass the elfproef (11-test). People write them with
 separators between the digits: spaces, dots, hyphens, and whatever their
@@ -79,3 +79,18 @@ def _strings(value: Any) -> Iterable[str]:
 def any_bsn(value: Any) -> bool:
     """A BSN in any text of `value` (nested dicts and lists: a history detail)."""
     return any(contains_bsn(s) for s in _strings(value))
+
+
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def bad_char(text: str) -> int | None:
+    """Index of the first character that is no text (control, surrogate), or None."""
+    for i, ch in enumerate(text):
+        if ch.isprintable() or ch in _ALLOWED_CONTROLS:
+            continue
+        # isprintable() is also False for spaces other than " " and for format
+        # characters (soft hyphen, zero-width joiner): those are text.
+        if unicodedata.category(ch) in ("Cc", "Cs"):
+            return i
+    return None
