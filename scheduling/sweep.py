@@ -229,6 +229,8 @@ class Planner:
             self._event(ref, d, "escalatie", {"deadline": d.key, "tier": n,
                                               "bestuurlijk": tier.bestuurlijk,
                                               "recipients": names})
+            log.info("escalatie %s termijn=%s trede=%d ontvangers=%d", ref.ref, d.key, n,
+                     len(names))
             d.escalations += 1
             d.tier = n
         d.status, d.next_check_at = "lapsed", None
