@@ -16,7 +16,7 @@ def _shown(settings: Settings, field: str) -> str:
     if field in SECRET_FIELDS:
         return "(gezet / set, verborgen)" if value else "(niet gezet / not set)"
     if field == "database_url":
-        return mask_url(value) if value else (
+        return mask_url(settings.db_url()) if value else (
             f"(niet gezet: SQLite in {settings.data_dir / 'ketenbot.sqlite'})")
     if value is None:
         return "(niet gezet / not set)"

@@ -24,7 +24,7 @@ def directory_import(file: Path) -> None:
     if doc.problems and all(p.line == 0 and p.field == "bestand" for p in doc.problems):
         # The file itself cannot be read (missing, a folder, an unknown format):
         # a wrong argument, answered like every other one.
-        raise fail("\n".join(str(p) for p in doc.problems), 2)
+        raise fail(f"Fout / error: {file}: " + "; ".join(p.message for p in doc.problems), 2)
     bot = start_bot()
     with session_scope(bot.engine) as session:
         result = import_doc(doc, session)

@@ -131,7 +131,9 @@ class Settings(BaseSettings):
 
 def env_name(field: str) -> str:
     info = Settings.model_fields.get(field)
-    alias = info.validation_alias if info else None
+    if info is None:  # pydantic reports aliased fields by their alias: DATABASE_URL, PORT
+        return field
+    alias = info.validation_alias
     return alias if isinstance(alias, str) else ENV_PREFIX + field.upper()
 
 
@@ -144,7 +146,7 @@ def problems(exc: ValidationError) -> list[str]:
         if not field:  # a rule across settings (working hours)
             lines.append(f"Ongeldige instelling / invalid setting: {msg}")
             continue
-        shown = "" if field in SECRET_FIELDS or field == "database_url" else (
+        shown = "" if field in (*SECRET_FIELDS, "database_url", "DATABASE_URL") else (
             f" (nu / now: {err['input']!r})")
         lines.append(f"Ongeldige instelling / invalid setting {env_name(field)}{shown}: {msg}")
     return lines
