@@ -118,7 +118,8 @@ def test_several_bad_settings_one_line_each(cli_env: None, capsys: pytest.Captur
     assert run(["config", "check"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 3
-    assert [e.split(" ")[5].rstrip(":") for e in err] == ["DATABASE_URL", "KETENBOT_LANGUAGE", "PORT"]
+    named = [e.split(" ")[5].rstrip(":") for e in err]
+    assert named == ["DATABASE_URL", "KETENBOT_LANGUAGE", "PORT"]
     assert "niet een url" not in "\n".join(err)  # a URL may hold a password: not echoed
 
 
