@@ -26,9 +26,6 @@ def worker_tick(bot: KetenBot, senders: list[Sender]) -> Callable[[], None]:
         observe.SWEEP_SECONDS.observe(time.perf_counter() - started)
         observe.REMINDERS.inc(result.reminders)
         observe.ESCALATIONS.inc(result.escalations)
-        if result.reminders or result.escalations:
-            log.info("ronde: herinneringen=%d escalaties=%d bezorgd=%d wachtend=%d",
-                     result.reminders, result.escalations, result.sent, result.waiting)
 
     return tick
 
