@@ -85,7 +85,8 @@ def demo(lang: str = typer.Option("nl", "--lang")) -> None:
 _CLICK_ERRORS: tuple[type[BaseException], ...] = tuple({
     click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt,
     typer.Exit, typer.Abort,
-    *(c for c in type(typer.BadParameter("")).__mro__ if c.__name__.endswith("Exception"))})
+    *(c for c in type(typer.BadParameter("")).__mro__
+      if c.__name__.endswith("Exception") and c.__module__ != "builtins")})
 
 
 def _kind(exc: BaseException) -> set[str]:
