@@ -8,6 +8,7 @@ bad argument, path or setting).
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -111,6 +112,9 @@ def _click_status(exc: BaseException) -> int:
     return int(getattr(exc, "exit_code", 1))
 
 
+INTERACTIVE = ("console", "demo")
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run one command; returns its exit status (what `main` exits with)."""
     args = sys.argv[1:] if argv is None else argv
@@ -118,7 +122,11 @@ def run(argv: list[str] | None = None) -> int:
         if not any(a in ("--help", "-h") for a in args) and args:
             # Every command checks the settings first: a wrong one is a
             # wrong call, whatever the command.
-            configure_logging(load_settings())
+            settings = load_settings()
+            if args[0] in INTERACTIVE and "KETENBOT_LOG_LEVEL" not in os.environ:
+                # The session itself is the output; operator lines would interleave it.
+                settings.log_level = "WARNING"
+            configure_logging(settings)
         result = app(args=args, prog_name="ketenbot", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except ConfigError as exc:
