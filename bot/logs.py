@@ -40,7 +40,11 @@ class Redact(logging.Filter):
         return redact_patterns(_URL_PASSWORD.sub(r"\1***@", text))
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = self.clean(record.getMessage()), None
+        try:
+            message = record.getMessage()
+        except Exception:  # a library's broken format string: keep its bare text
+            message = str(record.msg)
+        record.msg, record.args = self.clean(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
