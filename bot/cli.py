@@ -137,11 +137,12 @@ def run(argv: list[str] | None = None) -> int:
         return _click_status(exc)
     except DBAPIError as exc:
         from bot.config import mask_url
+        from bot.logs import Redact
 
-        url = load_settings().db_url()
-        reason = str(exc.orig or exc).strip().splitlines()[0]
-        typer.echo(f"Database niet bereikbaar / database error: {mask_url(url)}: {reason}",
-                   err=True)
+        settings = load_settings()
+        reason = Redact(settings.secrets()).clean(str(exc.orig or exc).strip().splitlines()[0])
+        typer.echo(f"Database niet bereikbaar / database error: {mask_url(settings.db_url())}: "
+                   f"{reason}", err=True)
         return 1
     except OSError as exc:  # a path that cannot be read or written
         typer.echo(f"Fout / error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),

@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from bot.app import KetenBot
 from bot.config import Settings, mask_url, problems
-from bot.logs import setup_logging
+from bot.logs import Redact, setup_logging
 from handlers.core import Clock
 from handlers.routes import RoutesError
 from storage.db import SchemaNotCurrent
@@ -71,7 +71,8 @@ def start_bot(settings: Settings | None = None, clock: Clock | None = None, wait
             raise ConfigError([f"Ongeldige instelling / invalid setting DATABASE_URL: "
                                f"{mask_url(url)} is geen bruikbare database-URL"]) from None
         except DBAPIError as exc:
-            reason = str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc) else ""
+            text = str(exc.orig or exc).strip()
+            reason = Redact(settings.secrets()).clean(text.splitlines()[0]) if text else ""
             left = give_up - monotonic()
             if left <= 0:
                 raise fail(f"Database niet bereikbaar / database unreachable: {mask_url(url)} "

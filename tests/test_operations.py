@@ -123,3 +123,21 @@ def test_without_waiting_the_first_failure_stops(capsys: pytest.CaptureFixture[s
         start_bot(settings, sleep=fake.sleep, monotonic=fake.monotonic)
     assert fake.sleeps == []
     assert "1 poging(en)" in capsys.readouterr().err
+
+
+def test_a_command_on_an_unreachable_database_says_so_in_one_line(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path: object) -> None:
+    from bot.cli import run
+
+    monkeypatch.chdir(str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", "postgresql://kb:Heel-Geheim-42@127.0.0.1:9/kb")
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        assert run(["db", "upgrade"]) == 1
+    finally:
+        root.handlers[:], root.level = handlers, level
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "kb:***@127.0.0.1:9/kb" in err and "Heel-Geheim-42" not in err
