@@ -103,9 +103,7 @@ class KetenBot:
         # Built once: every command and every tick needs it, and it caches
         # its per-year closed days.
         if self._calendar is None:
-            self._calendar = WorkCalendar(
-                {d: "eigen sluitingsdag" for d in self.settings.closed_days},
-                tz=self.settings.timezone)
+            self._calendar = self.settings.work_calendar()
         return self._calendar
 
     def hours(self) -> Hours:

@@ -1,148 +1,48 @@
-"""`ketenbot` command line."""
+"""`ketenbot` command line: registers the commands and turns every expected
+failure into one readable line and an exit status.
+
+Exit status: 0 done, 1 the work could not be done (a problem in the data, a
+database that is down or not migrated), 2 the command was called wrongly (a
+bad argument, path or setting).
+"""
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
+import click
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from bot import (
     cli_calendar,
+    cli_config,
+    cli_db,
     cli_directory,
     cli_escalation,
     cli_referral,
     cli_report,
+    cli_run,
     cli_telegram,
 )
-from bot.app import KetenBot
 from bot.config import Settings
-from scheduling.routes import RoutesError
-from storage import db
-from storage.db import SchemaNotCurrent
+from bot.startup import ConfigError, configure_logging, fail, load_settings, start_bot
+
+__all__ = ["app", "fail", "main", "start_bot"]  # start_bot: for command modules written earlier
 
 app = typer.Typer(help="ketenbot: samen één keten rond een verwijzing jeugdhulp.",
                   no_args_is_help=True)
-db_app = typer.Typer(help="Database: schema aanmaken en bijwerken.", no_args_is_help=True)
-directory_app = typer.Typer(help="Contactenlijst: importeren, exporteren, controleren.",
-                            no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(directory_app, name="directory")
+app.add_typer(cli_db.app, name="db")
+app.add_typer(cli_directory.app, name="directory")
 app.add_typer(cli_calendar.app, name="calendar")
 app.add_typer(cli_referral.app, name="referral")
 app.add_typer(cli_telegram.app, name="telegram")
 app.add_typer(cli_escalation.app, name="escalation")
-cli_directory.register(directory_app)
 app.add_typer(cli_report.app, name="report")
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(code)
-
-
-def start_bot(settings: Settings | None = None) -> KetenBot:
-    try:
-        return KetenBot.start(settings or Settings())
-    except (SchemaNotCurrent, RoutesError) as exc:
-        raise fail(str(exc)) from None
-
-
-@db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Maak het schema aan of werk het bij (Alembic)."""
-    url = Settings().db_url()
-    db.upgrade(url)
-    typer.echo(f"Database bijgewerkt tot versie {db.head_revision()}.")
-
-
-@directory_app.command("import")
-def directory_import(
-    file: Path,
-    prefer: str | None = typer.Option(
-        None, "--prefer",
-        help="Bij een wijziging in de chat na de datum van het bestand (as_of): file of chat."),
-) -> None:
-    """Importeer een contactenlijst (YAML of CSV). Alles of niets."""
-    from storage.db import session_scope
-    from storage.directory_import import import_doc
-    from storage.directory_read import load
-
-    if prefer not in (None, "file", "chat"):
-        raise fail("--prefer moet file of chat zijn.", 2)
-    bot = start_bot()
-    doc = load(file)
-    with session_scope(bot.engine) as session:
-        result = import_doc(doc, session, prefer=prefer, now=bot.clock())
-        if not result.ok:
-            session.rollback()
-    if not result.ok:
-        for p in result.problems:
-            typer.echo(str(p), err=True)
-        for c in result.conflicts:
-            typer.echo(f"conflict: {c}", err=True)
-        if result.conflicts:
-            raise fail(f"{len(result.conflicts)} conflict(en) met wijzigingen in de chat na de "
-                       "datum van het bestand; er is niets opgeslagen. Kies met --prefer file "
-                       "(het bestand wint) of --prefer chat (de chat wint).")
-        raise fail(f"{len(result.problems)} probleem/problemen gevonden; er is niets opgeslagen.")
-    if not result.created and not result.updated:
-        typer.echo("Niets veranderd: de contactenlijst was al zo.")
-        return
-    for label, counts in (("nieuw", result.created), ("bijgewerkt", result.updated)):
-        if counts:
-            typer.echo(f"{label}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
-
-
-@directory_app.command("export")
-def directory_export(
-    output: Path | None = typer.Option(None, "--output", "-o"),
-    history: bool = typer.Option(True, "--history/--no-history",
-                                 help="Met de geschiedenis van alle wijzigingen."),
-) -> None:
-    """Exporteer de contactenlijst als YAML (zelfde formaat als de import)."""
-    from sqlmodel import Session
-
-    from storage.directory_export import dump, export_doc
-
-    bot = start_bot()
-    today = bot.clock().astimezone(bot.calendar().tz).date()
-    with Session(bot.engine) as session:
-        text = dump(export_doc(session, as_of=today, with_history=history))
-    if output:
-        output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-
-
-@directory_app.command("check")
-def directory_check(
-    days: int | None = typer.Option(None, help="Na hoeveel dagen een vermelding verouderd is."),
-) -> None:
-    """Gemeenten zonder lokaal team of GI, verouderde vermeldingen, kapotte koppelgenoten."""
-    from sqlmodel import Session
-
-    from storage.directory_check import check
-
-    settings = Settings()
-    bot = start_bot(settings)
-    limit = days if days is not None else settings.stale_after_days
-    with Session(bot.engine) as session:
-        report = check(session, bot.clock().date(), limit)
-    sections = [
-        ("Gemeenten zonder lokaal-teamcontact", report.without_lokaal_team),
-        ("Gemeenten zonder GI-contact", report.without_gi),
-        (f"Niet gecontroleerd in {limit} dagen",
-         [f"{e} ({n}), laatst: {v or 'nooit'}" for e, n, v in report.stale]),
-        ("Kapotte koppelgenoot-verwijzingen",
-         [f"{e}: {why}" for e, why in report.broken_koppelgenoot]),
-    ]
-    for title, items in sections:
-        typer.echo(f"{title}: {len(items)}")
-        for item in items:
-            typer.echo(f"  - {item}")
-    if not report.clean:
-        raise typer.Exit(1)
+app.add_typer(cli_config.app, name="config")
+app.command("serve")(cli_run.serve)
+app.command("worker")(cli_run.worker)
 
 
 @app.command("console")
@@ -157,12 +57,9 @@ def console(
 
     if lang not in (None, "nl", "en"):
         raise fail("--lang moet nl of en zijn.", 2)
-    settings = Settings()
+    settings: Settings = load_settings()
     clock = MovableClock(system_clock(settings.timezone)())
-    try:
-        bot = KetenBot.start(settings, clock=clock)
-    except (SchemaNotCurrent, RoutesError) as exc:
-        raise fail(str(exc)) from None
+    bot = start_bot(settings, clock=clock)
     actor = bot.person_by_email(as_)
     if actor is None:
         typer.echo(f"Let op: {as_} staat niet in de contactenlijst; alleen `wie` en `help` werken.",
@@ -170,60 +67,6 @@ def console(
     session = ConsoleSession(bot, actor, lang, sys.stdout)
     session.attach_clock(clock)
     session.run(sys.stdin)
-
-
-@app.command("worker")
-def worker(
-    once: bool = typer.Option(False, "--once", help="Eén ronde en stoppen (cron, tests)."),
-) -> None:
-    """Zoek verlopen termijnen (herinneringen, escalaties) en bezorg de outbox."""
-    import logging
-    import signal
-    import threading
-
-    from scheduling.dispatch import Sender
-    from scheduling.worker import build_scheduler
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    settings = Settings()
-    bot = start_bot(settings)
-    from bot.transports import build_senders
-
-    # Without any configured platform, messages stay queued in the outbox:
-    # nothing is lost, they leave once a transport is set up.
-    senders: list[Sender] = build_senders(bot)
-
-    def tick() -> None:
-        result = bot.tick(senders)
-        if result.reminders or result.escalations or result.sent:
-            logging.getLogger("ketenbot.worker").info(
-                "herinneringen=%d escalaties=%d bezorgd=%d wachtend=%d",
-                result.reminders, result.escalations, result.sent, result.waiting)
-
-    if once:
-        tick()
-        return
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    scheduler = build_scheduler(tick, settings.sweep_interval_seconds)
-    cli_report.add_digests(scheduler, bot)
-    scheduler.start()
-    stop.wait()
-    scheduler.shutdown()
-
-
-@app.command("serve")
-def serve() -> None:
-    """Het webproces: Slack-endpoints, Telegram-webhook en /healthz."""
-    import uvicorn
-
-    from bot.serve import build_web_app
-
-    settings = Settings()
-    bot = start_bot(settings)
-    uvicorn.run(build_web_app(bot), host=settings.host, port=settings.port,
-                log_level="info", access_log=False)
 
 
 @app.command("link-code")
@@ -250,6 +93,74 @@ def demo(lang: str = typer.Option("nl", "--lang")) -> None:
     run_demo(sys.stdout, lang=lang)
 
 
-def main() -> None:
-    app()
+# Typer may vendor its own copy of click: its exceptions are matched by class
+# name, so both typer's and click's are recognised.
+_CLICK_ERRORS: tuple[type[BaseException], ...] = tuple({
+    click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt,
+    typer.Exit, typer.Abort,
+    *(c for c in type(typer.BadParameter("")).__mro__
+      if c.__name__.endswith("Exception") and c.__module__ != "builtins")})
 
+
+def _kind(exc: BaseException) -> set[str]:
+    return {c.__name__ for c in type(exc).__mro__}
+
+
+def _click_status(exc: BaseException) -> int:
+    kind = _kind(exc)
+    if "NoArgsIsHelpError" in kind:  # the help was shown: that is the answer
+        return 0
+    if "UsageError" in kind:
+        ctx = getattr(exc, "ctx", None)
+        where = f" ({ctx.command_path})" if ctx else ""
+        typer.echo(f"Fout / error{where}: {exc.format_message()}", err=True)  # type: ignore[attr-defined]
+        return 2
+    if "Exit" in kind:
+        return int(getattr(exc, "exit_code", 0) or 0)
+    if "Abort" in kind or isinstance(exc, KeyboardInterrupt):
+        typer.echo("Afgebroken / aborted.", err=True)
+        return 130
+    typer.echo(f"Fout / error: {exc.format_message()}", err=True)  # type: ignore[attr-defined]
+    return int(getattr(exc, "exit_code", 1))
+
+
+INTERACTIVE = ("console", "demo")
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run one command; returns its exit status (what `main` exits with)."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        if not any(a in ("--help", "-h") for a in args) and args:
+            # Every command checks the settings first: a wrong one is a
+            # wrong call, whatever the command.
+            settings = load_settings()
+            if args[0] in INTERACTIVE and "KETENBOT_LOG_LEVEL" not in os.environ:
+                # The session itself is the output; operator lines would interleave it.
+                settings.log_level = "WARNING"
+            configure_logging(settings)
+        result = app(args=args, prog_name="ketenbot", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except ConfigError as exc:
+        for line in exc.lines:
+            typer.echo(line, err=True)
+        return 2
+    except _CLICK_ERRORS as exc:
+        return _click_status(exc)
+    except DBAPIError as exc:
+        from bot.config import mask_url
+        from bot.logs import Redact
+
+        settings = load_settings()
+        reason = Redact(settings.secrets()).clean(str(exc.orig or exc).strip().splitlines()[0])
+        typer.echo(f"Database niet bereikbaar / database error: {mask_url(settings.db_url())}: "
+                   f"{reason}", err=True)
+        return 1
+    except OSError as exc:  # a path that cannot be read or written
+        typer.echo(f"Fout / error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+                   err=True)
+        return 2
+
+
+def main() -> None:
+    sys.exit(run())

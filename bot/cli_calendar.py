@@ -6,7 +6,8 @@ from datetime import date
 
 import typer
 
-from scheduling.calendar import WEEKDAY_ABBR, WorkCalendar, parse_term
+from bot.startup import load_settings
+from scheduling.calendar import WEEKDAY_ABBR, parse_term
 
 app = typer.Typer(
     name="calendar",
@@ -39,7 +40,8 @@ def add(
         ) from None
     try:
         parsed = parse_term(term)
-        due = WorkCalendar().due_date(day, parsed)
+        # The organisation's closed days count, as they do for the worker.
+        due = load_settings().work_calendar().due_date(day, parsed)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     typer.echo(due.isoformat())
@@ -49,7 +51,7 @@ def add(
 def list_holidays(year: int = typer.Argument(..., help="Jaar, bijv. 2026.")) -> None:
     """List the non-working weekdays (feestdagen) of YEAR."""
     try:
-        days = WorkCalendar().non_working_weekdays(year)
+        days = load_settings().work_calendar().non_working_weekdays(year)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     for d, name in days:

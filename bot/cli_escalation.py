@@ -18,7 +18,7 @@ app = typer.Typer(help="Escalatiemodel (Bouwsteen 6): gesloten escalaties voor e
 @app.command("export")
 def export(fmt: str = typer.Option("csv", "--format", help="csv of json")) -> None:
     """Gesloten escalaties: situatie, bereikte treden, duur, organisaties. Geen vrije tekst."""
-    from bot.cli import start_bot
+    from bot.startup import start_bot
 
     if fmt not in ("csv", "json"):
         typer.echo("--format moet csv of json zijn.", err=True)

@@ -9,9 +9,9 @@ import sys
 import typer
 from sqlmodel import Session, select
 
+from bot.startup import start_bot
 from handlers.referral_commands import REF_RE
 from handlers.referral_report import export_rows, lead_times, timeline
-from scheduling.calendar import WorkCalendar
 from storage.tables import Referral
 
 app = typer.Typer(help="Verwijzingen: tijdlijn en doorlooptijden.", no_args_is_help=True)
@@ -20,8 +20,6 @@ app = typer.Typer(help="Verwijzingen: tijdlijn en doorlooptijden.", no_args_is_h
 @app.command("show")
 def show(ref: str) -> None:
     """De volledige geschiedenis van één verwijzing: wie, wat, wanneer, waar."""
-    from bot.cli import start_bot
-
     m = REF_RE.match(ref.strip())
     if not m:
         typer.echo(f"Ongeldig kenmerk {ref!r}: gebruik bijv. KB-0001.", err=True)
@@ -39,7 +37,7 @@ def show(ref: str) -> None:
             typer.echo(f"  {e['at']}  {e['action']:<20} stap {e['step'] or '-':<12} "
                        f"{e['who']} ({e['platform']}){'  ' + detail if detail else ''}")
         typer.echo("Doorlooptijden:")
-        for s in lead_times(session, referral, WorkCalendar(), bot.clock()):
+        for s in lead_times(session, referral, bot.calendar(), bot.clock()):
             typer.echo(f"  stap {s['number'] or s['step']:<4} {s['werkdagen']} werkdagen "
                        f"({s['uren']} uur){' — loopt nog' if s['open'] else ''}")
 
@@ -47,14 +45,12 @@ def show(ref: str) -> None:
 @app.command("export")
 def export(fmt: str = typer.Option("csv", "--format", help="csv of json")) -> None:
     """Alle verwijzingen met doorlooptijden per stap, als CSV (één rij per stap) of JSON."""
-    from bot.cli import start_bot
-
     if fmt not in ("csv", "json"):
         typer.echo("--format moet csv of json zijn.", err=True)
         raise typer.Exit(2)
     bot = start_bot()
     with Session(bot.engine) as session:
-        rows = export_rows(session, WorkCalendar(), bot.clock())
+        rows = export_rows(session, bot.calendar(), bot.clock())
     if fmt == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -9,10 +9,8 @@ from datetime import date
 from typing import Any
 
 import typer
-from apscheduler.schedulers.base import BaseScheduler
 from sqlmodel import Session, select
 
-from bot.app import KetenBot
 from handlers.report_figures import Period, Scope, figures, tables
 
 app = typer.Typer(help="Cijfers: tijd tot de juiste hulp, termijnen, escalaties.",
@@ -42,7 +40,7 @@ def lead_times_command(
     format_: str = typer.Option("table", "--format", help="table, csv of json."),
 ) -> None:
     """Doorlooptijden in werkdagen (mediaan, p80), termijnen en gebruik per periode."""
-    from bot.cli import start_bot
+    from bot.startup import start_bot
     from handlers.lookup import find_gemeente
     from storage.models import Region
 
@@ -95,15 +93,3 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
-
-
-def add_digests(scheduler: BaseScheduler, bot: KetenBot) -> None:
-    """The worker's digest job: Monday (team leaders) and month start (region)."""
-    from handlers.digest import run_digests
-    from handlers.web_login import WebSettings
-    from scheduling.digest_jobs import schedule_digests
-
-    base_url = WebSettings().base_url.rstrip("/")
-    schedule_digests(scheduler, lambda: run_digests(
-        bot.engine, bot.clock(), bot.calendar(), bot.routes, base_url),
-        bot.settings.timezone)

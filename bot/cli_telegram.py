@@ -7,7 +7,7 @@ import asyncio
 import typer
 
 from bot.app import KetenBot
-from bot.config import Settings
+from bot.startup import fail, load_settings, start_bot
 
 app = typer.Typer(help="Telegram: polling, webhook instellen of verwijderen.",
                   no_args_is_help=True)
@@ -15,12 +15,10 @@ UPDATES = ["message", "callback_query"]
 
 
 def _bot() -> KetenBot:
-    settings = Settings()
+    settings = load_settings()
     if not settings.telegram_bot_token:
-        typer.echo("KETENBOT_TELEGRAM_BOT_TOKEN is niet gezet.", err=True)
-        raise typer.Exit(1)
-    from bot.cli import start_bot
-
+        # A missing setting: the same status as a wrong one.
+        raise fail("KETENBOT_TELEGRAM_BOT_TOKEN is niet gezet / not set.", 2)
     return start_bot(settings)
 
 
@@ -47,8 +45,9 @@ def set_webhook(url: str = typer.Argument(..., help="Publieke basis-URL, bijv. "
     bot = _bot()
     s = bot.settings
     if not s.telegram_webhook_secret:
-        typer.echo("KETENBOT_TELEGRAM_WEBHOOK_SECRET is niet gezet.", err=True)
-        raise typer.Exit(1)
+        raise fail("KETENBOT_TELEGRAM_WEBHOOK_SECRET is niet gezet / not set.", 2)
+    if not url.startswith("https://") and not url.startswith("http://"):
+        raise fail(f"Fout / error: {url!r} is geen URL; bijv. https://ketenbot.example.org", 2)
     target = url.rstrip("/") + PATH
 
     async def go() -> None:

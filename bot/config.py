@@ -1,37 +1,58 @@
-"""Configuration from environment variables and an optional `.env` file."""
+"""Configuration from environment variables and an optional `.env` file.
+
+Every setting is checked when it is read: a wrong value is reported by the
+name of its environment variable (see `problems`), never as a traceback.
+"""
 
 from __future__ import annotations
 
 from datetime import date, time
 from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from scheduling.calendar import WorkCalendar
+
+ENV_PREFIX = "KETENBOT_"
+# Values never printed, logged or echoed back in an error.
+SECRET_FIELDS = ("slack_bot_token", "slack_signing_secret", "slack_app_token",
+                 "telegram_bot_token", "telegram_webhook_secret")
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="KETENBOT_", env_file=".env", extra="ignore", populate_by_name=True
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", populate_by_name=True
     )
 
     data_dir: Path = Path("data")
     # DATABASE_URL is the conventional name (Heroku-style platforms set it), so it
     # is read without the prefix.
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
-    language: str = "nl"
+    language: Literal["nl", "en"] = "nl"
     timezone: str = "Europe/Amsterdam"
-    stale_after_days: int = 90
+    stale_after_days: int = Field(default=90, gt=0)
     working_hours_start: time = time(8, 30)
     working_hours_end: time = time(17, 0)
     # An organisation's own closed days on top of the Atw, as JSON: ["2026-12-24"].
     closed_days: list[date] = []
-    # A region's own routes file; default: the Bouwsteen 5 routes shipped in scheduling/.
+    # A region's own routes file; default: the Bouwsteen 5 routes shipped with the package.
     routes_file: Path | None = None
-    sweep_interval_seconds: float = 30.0
+    sweep_interval_seconds: float = Field(default=30.0, gt=0)
+
+    # Operations: logging, waiting for the database at start, health and metrics.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    db_wait_seconds: float = Field(default=60.0, ge=0)
+    ready_max_outbox_age_seconds: float = Field(default=900.0, gt=0)
+    worker_metrics_port: int = Field(default=9100, ge=0, le=65535)  # 0: no metrics server
 
     # Web process (`ketenbot serve`): Slack HTTP endpoints, Telegram webhook, /healthz.
     host: str = "0.0.0.0"
-    port: int = Field(default=8000, validation_alias="PORT")  # platforms set PORT
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias="PORT")  # platforms set PORT
     # Slack: bot token + signing secret enable it; an app-level token selects Socket Mode.
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
@@ -43,6 +64,43 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, v: object) -> object:
+        return v.upper() if isinstance(v, str) else v
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone, e.g. Europe/Amsterdam") from None
+        return v
+
+    @field_validator("routes_file")
+    @classmethod
+    def _routes_exists(cls, v: Path | None) -> Path | None:
+        if v is not None and not v.is_file():
+            raise ValueError(f"no such file: {v}")
+        return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v:
+            try:
+                make_url(normalise_db_url(v))
+            except Exception:
+                raise ValueError("not a database URL, e.g. postgresql://user:pw@host/db") from None
+        return v
+
+    @model_validator(mode="after")
+    def _hours(self) -> Settings:
+        if self.working_hours_end <= self.working_hours_start:
+            raise ValueError("KETENBOT_WORKING_HOURS_END must be after _START")
+        return self
+
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token and self.slack_signing_secret)
@@ -51,11 +109,55 @@ class Settings(BaseSettings):
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_bot_token)
 
+    def secrets(self) -> list[str]:
+        """Every secret value this deployment has: the log filter hides them."""
+        values = [getattr(self, f) for f in SECRET_FIELDS]
+        if self.database_url:
+            password = make_url(normalise_db_url(self.database_url)).password
+            values.append(str(password) if password else None)
+        return [v for v in values if v]
+
+    def work_calendar(self) -> WorkCalendar:
+        """The werkdagen calendar with this organisation's own closed days:
+        the worker, the chat commands and `ketenbot calendar` all use this one."""
+        return WorkCalendar({d: "eigen sluitingsdag" for d in self.closed_days}, tz=self.timezone)
+
     def db_url(self) -> str:
         if self.database_url:
             return normalise_db_url(self.database_url)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{(self.data_dir / 'ketenbot.sqlite').resolve()}"
+
+
+def env_name(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    if info is None:  # pydantic reports aliased fields by their alias: DATABASE_URL, PORT
+        return field
+    alias = info.validation_alias
+    return alias if isinstance(alias, str) else ENV_PREFIX + field.upper()
+
+
+def problems(exc: ValidationError) -> list[str]:
+    """One line per wrong setting, named by its environment variable."""
+    lines = []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else ""
+        msg = err["msg"].removeprefix("Value error, ")
+        if not field:  # a rule across settings (working hours)
+            lines.append(f"Ongeldige instelling / invalid setting: {msg}")
+            continue
+        shown = "" if field in (*SECRET_FIELDS, "database_url", "DATABASE_URL") else (
+            f" (nu / now: {err['input']!r})")
+        lines.append(f"Ongeldige instelling / invalid setting {env_name(field)}{shown}: {msg}")
+    return lines
+
+
+def mask_url(url: str) -> str:
+    """A database URL as it may be shown: the password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<ongeldige URL>"
 
 
 def normalise_db_url(url: str) -> str:

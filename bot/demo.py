@@ -27,7 +27,7 @@ from storage.directory_import import import_doc
 from storage.directory_read import load
 from storage.models import Person, Region, Team
 
-SAMPLE = Path(__file__).parent.parent / "storage" / "sample" / "gelderland.yaml"
+SAMPLE = Path(db.__file__).parent / "sample" / "gelderland.yaml"  # package data of storage
 JEUGDBESCHERMER = "jeroen.bakker@jbgld.example.org"
 DEMO_START = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 

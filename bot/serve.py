@@ -1,8 +1,10 @@
 """`ketenbot serve`: one ASGI process for the Slack endpoints, the Telegram
-webhook and `/healthz`.
+webhook, `/healthz`, `/readyz` and `/metrics`.
 
 Each transport contributes its routes when it is configured; with none, the
-process still answers /healthz so a platform can check it is up.
+process still answers the health endpoints so a platform can check it is up.
+Database work for /readyz and /metrics runs in a worker thread: the event
+loop keeps answering Slack and Telegram meanwhile.
 """
 
 from __future__ import annotations
@@ -11,30 +13,58 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from sqlalchemy import text
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlmodel import Session
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import KetenBot
+from bot.metrics import build_registry, oldest_due_age
 from bot.web import web_routes
+from storage.db import SchemaNotCurrent, check_schema
 
 Lifespan = Callable[[], AbstractAsyncContextManager[Any]]
 
 
 async def healthz(request: Request) -> JSONResponse:
-    bot: KetenBot = request.app.state.bot
-    try:
-        with bot.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception:  # the database is the one thing we cannot work without
-        return JSONResponse({"status": "database unreachable"}, status_code=503)
+    """The process is alive and its event loop answers: no I/O at all."""
     return JSONResponse({"status": "ok"})
 
 
+def readiness(bot: KetenBot) -> tuple[bool, dict[str, Any]]:
+    """Database reachable and migrated, the outbox not stuck (blocking: run in a thread)."""
+    try:
+        check_schema(bot.engine)
+        with Session(bot.engine) as session:
+            age = oldest_due_age(session, bot.clock())
+    except SchemaNotCurrent:
+        return False, {"status": "database not migrated"}
+    except Exception:  # the database is the one thing we cannot work without
+        return False, {"status": "database unreachable"}
+    limit = bot.settings.ready_max_outbox_age_seconds
+    body = {"status": "ok", "outbox_oldest_due_seconds": round(age)}
+    if age > limit:
+        body["status"] = f"outbox stuck: oldest message {age:.0f} s overdue (limit {limit:.0f})"
+        return False, body
+    return True, body
+
+
+async def readyz(request: Request) -> JSONResponse:
+    ok, body = await run_in_threadpool(readiness, request.app.state.bot)
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+async def metrics(request: Request) -> Response:
+    data = await run_in_threadpool(generate_latest, request.app.state.metrics)
+    return Response(data, media_type=CONTENT_TYPE_LATEST)
+
+
 def build_web_app(bot: KetenBot) -> Starlette:
-    routes: list[BaseRoute] = [Route("/healthz", healthz)]
+    routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/readyz", readyz),
+                               Route("/metrics", metrics)]
     routes += web_routes(bot)  # the overview page under /overzicht (issue 12)
     lifespans: list[Lifespan] = []
     settings = bot.settings
@@ -60,4 +90,5 @@ def build_web_app(bot: KetenBot) -> Starlette:
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.bot = bot
+    app.state.metrics = build_registry(bot.engine, bot.clock)
     return app

@@ -7,6 +7,7 @@ it or none of it.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,8 @@ from storage.outbox import enqueue
 from storage.privacy import any_bsn
 from storage.tables import Deadline, Outbox, Referral, ReferralEvent
 
+log = logging.getLogger("ketenbot.referral")
+
 
 def record(session: Session, ctx: Context, ref: Referral, action: str,
            actor: Person | None, **detail: Any) -> ReferralEvent:
@@ -34,6 +37,8 @@ def record(session: Session, ctx: Context, ref: Referral, action: str,
     )
     session.add(event)
     session.flush()
+    # One line per referral event: the reference and what happened, never free text.
+    log.info("verwijzing %s %s stap=%s platform=%s", ref.ref, action, ref.step, event.platform)
     return event
 
 

@@ -55,6 +55,9 @@ _ATW_NAMES = {
     "Eerste kerstdag": "Eerste Kerstdag",
     "Tweede kerstdag": "Tweede Kerstdag",
 }
+# Matched without regard to case: the package has capitalised these names
+# differently across releases ("Goede Vrijdag" up to 0.10x, "Goede vrijdag" since).
+_ATW_KEYS = {k.casefold(): v for k, v in _ATW_NAMES.items()}
 
 
 def _required_names(year: int) -> set[str]:
@@ -75,7 +78,7 @@ def _package_days(year: int) -> dict[date, str]:
     days: dict[date, str] = {}
     for d in sorted(found):
         # get_list: two holidays can share a date (5 mei was Hemelvaartsdag in 2016).
-        names = [_ATW_NAMES[n] for n in found.get_list(d) if n in _ATW_NAMES]
+        names = [_ATW_KEYS[n.casefold()] for n in found.get_list(d) if n.casefold() in _ATW_KEYS]
         if names:
             days[d] = "; ".join(dict.fromkeys(names))  # dedupe, keep order
     missing = _required_names(year) - {n for v in days.values() for n in v.split("; ")}

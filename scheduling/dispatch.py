@@ -28,6 +28,7 @@ from typing import Any, Literal, Protocol
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from scheduling import observe
 from storage.models import Person
 from storage.tables import Outbox, OutboxDelivery
 
@@ -151,6 +152,10 @@ def _one(engine: Engine, oid: int, now: datetime, senders: list[Sender],
         else:
             retry_after = error.retry_after if isinstance(error, TemporaryFailure) else None
             _failed(row, now, error, retry_after, failed_on)
+        observe.delivery(oid, row.person_id, row.referral_id,
+                         [t.platform for t in targets] if error is None else [failed_on],
+                         row.attempts + (error is None), error,
+                         error.retry_after if isinstance(error, TemporaryFailure) else None)
     return "sent" if error is None else "retried"
 
 

@@ -233,6 +233,8 @@ class Planner:
                                  thread_key=f"esc-thread:{d.id}:{d.tier}")
             self._event(ref, d, "escalatie", {"deadline": d.key, "tier": n,
                                               "recipients": names})
+            log.info("escalatie %s termijn=%s trede=%d ontvangers=%d", ref.ref, d.key, n,
+                     len(names))
             d.escalations += 1
             d.tier = n
         d.status, d.next_check_at = "lapsed", None

@@ -59,13 +59,28 @@ def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+def downgrade(url: str, revision: str) -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def history() -> list[tuple[str, str | None, str]]:
+    """(revision, down_revision, message) from the newest to the first."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return [(s.revision, s.down_revision if isinstance(s.down_revision, str) else None,
+             s.doc or "") for s in script.walk_revisions()]
+
+
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def check_schema(engine: Engine) -> None:
-    with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
+    current = current_revision(engine)
     head = head_revision()
     if current != head:
         state = "is leeg" if current is None else f"staat op versie {current}"

@@ -26,38 +26,38 @@ from tests.test_slack import (  # noqa: F401 (fixtures)
 from tests.test_telegram import BRAM_TG, STRANGER_TG, fake_api, telegram_chat  # noqa: F401
 
 
-def press_entry(s: Slack, user: str, word: str) -> dict[str, Any]:
+async def press_entry(s: Slack, user: str, word: str) -> dict[str, Any]:
     before = len(s.fake.of("response_url"))
     body = action_body(user, "x", word, s.fake.response_url("press")).replace(
         "keten_x", f"ketenik_{word}")
-    response = s.post(body)
+    response = await s.post(body)
     assert response.status_code == 200, response.text
-    s.idle()
+    await s.idle()
     return s.fake.wait_for("response_url", before + 1)[-1].args
 
 
-def test_slack_ik_has_buttons_and_klopt_nog_confirms(slack: Slack) -> None:  # noqa: F811
-    answer = slack.command("UBRAM", "ik")
+async def test_slack_ik_has_buttons_and_klopt_nog_confirms(slack: Slack) -> None:  # noqa: F811
+    answer = await slack.command("UBRAM", "ik")
     assert answer["response_type"] == "ephemeral" and "Bram de Vries" in answer["text"]
     ids = action_ids(answer["blocks"])
     assert ids[:2] == ["ketenik_klopt", "ketenik_telefoon"]
     assert "ketenik_koppelgenoot" in ids
 
-    sent = press_entry(slack, "UBRAM", "klopt")
+    sent = await press_entry(slack, "UBRAM", "klopt")
     assert sent["replace_original"] is True and "gegevens zijn bevestigd" in sent["text"]
     bram = slack.bot.person_by_email(BRAM)
     assert bram is not None and bram.verified_on == date(2026, 11, 24)
     # A button that needs input says how to type it, and changes nothing.
-    how = press_entry(slack, "UBRAM", "telefoon")
+    how = await press_entry(slack, "UBRAM", "telefoon")
     assert how["response_type"] == "ephemeral" and "/keten ik telefoon" in how["text"]
 
 
-def test_telegram_ik_has_an_inline_keyboard_and_klopt_nog_confirms(
+async def test_telegram_ik_has_an_inline_keyboard_and_klopt_nog_confirms(
         sample_engine: Engine, clock: FakeClock, fake_api: FakeTelegramAPI) -> None:  # noqa: F811
-    with telegram_chat(sample_engine, clock, fake_api) as tg:
+    async with telegram_chat(sample_engine, clock, fake_api) as tg:
         tg.link(BRAM, BRAM_TG)
         before = len(tg.api.calls)
-        tg.feed(tg.message(BRAM_TG, "/ik"))
+        await tg.feed(tg.message(BRAM_TG, "/ik"))
         [sent] = [c for c in tg.api.calls[before:] if c.method == "sendMessage"]
         markup = sent.params["reply_markup"]
         keyboard = (json.loads(markup) if isinstance(markup, str) else markup)["inline_keyboard"]
@@ -65,7 +65,7 @@ def test_telegram_ik_has_an_inline_keyboard_and_klopt_nog_confirms(
         assert data[:2] == ["ik:klopt", "ik:telefoon"] and "Bram de Vries" in sent.params["text"]
 
         before = len(tg.api.calls)
-        tg.feed(tg.press(BRAM_TG, "ik:klopt"))
+        await tg.feed(tg.press(BRAM_TG, "ik:klopt"))
         bram = tg.bot.person_by_email(BRAM)
         assert bram is not None and bram.verified_on == date(2026, 11, 24)
         methods = [c.method for c in tg.api.calls[before:]]
@@ -73,34 +73,34 @@ def test_telegram_ik_has_an_inline_keyboard_and_klopt_nog_confirms(
         [fresh] = [c for c in tg.api.calls[before:] if c.method == "sendMessage"]
         assert "gegevens zijn bevestigd" in fresh.params["text"]
         # Unlinked: nothing changes.
-        tg.feed(tg.press(STRANGER_TG, "ik:klopt"))
+        await tg.feed(tg.press(STRANGER_TG, "ik:klopt"))
 
 
-def test_slack_freshness_question_is_a_dm_with_the_klopt_button(slack: Slack) -> None:  # noqa: F811
-    slack.command("UBRAM", "ik")  # links Bram's Slack account by e-mail
+async def test_slack_freshness_question_is_a_dm_with_the_klopt_button(slack: Slack) -> None:  # noqa: F811
+    await slack.command("UBRAM", "ik")  # links Bram's Slack account by e-mail
     with session_scope(slack.bot.engine) as s:
         bram = s.exec(select(Person).where(Person.email == BRAM)).one()
         bram.verified_on = date(2026, 6, 1)
         s.add(bram)
     slack.clock.set(datetime(2026, 12, 7, 9, 0, tzinfo=AMS))
     slack.fake.clear()
-    slack.tick()
+    await slack.tick()
     [dm] = [c for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "DBRAM"]
     assert "Kloppen uw gegevens" in dm.args["text"]
     assert action_ids(dm.args["blocks"])[0] == "ketenik_klopt"
-    press_entry(slack, "UBRAM", "klopt")
+    await press_entry(slack, "UBRAM", "klopt")
     assert slack.bot.person_by_email(BRAM).verified_on == date(2026, 12, 7)  # type: ignore[union-attr]
 
 
-def test_slack_koppelgenoot_proposal_is_answered_with_a_button(slack: Slack) -> None:  # noqa: F811
-    slack.command("UCARLA", "ik")  # links Carla's Slack account
-    slack.command("UBRAM", f"koppelgenoot {CARLA}")
+async def test_slack_koppelgenoot_proposal_is_answered_with_a_button(slack: Slack) -> None:  # noqa: F811
+    await slack.command("UCARLA", "ik")  # links Carla's Slack account
+    await slack.command("UBRAM", f"koppelgenoot {CARLA}")
     slack.fake.clear()
-    slack.tick()
+    await slack.tick()
     [dm] = [c for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "DCARLA"]
     assert "Bram de Vries" in dm.args["text"]
     assert action_ids(dm.args["blocks"]) == ["ketenik_koppel_ja", "ketenik_koppel_nee"]
-    sent = press_entry(slack, "UCARLA", "koppel_ja")
+    sent = await press_entry(slack, "UCARLA", "koppel_ja")
     assert "elkaars koppelgenoot" in sent["text"]
     carla, bram = slack.bot.person_by_email(CARLA), slack.bot.person_by_email(BRAM)
     assert carla and bram and carla.koppelgenoot_id == bram.id and bram.koppelgenoot_id == carla.id

@@ -95,15 +95,16 @@ def test_bad_file_is_refused_with_every_problem(env_db: str, engine: Engine) -> 
 
 
 def test_missing_file_and_unknown_format(env_db: str, tmp_path: Path) -> None:
+    # A file that cannot be read at all is a wrong argument: status 2, like every command.
     missing = ketenbot("directory", "import", tmp_path / "weg.yaml")
-    assert missing.exit_code == 1
-    assert "weg.yaml:1: bestand: bestaat niet" in missing.stderr
+    assert missing.exit_code == 2
+    assert f"{tmp_path / 'weg.yaml'}: bestaat niet" in missing.stderr
     assert "Traceback" not in missing.output
 
     odd = tmp_path / "contacten.json"
     odd.write_text("{}")
     unknown = ketenbot("directory", "import", odd)
-    assert unknown.exit_code == 1
+    assert unknown.exit_code == 2
     assert "onbekend formaat: gebruik .yaml, .yml of .csv" in unknown.stderr
 
 
@@ -112,13 +113,13 @@ def test_spreadsheet_and_folder_are_refused_without_traceback(env_db: str,
     xlsx = tmp_path / "contacten.xlsx"
     xlsx.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\xff\xfe\x00binary")
     result = ketenbot("directory", "import", xlsx)
-    assert result.exit_code == 1
-    assert "contacten.xlsx:1: bestand: onbekend formaat" in result.stderr
+    assert result.exit_code == 2
+    assert "contacten.xlsx: onbekend formaat" in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
     result = ketenbot("directory", "import", tmp_path)
-    assert result.exit_code == 1
-    assert "bestand: is geen bestand" in result.stderr
+    assert result.exit_code == 2
+    assert f"{tmp_path}: is geen bestand" in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 

@@ -3,20 +3,19 @@ and the BSN guard on that normalised text and on every free-text field."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import Engine
-from starlette.testclient import TestClient
 
 from bot.app import KetenBot
 from bot.config import Settings
-from bot.serve import build_web_app
 from storage.privacy import any_bsn, contains_bsn
 from tests.conftest import FakeClock
-from tests.fakes.slack_api import FakeSlack
 from tests.test_referrals import BRAM, JEROEN, Chat, to_start
-from tests.test_slack import JB_CHANNEL, USERS, Slack, set_channel, slack_settings
+from tests.test_slack import Slack
+from tests.test_slack import fake as fake  # noqa: F401  (fixture)
+from tests.test_slack import slack as slack  # noqa: F401  (fixture)
 from tests.test_telegram import JEROEN_TG, TelegramChat, telegram_chat
 
 BSN = "111222333"  # passes the elfproef
@@ -137,47 +136,35 @@ def test_console_refuses_unreadable_lines(chat: Chat) -> None:
 # -- the refusal tells the truth about where the message still is -------------------------
 
 
-def test_slack_dm_with_a_bsn_asks_to_delete_it_in_slack(slack: Slack) -> None:
-    assert slack.event("UJEROEN", "wie Ede 111\t222\t333", "Ev9").status_code == 200
-    slack.idle()
+async def test_slack_dm_with_a_bsn_asks_to_delete_it_in_slack(slack: Slack) -> None:
+    assert (await slack.event("UJEROEN", "wie Ede 111\t222\t333", "Ev9")).status_code == 200
+    await slack.idle()
     text = slack.fake.of("chat.postMessage")[0].args["text"]
     assert "BSN" in text and "Slack bewaart" in text and "verwijder het daar" in text
     assert "niet bewaard" not in text and "111" not in text
 
 
-def test_slack_link_word_gets_the_normalisation_too(slack: Slack) -> None:
+async def test_slack_link_word_gets_the_normalisation_too(slack: Slack) -> None:
     # JSON may carry a lone surrogate ("\\ud800"); a form-encoded command cannot.
-    assert slack.event("USTRANGER", "koppel \ud800ABC", "Ev10").status_code == 200
-    slack.idle()
+    assert (await slack.event("USTRANGER", "koppel \ud800ABC", "Ev10")).status_code == 200
+    await slack.idle()
     assert "geen tekst" in slack.fake.of("chat.postMessage")[0].args["text"]
 
 
 @pytest.fixture
-def slack(sample_engine: Engine, clock: FakeClock) -> Iterator[Slack]:
-    set_channel(sample_engine, "jbgld-food-valley", JB_CHANNEL)
-    with FakeSlack(users=dict(USERS)) as fake:
-        bot = KetenBot(slack_settings(fake), sample_engine, clock)
-        web = build_web_app(bot)
-        route = next(r for r in web.routes if getattr(r, "path", "") == "/slack/events")
-        runtime = route.endpoint.__self__.runtime  # type: ignore[attr-defined]
-        with TestClient(web) as http:
-            yield Slack(bot, http, fake, runtime, clock)
-
-
-@pytest.fixture
-def tg(sample_engine: Engine, clock: FakeClock) -> Iterator[TelegramChat]:
-    with telegram_chat(sample_engine, clock) as chat:
+async def tg(sample_engine: Engine, clock: FakeClock) -> AsyncIterator[TelegramChat]:
+    async with telegram_chat(sample_engine, clock) as chat:
         yield chat
 
 
-def test_telegram_bsn_refusal_asks_to_delete_it_in_telegram(tg: TelegramChat) -> None:
+async def test_telegram_bsn_refusal_asks_to_delete_it_in_telegram(tg: TelegramChat) -> None:
     tg.link(JEROEN, JEROEN_TG)
-    text = tg.say(JEROEN_TG, "wie Ede 111\u00a0222\u00a0333")
+    text = await tg.say(JEROEN_TG, "wie Ede 111\u00a0222\u00a0333")
     assert "BSN" in text and "Telegram bewaart" in text and "niet bewaard" not in text
 
 
-def test_telegram_start_with_a_half_character_is_a_wrong_code(tg: TelegramChat) -> None:
-    assert "klopt niet" in tg.say(JEROEN_TG, "/start \ud800")
+async def test_telegram_start_with_a_half_character_is_a_wrong_code(tg: TelegramChat) -> None:
+    assert "klopt niet" in await tg.say(JEROEN_TG, "/start \ud800")
 
 
 def test_bram_may_still_work_after_refusals(started: Chat) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import Engine
@@ -15,23 +15,23 @@ CARLA_TG = 5003
 
 
 @pytest.fixture
-def tg(sample_engine: Engine, clock: FakeClock) -> Iterator[TelegramChat]:
+async def tg(sample_engine: Engine, clock: FakeClock) -> AsyncIterator[TelegramChat]:
     api = FakeTelegramAPI(token=TOKEN).start()
-    with telegram_chat(sample_engine, clock, api) as chat:
+    async with telegram_chat(sample_engine, clock, api) as chat:
         yield chat
     api.stop()
 
 
-def test_link_in_private_chat(tg: TelegramChat) -> None:
+async def test_link_in_private_chat(tg: TelegramChat) -> None:
     tg.link(CARLA, CARLA_TG)
-    text = tg.say(CARLA_TG, "/overzicht")
+    text = await tg.say(CARLA_TG, "/overzicht")
     assert "/overzicht/login/" in text and "15 minuten" in text
 
 
-def test_link_asked_in_a_group_goes_to_the_private_chat(tg: TelegramChat) -> None:
+async def test_link_asked_in_a_group_goes_to_the_private_chat(tg: TelegramChat) -> None:
     tg.link(CARLA, CARLA_TG)
     before = len(tg.api.calls)
-    tg.feed(tg.message(CARLA_TG, "/overzicht", chat_id=int(LT_GROUP)))
+    await tg.feed(tg.message(CARLA_TG, "/overzicht", chat_id=int(LT_GROUP)))
     sent = [c.params for c in tg.api.calls[before:] if c.method == "sendMessage"]
     to_group = [p for p in sent if str(p["chat_id"]) == LT_GROUP]
     to_person = [p for p in sent if str(p["chat_id"]) == str(CARLA_TG)]

@@ -91,6 +91,6 @@ def test_the_bot_refuses_to_start_on_a_broken_routes_file(
     monkeypatch.setenv("KETENBOT_ROUTES_FILE", str(broken(tmp_path, "actor: lokaal_team",
                                                            "actor: buurman")))
     result = CliRunner().invoke(app, ["worker", "--once"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a broken routes file is a bad setting
     assert "fout(en)" in result.output and "actor" in result.output
     assert "Traceback" not in result.output

@@ -2,15 +2,18 @@
 talking to a local fake of the Slack Web API (tests/fakes/slack_api.py).
 
 Every request goes through Starlette, bolt's signature check and listeners,
-the registry and the database, as one from Slack would; the outbox is
-delivered by `SlackSender` on `bot.tick`, as the worker does.
+the registry and the database, as one from Slack would, on the test's own
+event loop (`async def` tests): bolt's AsyncApp answers and finishes its
+background work there, as under `serve`. The outbox is delivered by
+`SlackSender` on `bot.tick` in a thread, as the worker does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -19,7 +22,6 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from bot.app import KetenBot
 from bot.config import Settings
@@ -65,42 +67,43 @@ def set_channel(engine: Engine, team_key: str, channel: str) -> None:
 @dataclass
 class Slack:
     bot: KetenBot
-    http: TestClient
+    http: httpx.AsyncClient
     fake: FakeSlack
     runtime: SlackRuntime
     clock: FakeClock
 
-    def post(self, body: str, content_type: str = "application/x-www-form-urlencoded",
-             secret: str = SECRET, timestamp: int | None = None, **headers: str
-             ) -> httpx.Response:
-        return self.http.post("/slack/events", content=body.encode(), headers=signed_headers(
-            body, secret, timestamp, content_type, **headers))
+    async def post(self, body: str, content_type: str = "application/x-www-form-urlencoded",
+                   secret: str = SECRET, timestamp: int | None = None, **headers: str
+                   ) -> httpx.Response:
+        return await self.http.post("/slack/events", content=body.encode(),
+                                    headers=signed_headers(body, secret, timestamp, content_type,
+                                                           **headers))
 
-    def command(self, user: str, text: str) -> dict[str, Any]:
-        response = self.post(command_body(user, text, self.fake.response_url()))
+    async def command(self, user: str, text: str) -> dict[str, Any]:
+        response = await self.post(command_body(user, text, self.fake.response_url()))
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    def press(self, user: str, action: str, ref: str = "KB-0001",
-              message_ts: str = "1700000000.999999") -> dict[str, Any]:
+    async def press(self, user: str, action: str, ref: str = "KB-0001",
+                    message_ts: str = "1700000000.999999") -> dict[str, Any]:
         """Press a button; what was sent to the response_url."""
         before = len(self.fake.of("response_url"))
-        response = self.post(action_body(user, action, ref, self.fake.response_url("press"),
-                                         message_ts))
+        response = await self.post(action_body(user, action, ref,
+                                               self.fake.response_url("press"), message_ts))
         assert response.status_code == 200, response.text
-        self.idle()
+        await self.idle()
         return self.fake.wait_for("response_url", before + 1)[-1].args
 
-    def event(self, user: str, text: str, event_id: str, **headers: str) -> httpx.Response:
-        return self.post(im_event_body(user, text, event_id), "application/json", SECRET, None,
-                         **headers)
+    async def event(self, user: str, text: str, event_id: str, **headers: str
+                    ) -> httpx.Response:
+        return await self.post(im_event_body(user, text, event_id), "application/json", SECRET,
+                               None, **headers)
 
-    def idle(self) -> None:
-        assert self.http.portal is not None
-        self.http.portal.call(self.runtime.idle)
+    async def idle(self) -> None:
+        await self.runtime.idle()
 
-    def tick(self) -> None:
-        self.bot.tick([SlackSender(self.bot)])
+    async def tick(self) -> None:
+        await asyncio.to_thread(self.bot.tick, [SlackSender(self.bot)])
 
     def referral(self, ref: str = "KB-0001") -> Referral:
         with Session(self.bot.engine) as s:
@@ -122,13 +125,15 @@ def fake() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def slack(sample_engine: Engine, clock: FakeClock, fake: FakeSlack) -> Iterator[Slack]:
+async def slack(sample_engine: Engine, clock: FakeClock, fake: FakeSlack
+                ) -> AsyncIterator[Slack]:
     set_channel(sample_engine, "jbgld-food-valley", JB_CHANNEL)
     bot = KetenBot(slack_settings(fake), sample_engine, clock)
     web = build_web_app(bot)
     route = next(r for r in web.routes if getattr(r, "path", "") == "/slack/events")
     runtime = route.endpoint.__self__.runtime  # type: ignore[attr-defined]
-    with TestClient(web) as http:
+    async with web.router.lifespan_context(web), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=web), base_url="http://ketenbot") as http:
         yield Slack(bot, http, fake, runtime, clock)
 
 
@@ -143,39 +148,39 @@ def action_ids(blocks: list[dict[str, Any]]) -> list[str]:
 # -- commands -------------------------------------------------------------------------
 
 
-def test_wie_is_answered_ephemerally_and_links_by_email(slack: Slack) -> None:
-    answer = slack.command("UJEROEN", "wie Ede")
+async def test_wie_is_answered_ephemerally_and_links_by_email(slack: Slack) -> None:
+    answer = await slack.command("UJEROEN", "wie Ede")
     assert answer["response_type"] == "ephemeral"
     assert "Bram de Vries" in answer["text"]  # Anouk is absent: her koppelgenoot
     assert [c.args["user"] for c in slack.fake.of("users.info")] == ["UJEROEN"]
     assert slack.bot.person_by_identity("slack", "UJEROEN").email == JEROEN  # type: ignore[union-attr]
-    slack.command("UJEROEN", "help")
+    await slack.command("UJEROEN", "help")
     assert len(slack.fake.of("users.info")) == 1  # linked once, looked up in the DB since
     assert all(c.token == TOKEN for c in slack.fake.calls if c.method != "response_url")
 
 
-def test_unlinked_user_may_ask_help_only(slack: Slack) -> None:
-    answer = slack.command("USTRANGER", "wie Ede")
+async def test_unlinked_user_may_ask_help_only(slack: Slack) -> None:
+    answer = await slack.command("USTRANGER", "wie Ede")
     assert answer["response_type"] == "ephemeral"
     assert "niet gekoppeld" in answer["text"] and "/keten koppel" in answer["text"]
-    assert "Commando's" in slack.command("USTRANGER", "help")["text"]
-    assert "Commando's" in slack.command("USTRANGER", "")["text"]
+    assert "Commando's" in (await slack.command("USTRANGER", "help"))["text"]
+    assert "Commando's" in (await slack.command("USTRANGER", ""))["text"]
     with Session(slack.bot.engine) as s:
         assert s.exec(select(ChatIdentity)).all() == []
 
 
-def test_koppel_redeems_a_link_code(slack: Slack) -> None:
+async def test_koppel_redeems_a_link_code(slack: Slack) -> None:
     tess = slack.bot.person_by_email(TESS)
     assert tess is not None and tess.id is not None
     code = new_code(slack.bot.engine, tess.id, slack.clock())
-    assert "klopt niet" in slack.command("USTRANGER", "koppel WRONGCODE")["text"]
-    assert "Tess Visser" in slack.command("USTRANGER", f"koppel {code}")["text"]
-    assert "Tess Visser" in slack.command("USTRANGER", "mijn")["text"]
-    assert "al gebruikt" in slack.command("UOTHER", f"koppel {code}")["text"]
+    assert "klopt niet" in (await slack.command("USTRANGER", "koppel WRONGCODE"))["text"]
+    assert "Tess Visser" in (await slack.command("USTRANGER", f"koppel {code}"))["text"]
+    assert "Tess Visser" in (await slack.command("USTRANGER", "mijn"))["text"]
+    assert "al gebruikt" in (await slack.command("UOTHER", f"koppel {code}"))["text"]
 
 
-def test_bsn_is_refused_before_anything_else(slack: Slack) -> None:
-    answer = slack.command("USTRANGER", "verwijs 301 Ede 111222333")
+async def test_bsn_is_refused_before_anything_else(slack: Slack) -> None:
+    answer = await slack.command("USTRANGER", "verwijs 301 Ede 111222333")
     assert "BSN" in answer["text"]
     with Session(slack.bot.engine) as s:
         assert s.exec(select(Referral)).all() == []
@@ -184,16 +189,16 @@ def test_bsn_is_refused_before_anything_else(slack: Slack) -> None:
 # -- a referral's thread and its buttons ------------------------------------------------
 
 
-def start_referral(slack: Slack) -> None:
-    answer = slack.command("UJEROEN", "verwijs 301 Ede K-1")
+async def start_referral(slack: Slack) -> None:
+    answer = await slack.command("UJEROEN", "verwijs 301 Ede K-1")
     assert answer["response_type"] == "ephemeral" and "KB-0001" in answer["text"]
     # No Slack Web API call in the request path: the outbox carries the news.
     assert {c.method for c in slack.fake.calls} <= {"auth.test", "users.info"}
 
 
-def test_referral_gets_a_root_message_and_its_thread(slack: Slack) -> None:
-    start_referral(slack)
-    slack.tick()
+async def test_referral_gets_a_root_message_and_its_thread(slack: Slack) -> None:
+    await start_referral(slack)
+    await slack.tick()
     posts = slack.fake.of("chat.postMessage")
     root, line = posts[0], posts[1]
     assert root.args["channel"] == JB_CHANNEL and "thread_ts" not in root.args
@@ -212,11 +217,11 @@ def test_referral_gets_a_root_message_and_its_thread(slack: Slack) -> None:
 
     # The lokaal-team worker acknowledges with the root message's button.
     slack.fake.clear()
-    sent = slack.press("UBRAM", "ontvangen", message_ts=thread.root_id)
+    sent = await slack.press("UBRAM", "ontvangen", message_ts=thread.root_id)
     assert sent["replace_original"] is True and "Stap 2-3" in sent["text"]
     assert "keten_volgende" in action_ids(sent["blocks"])
     assert slack.referral().step == "bepaling"
-    slack.tick()
+    await slack.tick()
     line = [c for c in slack.fake.of("chat.postMessage") if c.args.get("thread_ts")][-1]
     assert line.args["channel"] == JB_CHANNEL and "stap 2-3" in line.args["text"]
     update = slack.fake.of("chat.update")[-1]
@@ -231,34 +236,34 @@ def test_referral_gets_a_root_message_and_its_thread(slack: Slack) -> None:
     assert all(c.token == TOKEN for c in slack.fake.calls if c.method != "response_url")
 
 
-def test_refused_press_answers_only_the_presser(slack: Slack) -> None:
-    start_referral(slack)
-    slack.tick()
+async def test_refused_press_answers_only_the_presser(slack: Slack) -> None:
+    await start_referral(slack)
+    await slack.tick()
     root_ts = slack.thread().root_id
     with Session(slack.bot.engine) as s:
         before = [(o.dedupe_key, o.status) for o in s.exec(select(Outbox))]
-    sent = slack.press("UCARLA", "volgende", message_ts=root_ts)
+    sent = await slack.press("UCARLA", "volgende", message_ts=root_ts)
     assert sent["response_type"] == "ephemeral" and sent["replace_original"] is False
     assert "Er is niets veranderd" in sent["text"]
     assert slack.referral().step == "contact"
     # Step 6 pressed on step 1: refused, with the step-1 rule as the reason.
-    sent = slack.press("UJEROEN", "escaleer", message_ts=root_ts)
+    sent = await slack.press("UJEROEN", "escaleer", message_ts=root_ts)
     assert sent["response_type"] == "ephemeral" and "regionale contactpersoon" in sent["text"]
     assert slack.referral().step == "contact"
     with Session(slack.bot.engine) as s:
         assert [(o.dedupe_key, o.status) for o in s.exec(select(Outbox))] == before
-    status = slack.press("UJEROEN", "status", message_ts=root_ts)
+    status = await slack.press("UJEROEN", "status", message_ts=root_ts)
     assert status["response_type"] == "ephemeral" and "Geschiedenis" in status["text"]
 
 
-def test_a_step_1_lapse_messages_the_regional_contact_person_and_the_thread(
+async def test_a_step_1_lapse_messages_the_regional_contact_person_and_the_thread(
         slack: Slack) -> None:
-    start_referral(slack)
-    slack.command("UMONIQUE", "help")  # Monique's first contact links her
-    slack.tick()
+    await start_referral(slack)
+    await slack.command("UMONIQUE", "help")  # Monique's first contact links her
+    await slack.tick()
     slack.fake.clear()
     slack.clock.set(slack.clock.now.replace(day=30, hour=9))  # Monday after the Friday term
-    slack.tick()
+    await slack.tick()
     opened = {c.args["users"] for c in slack.fake.of("conversations.open")}
     assert "UMONIQUE" in opened
     dm = [c for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "DMONIQUE"]
@@ -271,10 +276,10 @@ def test_a_step_1_lapse_messages_the_regional_contact_person_and_the_thread(
     assert lines and any("Monique Peters" in c.args["text"] for c in lines)
 
 
-def test_rate_limit_is_waited_out_and_delivered_once(slack: Slack) -> None:
-    start_referral(slack)
+async def test_rate_limit_is_waited_out_and_delivered_once(slack: Slack) -> None:
+    await start_referral(slack)
     slack.fake.fail_next("chat.postMessage", 429, retry_after=30)
-    slack.tick()
+    await slack.tick()
     assert len(slack.fake.of("chat.postMessage")) == 1  # the refused root post
     with Session(slack.bot.engine) as s:
         row = s.exec(select(Outbox).where(Outbox.kind == "thread")
@@ -284,11 +289,11 @@ def test_rate_limit_is_waited_out_and_delivered_once(slack: Slack) -> None:
         assert row.last_error and "rate limited" in row.last_error and TOKEN not in row.last_error
         assert s.exec(select(ReferralThread)).all() == []
     slack.clock.set(slack.clock.now + timedelta(seconds=10))
-    slack.tick()
+    await slack.tick()
     assert len(slack.fake.of("chat.postMessage")) == 1  # still waiting
     slack.clock.set(slack.clock.now + timedelta(seconds=21))
-    slack.tick()
-    slack.tick()
+    await slack.tick()
+    await slack.tick()
     roots = [c for c in slack.fake.of("chat.postMessage") if "thread_ts" not in c.args]
     assert len(roots) == 2  # the refused one, and the one that got through
     lines = [c for c in slack.fake.of("chat.postMessage") if "thread_ts" in c.args]
@@ -300,40 +305,40 @@ def test_rate_limit_is_waited_out_and_delivered_once(slack: Slack) -> None:
 # -- the door: signatures, retries --------------------------------------------------------
 
 
-def test_bad_or_stale_signature_is_refused(slack: Slack) -> None:
+async def test_bad_or_stale_signature_is_refused(slack: Slack) -> None:
     body = command_body("UJEROEN", "verwijs 301 Ede K-1", slack.fake.response_url())
-    assert slack.post(body, secret="not-the-secret").status_code == 401
-    assert slack.post(body, timestamp=int(time.time()) - 600).status_code == 401
+    assert (await slack.post(body, secret="not-the-secret")).status_code == 401
+    assert (await slack.post(body, timestamp=int(time.time()) - 600)).status_code == 401
     tampered = signed_headers(body, SECRET)
-    response = slack.http.post("/slack/events", content=body.replace("K-1", "K-2").encode(),
+    response = await slack.http.post("/slack/events", content=body.replace("K-1", "K-2").encode(),
                                headers=tampered)
     assert response.status_code == 401
-    assert slack.http.post("/slack/events", content=body.encode()).status_code == 401
+    assert (await slack.http.post("/slack/events", content=body.encode())).status_code == 401
     assert [c.method for c in slack.fake.calls] == []
     with Session(slack.bot.engine) as s:
         assert s.exec(select(Referral)).all() == []
         assert s.exec(select(ChatIdentity)).all() == []
 
 
-def test_direct_message_is_handled_once_across_retries(slack: Slack) -> None:
-    assert slack.event("UJEROEN", "wie Ede", "Ev001").status_code == 200
-    slack.idle()
+async def test_direct_message_is_handled_once_across_retries(slack: Slack) -> None:
+    assert (await slack.event("UJEROEN", "wie Ede", "Ev001")).status_code == 200
+    await slack.idle()
     answers = slack.fake.of("chat.postMessage")
     assert len(answers) == 1 and answers[0].args["channel"] == "DUSER"
     assert "Bram de Vries" in answers[0].args["text"]
-    retry = slack.event("UJEROEN", "wie Ede", "Ev001", **{"X-Slack-Retry-Num": "1",
+    retry = await slack.event("UJEROEN", "wie Ede", "Ev001", **{"X-Slack-Retry-Num": "1",
                                                           "X-Slack-Retry-Reason": "http_timeout"})
     assert retry.status_code == 200
-    assert slack.event("UJEROEN", "wie Ede", "Ev001").status_code == 200
-    slack.idle()
+    assert (await slack.event("UJEROEN", "wie Ede", "Ev001")).status_code == 200
+    await slack.idle()
     assert len(slack.fake.of("chat.postMessage")) == 1
     with Session(slack.bot.engine) as s:
         assert len(s.exec(select(ProcessedEvent)).all()) == 1
     # A channel message, or the bot's own, is acknowledged and ignored.
     body = json.loads(im_event_body("UKETENBOT", "hallo", "Ev002"))
     body["event"]["bot_id"] = "BKETENBOT"
-    assert slack.post(json.dumps(body), "application/json").status_code == 200
-    slack.idle()
+    assert (await slack.post(json.dumps(body), "application/json")).status_code == 200
+    await slack.idle()
     assert len(slack.fake.of("chat.postMessage")) == 1
 
 

@@ -2,21 +2,23 @@
 
 Updates go through the Application's own update path (`process_update`, and
 the webhook over HTTP); replies, buttons and thread posts are what the fake
-Bot API (tests/fakes/telegram_api.py) recorded.
+Bot API (tests/fakes/telegram_api.py) recorded. The Application runs on the
+test's own event loop (`async def` tests, pytest-asyncio), as under `serve`;
+the worker's sender runs in a thread, as in `ketenbot worker`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 from telegram import Update
 
 from bot.app import KetenBot
@@ -45,17 +47,19 @@ class TelegramChat:
 
     def __init__(self, bot: KetenBot, api: FakeTelegramAPI, clock: FakeClock) -> None:
         self.bot, self.api, self.clock = bot, api, clock
-        self.loop = asyncio.new_event_loop()
         self.app = build_application(bot)
-        self.loop.run_until_complete(self.app.initialize())
         self.next_update = 1
         self._sender: TelegramSender | None = None
 
-    def close(self) -> None:
-        self.loop.run_until_complete(self.app.shutdown())
-        self.loop.close()
+    async def close(self) -> None:
+        await self.app.shutdown()
         if self._sender:
-            self._sender.close()
+            await asyncio.to_thread(self._sender.close)
+
+    async def tick(self, senders: list[Any] | None = None) -> None:
+        """The worker's beat, in a thread as in `ketenbot worker` (the sender
+        has its own event loop there)."""
+        await asyncio.to_thread(self.bot.tick, senders or [self.sender])
 
     @property
     def sender(self) -> TelegramSender:
@@ -90,13 +94,13 @@ class TelegramChat:
                         "chat": {"id": chat, "type": "private" if chat > 0 else "supergroup"}},
         })
 
-    def feed(self, update: dict[str, Any]) -> None:
-        self.loop.run_until_complete(self.app.process_update(Update.de_json(update, self.app.bot)))
+    async def feed(self, update: dict[str, Any]) -> None:
+        await self.app.process_update(Update.de_json(update, self.app.bot))
 
-    def say(self, user_id: int, text: str) -> str:
+    async def say(self, user_id: int, text: str) -> str:
         """Send a message; the bot's one reply to that chat."""
         before = len(self.api.calls)
-        self.feed(self.message(user_id, text))
+        await self.feed(self.message(user_id, text))
         replies = [c for c in self.api.calls[before:] if c.method == "sendMessage"]
         assert len(replies) == 1, [c.method for c in self.api.calls[before:]]
         assert str(replies[0].params["chat_id"]) == str(user_id)
@@ -139,82 +143,87 @@ def make_bot(engine: Engine, clock: FakeClock, api: FakeTelegramAPI) -> KetenBot
     return KetenBot(settings, engine, clock)
 
 
-@contextmanager
-def telegram_chat(engine: Engine, clock: FakeClock, api: FakeTelegramAPI | None = None
-                  ) -> Iterator[TelegramChat]:
+@asynccontextmanager
+async def telegram_chat(engine: Engine, clock: FakeClock, api: FakeTelegramAPI | None = None
+                        ) -> AsyncIterator[TelegramChat]:
     """A bot wired to a fake Bot API (its own, unless `api` is given)."""
     own = api is None
     api = api or FakeTelegramAPI(token=TOKEN).start()
     chat = TelegramChat(make_bot(engine, clock, api), api, clock)
+    await chat.app.initialize()
     try:
         yield chat
     finally:
-        chat.close()
+        await chat.close()
         if own:
             api.stop()
 
 
 @pytest.fixture
-def tg(sample_engine: Engine, clock: FakeClock, fake_api: FakeTelegramAPI
-       ) -> Iterator[TelegramChat]:
-    with telegram_chat(sample_engine, clock, fake_api) as chat:
+async def tg(sample_engine: Engine, clock: FakeClock, fake_api: FakeTelegramAPI
+             ) -> AsyncIterator[TelegramChat]:
+    async with telegram_chat(sample_engine, clock, fake_api) as chat:
         yield chat
+
+
+def client(web: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://kb")
 
 
 # -- commands and linking ------------------------------------------------------------
 
-def test_linked_user_asks_wie(tg: TelegramChat) -> None:
+async def test_linked_user_asks_wie(tg: TelegramChat) -> None:
     tg.link(BRAM, BRAM_TG)
-    text = tg.say(BRAM_TG, "/wie Ede")
+    text = await tg.say(BRAM_TG, "/wie Ede")
     assert text.startswith("Ede (GM0228)") and "Lokaal team: Sociaal Team Ede" in text
     assert "Bram de Vries" in text and "AFWEZIG" in text  # Anouk is away
 
 
-def test_unlinked_user_is_refused_everything_but_start_and_help(tg: TelegramChat) -> None:
+async def test_unlinked_user_is_refused_everything_but_start_and_help(tg: TelegramChat) -> None:
     for command in ("/wie Ede", "/mijn", "/status KB-0001", "/koppelcode", "/bericht301 1"):
-        text = tg.say(STRANGER_TG, command)
+        text = await tg.say(STRANGER_TG, command)
         assert "niet gekoppeld" in text and "koppelcode" in text and "/start CODE" in text
-    assert "wie <gemeente>" in tg.say(STRANGER_TG, "/help")
-    assert "/bericht301 <ref>" in tg.say(STRANGER_TG, "/help")
-    assert "niet gekoppeld" in tg.say(STRANGER_TG, "wie Ede")  # plain text in private too
-    assert "niet gekoppeld" in tg.say(STRANGER_TG, "/start")
+    assert "wie <gemeente>" in await tg.say(STRANGER_TG, "/help")
+    assert "/bericht301 <ref>" in await tg.say(STRANGER_TG, "/help")
+    assert "niet gekoppeld" in await tg.say(STRANGER_TG, "wie Ede")  # plain text in private too
+    assert "niet gekoppeld" in await tg.say(STRANGER_TG, "/start")
 
 
-def test_link_with_code_then_expired_and_reused_codes(tg: TelegramChat) -> None:
+async def test_link_with_code_then_expired_and_reused_codes(tg: TelegramChat) -> None:
     bram = tg.person(BRAM)
     code = new_code(tg.bot.engine, bram.id or 0, tg.clock())
-    linked = tg.say(BRAM_TG, f"/start {code}")
+    linked = await tg.say(BRAM_TG, f"/start {code}")
     assert linked.startswith(f"Gekoppeld: dit Telegram-account hoort nu bij {bram.name}")
     assert tg.bot.person_by_identity("telegram", str(BRAM_TG)).id == bram.id  # type: ignore[union-attr]
-    assert "Ede" in tg.say(BRAM_TG, "/wie Ede")
+    assert "Ede" in await tg.say(BRAM_TG, "/wie Ede")
     # the same code again, from another account: used
-    assert "al gebruikt" in tg.say(STRANGER_TG, f"/start {code}")
+    assert "al gebruikt" in await tg.say(STRANGER_TG, f"/start {code}")
     # a code left lying for more than 24 hours: expired
     old = new_code(tg.bot.engine, bram.id or 0, tg.clock())
     tg.clock.set(tg.clock() + timedelta(hours=25))
-    assert "verlopen" in tg.say(STRANGER_TG + 1, f"/start {old}")
+    assert "verlopen" in await tg.say(STRANGER_TG + 1, f"/start {old}")
     assert tg.bot.person_by_identity("telegram", str(STRANGER_TG)) is None
     assert tg.bot.person_by_identity("telegram", str(STRANGER_TG + 1)) is None
 
 
-def test_deep_link_start_and_throttling(tg: TelegramChat) -> None:
+async def test_deep_link_start_and_throttling(tg: TelegramChat) -> None:
     carla = tg.person(CARLA)
     for _ in range(5):
-        assert "klopt niet" in tg.say(STRANGER_TG, "/start WRONG123")
+        assert "klopt niet" in await tg.say(STRANGER_TG, "/start WRONG123")
     good = new_code(tg.bot.engine, carla.id or 0, tg.clock())
     # even the right code is refused while throttled, and does not get used up
-    assert "Te veel" in tg.say(STRANGER_TG, f"/start {good}")
+    assert "Te veel" in await tg.say(STRANGER_TG, f"/start {good}")
     tg.clock.set(tg.clock() + timedelta(minutes=16))
     # t.me/<bot>?start=CODE arrives as "/start CODE"
-    assert "Gekoppeld" in tg.say(STRANGER_TG, f"/start {good}")
+    assert "Gekoppeld" in await tg.say(STRANGER_TG, f"/start {good}")
     assert tg.bot.person_by_identity("telegram", str(STRANGER_TG)).id == carla.id  # type: ignore[union-attr]
 
 
-def test_repeated_update_is_processed_once(tg: TelegramChat) -> None:
+async def test_repeated_update_is_processed_once(tg: TelegramChat) -> None:
     tg.link(BRAM, BRAM_TG)
     update = tg.message(BRAM_TG, "/wie Ede")
-    tg.feed(update)
-    tg.feed(update)
+    await tg.feed(update)
+    await tg.feed(update)
     assert len(tg.api.called("sendMessage", chat_id=BRAM_TG)) == 1
     with Session(tg.bot.engine) as s:
         assert s.exec(select(ProcessedEvent).where(ProcessedEvent.platform == "telegram")).all()
@@ -222,32 +231,32 @@ def test_repeated_update_is_processed_once(tg: TelegramChat) -> None:
 
 # -- the webhook -----------------------------------------------------------------------
 
-def test_webhook_secret_and_duplicates(tg: TelegramChat) -> None:
+async def test_webhook_secret_and_duplicates(tg: TelegramChat) -> None:
     tg.link(BRAM, BRAM_TG)
     web = build_web_app(tg.bot)
-    with TestClient(web) as client:
+    async with web.router.lifespan_context(web), client(web) as http:
         update = tg.message(BRAM_TG, "/wie Ede")
         for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
-            assert client.post("/telegram/webhook", json=update, headers=headers
-                               ).status_code == 403
+            assert (await http.post("/telegram/webhook", json=update, headers=headers)
+                    ).status_code == 403
         assert tg.api.called("sendMessage") == []
         with Session(tg.bot.engine) as s:
             assert s.exec(select(ProcessedEvent)).all() == []  # nothing processed, nothing kept
         good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-        assert client.post("/telegram/webhook", json=update, headers=good).status_code == 200
-        assert client.post("/telegram/webhook", json=update, headers=good).status_code == 200
-        assert client.post("/telegram/webhook", content=b"nonsense", headers=good
-                           ).status_code == 400
+        assert (await http.post("/telegram/webhook", json=update, headers=good)).status_code == 200
+        assert (await http.post("/telegram/webhook", json=update, headers=good)).status_code == 200
+        assert (await http.post("/telegram/webhook", content=b"nonsense", headers=good)
+                ).status_code == 400
     replies = tg.api.called("sendMessage", chat_id=BRAM_TG)
     assert len(replies) == 1 and "Ede" in str(replies[0].params["text"])
 
 
-def test_webhook_route_only_with_a_secret(sample_engine: Engine, clock: FakeClock,
-                                          fake_api: FakeTelegramAPI) -> None:
+async def test_webhook_route_only_with_a_secret(sample_engine: Engine, clock: FakeClock,
+                                                fake_api: FakeTelegramAPI) -> None:
     bot = make_bot(sample_engine, clock, fake_api)
     bot.settings.telegram_webhook_secret = None
-    with TestClient(build_web_app(bot)) as client:
-        assert client.post("/telegram/webhook", json={"update_id": 1}).status_code == 404
+    async with client(build_web_app(bot)) as http:
+        assert (await http.post("/telegram/webhook", json={"update_id": 1})).status_code == 404
 
 
 # -- the command line ------------------------------------------------------------------

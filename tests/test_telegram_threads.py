@@ -3,7 +3,7 @@ buttons, flood control, and one referral living on Slack and Telegram at once.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -31,8 +31,8 @@ from tests.test_telegram import (
 
 
 @pytest.fixture
-def tg(sample_engine: Engine, clock: FakeClock) -> Iterator[TelegramChat]:
-    with telegram_chat(sample_engine, clock) as chat:
+async def tg(sample_engine: Engine, clock: FakeClock) -> AsyncIterator[TelegramChat]:
+    async with telegram_chat(sample_engine, clock) as chat:
         yield chat
 
 
@@ -55,15 +55,15 @@ def outbox_for(tg: TelegramChat, email: str) -> list[Outbox]:
         return list(s.exec(select(Outbox).where(Outbox.person_id == pid)).all())
 
 
-def test_forum_topic_root_and_button_press(tg: TelegramChat) -> None:
+async def test_forum_topic_root_and_button_press(tg: TelegramChat) -> None:
     api = tg.api
     api.forums.add(LT_GROUP)
     tg.team_chat("lt-ede", LT_GROUP)
     tg.link(BRAM, BRAM_TG)
     tg.link(JEROEN, JEROEN_TG)
     # Jeroen starts it from Telegram itself
-    assert "Verwijzing gestart: KB-0001" in tg.say(JEROEN_TG, "/verwijs 301 Ede JB-2026-0042")
-    tg.bot.tick([tg.sender])
+    assert "Verwijzing gestart: KB-0001" in await tg.say(JEROEN_TG, "/verwijs 301 Ede JB-2026-0042")
+    await tg.tick()
 
     topic = api.called("createForumTopic", chat_id=LT_GROUP)
     assert [c.params["name"] for c in topic] == ["KB-0001 · 301 · Ede"]
@@ -85,21 +85,21 @@ def test_forum_topic_root_and_button_press(tg: TelegramChat) -> None:
 
     # Someone unlinked, and Jeroen (not his step), press the group's button: refused
     for user, why in ((STRANGER_TG, "niet gekoppeld"), (JEROEN_TG, "die rondt u af met")):
-        tg.feed(tg.press(user, "k:volgende:1", chat_id=int(LT_GROUP)))
+        await tg.feed(tg.press(user, "k:volgende:1", chat_id=int(LT_GROUP)))
         answer = api.calls[-1]
         assert answer.method == "answerCallbackQuery" and answer.params["show_alert"] == "true"
         assert why in answer.params["text"] and len(answer.params["text"]) <= 200
     assert tg.referral().step == "contact"
 
     # Bram presses "ontvangen" on his message
-    tg.feed(tg.press(BRAM_TG, "k:ontvangen:1"))
+    await tg.feed(tg.press(BRAM_TG, "k:ontvangen:1"))
     [answer] = [c for c in api.called("answerCallbackQuery") if "show_alert" not in c.params]
     assert answer.params["text"].startswith("Ontvangst bevestigd: KB-0001")
     assert api.called("editMessageReplyMarkup", chat_id=BRAM_TG)  # buttons used up
     assert "Ontvangst bevestigd" in api.texts("sendMessage", chat_id=BRAM_TG)[-1]
     assert tg.referral().step != "contact"
 
-    tg.bot.tick([tg.sender])
+    await tg.tick()
     lines = api.called("sendMessage", chat_id=LT_GROUP)
     assert len(lines) == 3 and "staat nu op stap 2" in lines[-1].params["text"]
     edits = api.called("editMessageText", chat_id=LT_GROUP)
@@ -108,10 +108,10 @@ def test_forum_topic_root_and_button_press(tg: TelegramChat) -> None:
     assert buttons(edits[-1].params)[0] == "k:volgende:1"
 
 
-def test_plain_group_replies_to_the_root(tg: TelegramChat) -> None:
+async def test_plain_group_replies_to_the_root(tg: TelegramChat) -> None:
     tg.team_chat("lt-ede", LT_GROUP)  # not a forum
     start_referral(tg)
-    tg.bot.tick([tg.sender])
+    await tg.tick()
     api = tg.api
     assert api.called("createForumTopic") == []
     root, line = api.called("sendMessage", chat_id=LT_GROUP)
@@ -122,50 +122,50 @@ def test_plain_group_replies_to_the_root(tg: TelegramChat) -> None:
     assert str(line.params["reply_parameters"]["message_id"]) == thread.root_id
 
 
-def test_flood_control_waited_out(tg: TelegramChat) -> None:
+async def test_flood_control_waited_out(tg: TelegramChat) -> None:
     tg.link(BRAM, BRAM_TG)
     start_referral(tg)
     tg.api.fail_next("sendMessage", retry_after=30)
-    tg.bot.tick([tg.sender])
+    await tg.tick()
     [row] = outbox_for(tg, BRAM)
     assert row.status == "pending" and row.attempts == 1
     assert "flood" in (row.last_error or "") and "TEST-token" not in (row.last_error or "")
     assert row.deliver_after == tg.clock() + timedelta(seconds=30)
     tg.clock.set(tg.clock() + timedelta(seconds=20))
-    tg.bot.tick([tg.sender])  # not yet
+    await tg.tick()  # not yet
     assert len(tg.api.called("sendMessage", chat_id=BRAM_TG)) == 1
     tg.clock.set(tg.clock() + timedelta(seconds=11))
-    tg.bot.tick([tg.sender])
-    tg.bot.tick([tg.sender])
+    await tg.tick()
+    await tg.tick()
     attempts = tg.api.called("sendMessage", chat_id=BRAM_TG)
     assert len(attempts) == 2  # the refused one, and the one delivery
     [row] = outbox_for(tg, BRAM)
     assert row.status == "sent"
 
 
-def test_server_error_is_retried_with_backoff(tg: TelegramChat) -> None:
+async def test_server_error_is_retried_with_backoff(tg: TelegramChat) -> None:
     tg.link(BRAM, BRAM_TG)
     start_referral(tg)
     tg.api.fail_next("sendMessage", status=502)
-    tg.bot.tick([tg.sender])
+    await tg.tick()
     [row] = outbox_for(tg, BRAM)
     assert row.status == "pending" and row.deliver_after == tg.clock() + timedelta(seconds=2)
     tg.clock.set(tg.clock() + timedelta(seconds=3))
-    tg.bot.tick([tg.sender])
+    await tg.tick()
     assert outbox_for(tg, BRAM)[0].status == "sent"
 
 
-def test_escalate_button_asks_first(tg: TelegramChat) -> None:
+async def test_escalate_button_asks_first(tg: TelegramChat) -> None:
     tg.link(JEROEN, JEROEN_TG)
     start_referral(tg)
-    tg.feed(tg.press(JEROEN_TG, "k:escaleer:1"))
+    await tg.feed(tg.press(JEROEN_TG, "k:escaleer:1"))
     question = tg.api.called("sendMessage", chat_id=JEROEN_TG)[-1]
     assert "escaleer KB-0001?" in question.params["text"]
     assert buttons(question.params) == ["k:escaleer!:1", "k:cancel:1"]
     assert tg.referral().step == "contact"
-    tg.feed(tg.press(JEROEN_TG, "k:cancel:1"))
+    await tg.feed(tg.press(JEROEN_TG, "k:cancel:1"))
     assert tg.referral().step == "contact"
-    tg.feed(tg.press(JEROEN_TG, "k:escaleer!:1"))
+    await tg.feed(tg.press(JEROEN_TG, "k:escaleer!:1"))
     # Confirmed, but step 6 comes only after step 5: refused, with the reason.
     refusal = tg.api.called("answerCallbackQuery")[-1]
     assert refusal.params["show_alert"] == "true" and "stap 1" in refusal.params["text"]
@@ -200,7 +200,8 @@ def set_preferred(bot: KetenBot, email: str, platform: str) -> None:
         s.add(person)
 
 
-def test_linked_on_both_gets_one_message_on_the_preferred(tg: TelegramChat, slack: Any) -> None:
+async def test_linked_on_both_gets_one_message_on_the_preferred(tg: TelegramChat,
+                                                                 slack: Any) -> None:
     from handlers.linking import link
 
     tg.link(BRAM, BRAM_TG)
@@ -208,7 +209,7 @@ def test_linked_on_both_gets_one_message_on_the_preferred(tg: TelegramChat, slac
         link(s, "slack", "UBRAM", tg.person(BRAM).id or 0)
     set_preferred(tg.bot, BRAM, "telegram")
     start_referral(tg, "slack")
-    tg.bot.tick(senders(tg, slack))
+    await tg.tick(senders(tg, slack))
     assert len(tg.api.called("sendMessage", chat_id=BRAM_TG)) == 1
     assert slack.of("conversations.open") == []
     # the other way round: his next message goes to Slack only
@@ -218,7 +219,7 @@ def test_linked_on_both_gets_one_message_on_the_preferred(tg: TelegramChat, slac
         enqueue(s, dedupe_key="again", kind="notice", template=first.template,
                 payload=first.payload, now=tg.clock(), deliver_after=tg.clock(),
                 person_id=first.person_id, referral_id=first.referral_id)
-    tg.bot.tick(senders(tg, slack))
+    await tg.tick(senders(tg, slack))
     assert len(tg.api.called("sendMessage", chat_id=BRAM_TG)) == 1
     [opened] = slack.of("conversations.open")
     assert opened.args["users"] == "UBRAM"
@@ -226,21 +227,21 @@ def test_linked_on_both_gets_one_message_on_the_preferred(tg: TelegramChat, slac
     assert "De jeugdbeschermer zoekt contact met u" in last
 
 
-def test_referral_on_slack_acknowledged_on_telegram(tg: TelegramChat, slack: Any) -> None:
+async def test_referral_on_slack_acknowledged_on_telegram(tg: TelegramChat, slack: Any) -> None:
     tg.team_chat("jbgld-food-valley", None, slack="CJB")
     tg.team_chat("lt-ede", LT_GROUP)
     tg.link(BRAM, BRAM_TG)
     start_referral(tg, "slack")
     both = senders(tg, slack)
-    tg.bot.tick(both)
+    await tg.tick(both)
     slack_root = slack.of("chat.postMessage")[0]
     assert slack_root.args["channel"] == "CJB" and "thread_ts" not in slack_root.args
     tg_root = tg.api.called("sendMessage", chat_id=LT_GROUP)[0]
     assert "KB-0001" in tg_root.params["text"]
 
-    tg.feed(tg.press(BRAM_TG, "k:ontvangen:1"))
+    await tg.feed(tg.press(BRAM_TG, "k:ontvangen:1"))
     assert tg.api.called("answerCallbackQuery")
-    tg.bot.tick(both)
+    await tg.tick(both)
 
     in_thread = [c for c in slack.of("chat.postMessage") if c.args.get("thread_ts")]
     assert "staat nu op stap 2" in str(in_thread[-1].args["text"])

@@ -112,7 +112,7 @@ class Web:
         """The signed-in person and what they may see, or the page that says why not."""
         found = self.who(request)
         if found is None:
-            lang = self.bot.settings.language
+            lang: str = self.bot.settings.language
             self.log_access(None, request.url.path, 401)
             return self.render("message", 401, lang=lang, key="signed_out", person=None)
         ws, person = found

@@ -1,0 +1,92 @@
+"""`ketenbot serve` and `ketenbot worker`: the two long-running processes."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import typer
+from apscheduler.schedulers.base import BaseScheduler
+
+from bot.app import KetenBot
+from bot.startup import load_settings, start_bot
+from scheduling import observe
+from scheduling.dispatch import Sender
+
+log = logging.getLogger("ketenbot.worker")
+
+
+def worker_tick(bot: KetenBot, senders: list[Sender]) -> Callable[[], None]:
+    """The worker's beat. Silent when nothing happened: the events themselves
+    (escalations, deliveries, referral steps) log their own one line."""
+
+    def tick() -> None:
+        started = time.perf_counter()
+        result = bot.tick(senders)
+        observe.SWEEP_SECONDS.observe(time.perf_counter() - started)
+        observe.REMINDERS.inc(result.reminders)
+        observe.ESCALATIONS.inc(result.escalations)
+
+    return tick
+
+
+def add_digests(scheduler: BaseScheduler, bot: KetenBot) -> None:
+    """The worker's digest job: Monday (team leaders) and month start (region)."""
+    from handlers.digest import run_digests
+    from handlers.web_login import WebSettings
+    from scheduling.digest_jobs import schedule_digests
+
+    base_url = WebSettings().base_url.rstrip("/")
+    schedule_digests(scheduler, lambda: run_digests(
+        bot.engine, bot.clock(), bot.calendar(), bot.routes, base_url),
+        bot.settings.timezone)
+
+
+def worker(
+    once: bool = typer.Option(False, "--once", help="Eén ronde en stoppen (cron, tests)."),
+) -> None:
+    """Zoek verlopen termijnen (herinneringen, escalaties) en bezorg de outbox."""
+    import signal
+    import threading
+
+    from bot.metrics import build_registry, serve_worker_metrics
+    from bot.transports import build_senders
+    from scheduling.worker import build_scheduler
+
+    settings = load_settings()
+    bot = start_bot(settings, wait=not once)
+    # Without any configured platform, messages stay queued in the outbox:
+    # nothing is lost, they leave once a transport is set up.
+    senders: list[Sender] = build_senders(bot)
+    tick = worker_tick(bot, senders)
+    if once:
+        tick()
+        return
+    if settings.worker_metrics_port:
+        serve_worker_metrics(build_registry(bot.engine, bot.clock), settings.worker_metrics_port,
+                             settings.host)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    scheduler = build_scheduler(tick, settings.sweep_interval_seconds)
+    add_digests(scheduler, bot)
+    scheduler.start()
+    log.info("worker gestart: elke %.0f s, platforms: %s", settings.sweep_interval_seconds,
+             ", ".join(s.platform for s in senders) or "geen (berichten wachten)")
+    stop.wait()
+    scheduler.shutdown()
+    log.info("worker gestopt")
+
+
+def serve() -> None:
+    """Het webproces: Slack-endpoints, Telegram-webhook, /healthz, /readyz, /metrics."""
+    import uvicorn
+
+    from bot.serve import build_web_app
+
+    settings = load_settings()
+    bot = start_bot(settings, wait=True)
+    # log_config=None: uvicorn's lines go through our handler (format, redaction).
+    uvicorn.run(build_web_app(bot), host=settings.host, port=settings.port,
+                log_config=None, log_level=settings.log_level.lower(), access_log=False)
