@@ -30,6 +30,7 @@ from bot.slack.blocks import root_message
 from handlers.core import Reply, error
 from handlers.linking import link, link_failed, redeem
 from handlers.privacy import contains_bsn
+from handlers.threads import remember_root, root_digest
 from messages import Renderer
 from storage import events
 from storage.db import session_scope
@@ -254,8 +255,13 @@ class SlackRuntime:
             if thread is None or thread.root_id != message_ts:
                 return None
             today = self.bot.clock().astimezone(self.bot.calendar().tz).date()
-            return root_message(session, ref, self.bot.routes, self.renderer,
+            root = root_message(session, ref, self.bot.routes, self.renderer,
                                 self.bot.settings.language, today)
+        # The press replaces the root with this: the thread line the press
+        # queued then finds it current and makes no second edit.
+        with session_scope(self.bot.engine) as session:
+            remember_root(session, thread.referral_id, PLATFORM, root_digest(*root))
+        return root
 
     # -- events ---------------------------------------------------------------
 
