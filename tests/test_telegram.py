@@ -92,6 +92,8 @@ class TelegramChat:
 
     def feed(self, update: dict[str, Any]) -> None:
         self.loop.run_until_complete(self.app.process_update(Update.de_json(update, self.app.bot)))
+        # Answers are queued and sent in the background: wait for those under way.
+        self.loop.run_until_complete(self.app.bot_data["ketenbot"].replies.idle())
 
     def say(self, user_id: int, text: str) -> str:
         """Send a message; the bot's one reply to that chat."""

@@ -5,6 +5,12 @@ Telegram is open to anyone, so an unlinked account may only link itself
 `/help`; everything else is refused until it is linked. Every registry
 command is a Telegram command (`/wie Ede` is `wie Ede`); commands cannot
 start with a digit, so `/bericht301 KB-0001` is `301 KB-0001`.
+
+Answers go through the durable outbox (`replies.Replies`): queued, sent in the
+background, retried by the worker if that fails. Only a button's own answer
+(answerCallbackQuery, which Telegram wants within the press) is sent directly.
+When the database is away, the user hears "try again in a moment", sent
+directly (the outbox lives in that database).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import Engine
-from telegram import BotCommand, Update, User
+from telegram import BotCommand, InlineKeyboardMarkup, Update, User
 from telegram.constants import ChatType
 from telegram.ext import (
     Application,
@@ -29,9 +35,11 @@ from telegram.ext import (
 
 from bot.app import KetenBot
 from bot.telegram import keyboards
+from bot.telegram.replies import Replies
 from handlers.core import Reply, error
 from handlers.linking import link_failed, redeem
 from messages import Renderer
+from scheduling.outage import database_lost
 from storage import events
 from storage.models import Person
 
@@ -88,8 +96,11 @@ class TelegramHandlers:
         self.bot = bot
         self.renderer = Renderer(PLATFORM)
         self.words = command_words(bot)
+        self.replies: Replies | None = None
 
     def register(self, application: Application) -> None:  # type: ignore[type-arg]
+        self.replies = Replies(self.bot, application.bot)
+        application.bot_data["ketenbot"] = self
         application.add_handler(TypeHandler(Update, self.once), group=-1)
         application.add_handler(CommandHandler("start", self.start))
         application.add_handler(CommandHandler(["help", "hulp"], self.help))
@@ -109,6 +120,11 @@ class TelegramHandlers:
 
     def render(self, reply: Reply, lang: str) -> str:
         return clip(self.renderer.render(reply, lang))
+
+    async def answer(self, chat_id: int, text: str,
+                     markup: InlineKeyboardMarkup | None = None) -> None:
+        assert self.replies is not None, "register() first"
+        await self.replies.send(chat_id, text, markup)
 
     def refusal(self, lang: str) -> Reply:
         return error("not_linked", hint=HINT.get(lang, HINT["nl"]))
@@ -145,14 +161,14 @@ class TelegramHandlers:
             lang = self.lang(person, user)
             reply = self.bot.registry.help(self.bot.context(PLATFORM, person, lang), "") \
                 if person else self.refusal(lang)
-            await message.reply_text(self.render(reply, lang))
+            await self.answer(message.chat_id, self.render(reply, lang))
             return
         result = await asyncio.to_thread(redeem, self.bot.engine, PLATFORM, str(user.id), code,
                                          self.bot.clock())
         lang = self.lang(result.person, user)
         reply = (Reply("linked", {"name": result.person.name}) if result.person
                  else link_failed(result.reason or "invalid"))
-        await message.reply_text(self.render(reply, lang))
+        await self.answer(message.chat_id, self.render(reply, lang))
 
     async def help(self, update: Update, _context: Ctx) -> None:
         if update.effective_message is None:
@@ -160,7 +176,7 @@ class TelegramHandlers:
         person = await self.person(update.effective_user)
         lang = self.lang(person, update.effective_user)
         reply = self.bot.registry.help(self.bot.context(PLATFORM, person, lang), "")
-        await update.effective_message.reply_text(self.render(reply, lang))
+        await self.answer(update.effective_message.chat_id, self.render(reply, lang))
 
     async def command(self, update: Update, context: Ctx) -> None:
         message = update.effective_message
@@ -170,7 +186,7 @@ class TelegramHandlers:
         text = " ".join([self.words.get(word, word), *(context.args or [])])
         reply, lang = await self.run(await self.person(update.effective_user),
                                      update.effective_user, text)
-        await message.reply_text(self.render(reply, lang))
+        await self.answer(message.chat_id, self.render(reply, lang))
 
     async def plain(self, update: Update, _context: Ctx) -> None:
         """Plain text in a private chat: the same commands without the slash."""
@@ -181,7 +197,7 @@ class TelegramHandlers:
         if message.text.strip().lower() in ("help", "hulp", "?"):
             return await self.help(update, _context)
         reply, lang = await self.run(person, update.effective_user, message.text)
-        await message.reply_text(self.render(reply, lang))
+        await self.answer(message.chat_id, self.render(reply, lang))
 
     async def callback(self, update: Update, _context: Ctx) -> None:
         """A button: always answered, so the client stops spinning."""
@@ -208,9 +224,8 @@ class TelegramHandlers:
             ref = f"KB-{referral_id:04d}"
             if query.message is not None:
                 question = f"{action} {ref}?" + ("" if lang == "en" else " Weet u het zeker?")
-                await query.message.chat.send_message(
-                    question, reply_markup=keyboards.confirm_keyboard(action, referral_id, ref,
-                                                                      lang))
+                await self.answer(query.message.chat.id, question,
+                                  keyboards.confirm_keyboard(action, referral_id, ref, lang))
             return
         reply, lang = await self.run(person, query.from_user, f"{action} {referral_id}")
         text = self.render(reply, lang)
@@ -223,11 +238,33 @@ class TelegramHandlers:
             await _drop_keyboard(query)  # this message's buttons are used up
         if (private or action == "status") and query.message is not None:
             # In a group the thread's root and its new line show what happened.
-            await query.message.chat.send_message(text)
+            await self.answer(query.message.chat.id, text)
 
     async def on_error(self, update: object, context: Ctx) -> None:
-        log.error("telegram update failed: %s", type(context.error).__name__,
-                  exc_info=context.error)
+        error = context.error
+        if error is not None and database_lost(error):
+            # One line, no traceback: the worker's log tells the outage's story.
+            log.warning("telegram update not handled: database unreachable")
+            await self._busy(update)
+            return
+        log.error("telegram update failed: %s", type(error).__name__, exc_info=error)
+
+    async def _busy(self, update: object) -> None:
+        """Tell the user to try again in a moment; directly, as the outbox is away too."""
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        user = update.effective_user
+        lang = "en" if user and (user.language_code or "").startswith("en") else \
+            self.bot.settings.language
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer(
+                    clip(self.renderer.render_name("busy", {}, lang), MAX_ALERT), show_alert=True)
+            else:
+                await update.effective_chat.send_message(self.renderer.render_name("busy", {},
+                                                                                   lang))
+        except Exception:  # best effort: the user sees no answer and tries again anyway
+            log.info("telegram: could not send the try-again notice", exc_info=True)
 
 
 async def _drop_keyboard(query) -> None:  # type: ignore[no-untyped-def]

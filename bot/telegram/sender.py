@@ -26,22 +26,23 @@ import asyncio
 import logging
 import warnings
 from collections.abc import Coroutine
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlmodel import Session, select
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import KetenBot
 from bot.telegram.app import PLATFORM, clip, file_url
+from bot.telegram.errors import gate_key, permanent, retry_seconds
 from bot.telegram.keyboards import referral_keyboard
 from handlers.parties import gemeente_name
 from handlers.referral_view import status_view
 from handlers.threads import home_channel, remember_root, root_digest, said_by_root, thread_of
 from messages import Renderer
-from scheduling.dispatch import Outgoing, PermanentFailure, TemporaryFailure
+from scheduling.dispatch import Outgoing, TemporaryFailure
 from scheduling.ratelimit import GATE, RateGate
 from storage.db import session_scope
 from storage.models import ChatIdentity
@@ -50,28 +51,6 @@ from storage.tables import Referral, ReferralThread
 log = logging.getLogger("ketenbot.telegram")
 T = TypeVar("T")
 WITH_BUTTONS = ("notice", "reminder", "escalation")  # person messages about a referral
-# BadRequest texts no retry can fix: the chat, topic or user is out of reach.
-GONE = ("chat not found", "user not found", "thread not found", "topic_closed",
-        "topic_deleted", "not enough rights", "have no rights", "chat_write_forbidden",
-        "peer_id_invalid", "group chat was upgraded")
-
-
-def permanent(exc: Exception) -> PermanentFailure | None:
-    """The clean reason when `exc` means the recipient cannot be reached at all."""
-    text = str(exc)
-    if isinstance(exc, Forbidden) or (isinstance(exc, BadRequest)
-                                      and any(g in text.lower() for g in GONE)):
-        return PermanentFailure(f"telegram: {text}"[:200])
-    return None
-
-
-def retry_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 deprecates the int form; either is fine here
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 class TelegramSender:
     platform = PLATFORM
 
@@ -123,12 +102,13 @@ class TelegramSender:
             wait = retry_seconds(exc)
             self.gate.pause(self.gate_key, now, wait)
             raise TemporaryFailure(wait, "telegram flood control") from None
-        except (TimedOut, NetworkError) as exc:  # incl. 5xx answers
-            dead = permanent(exc)
+        except TelegramError as exc:
+            dead = permanent(exc)  # blocked, chat gone, ...
             if dead is not None:
                 raise dead from None
-            if isinstance(exc, BadRequest):
+            if isinstance(exc, BadRequest) or not isinstance(exc, (TimedOut, NetworkError)):
                 raise
+            # a timeout, a lost connection or a 5xx answer
             raise TemporaryFailure(None, f"telegram: {type(exc).__name__}") from None
 
     # -- a command's answer --------------------------------------------------------
@@ -239,8 +219,3 @@ class TelegramSender:
 
 def _digest(text: str, markup: InlineKeyboardMarkup | None) -> str:
     return root_digest(text, markup.to_dict() if markup is not None else None)
-
-
-def gate_key(token: str) -> str:
-    """The rate-limit pause's key for one bot (its id, the token's public part)."""
-    return "telegram:" + token.partition(":")[0]
