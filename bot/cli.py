@@ -150,38 +150,12 @@ def worker(
 ) -> None:
     """Zoek verlopen termijnen (herinneringen, escalaties) en bezorg de outbox."""
     import logging
-    import signal
-    import threading
 
-    from scheduling.dispatch import Sender
-    from scheduling.worker import build_scheduler
+    from bot.worker_run import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings()
-    bot = start_bot(settings)
-    from bot.transports import build_senders
-
-    # Without any configured platform, messages stay queued in the outbox:
-    # nothing is lost, they leave once a transport is set up.
-    senders: list[Sender] = build_senders(bot)
-
-    def tick() -> None:
-        result = bot.tick(senders)
-        if result.reminders or result.escalations or result.sent:
-            logging.getLogger("ketenbot.worker").info(
-                "herinneringen=%d escalaties=%d bezorgd=%d wachtend=%d",
-                result.reminders, result.escalations, result.sent, result.waiting)
-
-    if once:
-        tick()
-        return
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    scheduler = build_scheduler(tick, settings.sweep_interval_seconds)
-    scheduler.start()
-    stop.wait()
-    scheduler.shutdown()
+    run_worker(start_bot(settings), settings, once)
 
 
 @app.command("serve")

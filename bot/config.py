@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     # A region's own routes file; default: the Bouwsteen 5 routes shipped in handlers/.
     routes_file: Path | None = None
     sweep_interval_seconds: float = 30.0
+    # How often the worker's dispatcher looks for messages that may leave now.
+    dispatch_interval_seconds: float = 2.0
 
     # Web process (`ketenbot serve`): Slack HTTP endpoints, Telegram webhook, /healthz.
     host: str = "0.0.0.0"

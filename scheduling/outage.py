@@ -27,7 +27,8 @@ MAX_PAUSE = 30.0  # seconds between attempts while the database is away
 def database_lost(exc: BaseException) -> bool:
     """The error means the database is out of reach (not a bug in a query)."""
     if isinstance(exc, (OperationalError, InterfaceError)):
-        return True
+        # SQLite's "database is locked" is contention, not an outage.
+        return "locked" not in str(exc.orig) and "busy" not in str(exc.orig)
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 

@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 from handlers.routes import Routes, Tier
 from scheduling.calendar import Term, WorkCalendar
 from scheduling.deadlines import Hours, tier_at
+from scheduling.outage import database_lost
 from scheduling.sweep_batch import Directory, Plan, load, write
 from storage.models import Person
 from storage.outbox import outbox_row
@@ -121,7 +122,9 @@ def _batch(session: Session, rows: Sequence[Deadline], ctx: _Context,
     try:
         with session.begin_nested():
             return _decide_and_write(session, rows, ctx, failed)
-    except Exception:
+    except Exception as exc:
+        if database_lost(exc):  # no database: nothing to redo one by one (nor to log per row)
+            raise
         log.exception("batch of %d deadlines could not be swept at once; "
                       "sweeping them one by one", len(rows))
     done: list[Plan] = []
@@ -132,7 +135,9 @@ def _batch(session: Session, rows: Sequence[Deadline], ctx: _Context,
         try:
             with session.begin_nested():
                 done += _decide_and_write(session, [d], ctx, failed)
-        except Exception:
+        except Exception as exc:
+            if database_lost(exc):
+                raise
             log.exception("deadline %s (%s) could not be swept", d.id, d.key)
             failed.add(d.id)
     return done
@@ -155,7 +160,9 @@ def _decide_and_write(session: Session, rows: Sequence[Deadline], ctx: _Context,
     for d in rows:
         try:
             plans.append(planner.plan(d, loaded.referrals.get(d.referral_id)))
-        except Exception:
+        except Exception as exc:
+            if database_lost(exc):
+                raise
             log.exception("deadline %s (%s) could not be swept", d.id, d.key)
             assert d.id is not None
             failed.add(d.id)

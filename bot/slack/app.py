@@ -19,8 +19,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import KetenBot
 from bot.slack.blocks import ACTION_PREFIX, ACTIONS
-from bot.slack.runtime import FAILED, SlackRuntime
+from bot.slack.runtime import DB_AWAY, FAILED, SlackRuntime
 from handlers.referral_commands import REF_RE
+from scheduling.outage import database_lost
 
 log = logging.getLogger("ketenbot.slack")
 
@@ -93,12 +94,19 @@ def build_slack_app(bot: KetenBot, runtime: SlackRuntime | None = None) -> Async
     return app
 
 
+def rt_failed(exc: BaseException) -> str:
+    if database_lost(exc):
+        log.warning("slack command not handled: database unreachable")
+        return DB_AWAY["nl"]
+    log.error("slack command failed", exc_info=exc)
+    return FAILED["nl"]
+
+
 async def _answer_later(work: asyncio.Future[str], respond: AsyncRespond) -> None:
     try:
         text = await work
-    except Exception:
-        log.exception("slack command failed")
-        text = FAILED["nl"]
+    except Exception as exc:
+        text = rt_failed(exc)
     await respond(text=text, response_type="ephemeral", replace_original=False)
 
 
@@ -106,8 +114,7 @@ async def _press(rt: SlackRuntime, client: AsyncWebClient, respond: AsyncRespond
                  user_id: str, word: str, ref: str, message_ts: str | None) -> None:
     try:
         answer = await rt.press(client, user_id, word, ref, message_ts)
-    except Exception:
-        log.exception("slack button %s failed", word)
+    except Exception as exc:
         answer = {"response_type": "ephemeral", "replace_original": False,
-                  "text": FAILED["nl"]}
+                  "text": rt.failed(exc)}
     await respond(**answer)

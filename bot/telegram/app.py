@@ -145,8 +145,15 @@ class TelegramHandlers:
 
     # -- handlers --------------------------------------------------------------
     async def once(self, update: Update, _context: Ctx) -> None:
-        seen = not await asyncio.to_thread(first_time, self.bot.engine, update.update_id,
-                                           self.bot.clock())
+        try:
+            seen = not await asyncio.to_thread(first_time, self.bot.engine, update.update_id,
+                                               self.bot.clock())
+        except Exception as exc:
+            if not database_lost(exc):
+                raise
+            log.warning("telegram update not handled: database unreachable")
+            await self._busy(update)  # once, and no handler after this one tries
+            raise ApplicationHandlerStop from None
         if seen:
             log.info("telegram update %s seen before: skipped", update.update_id)
             raise ApplicationHandlerStop
