@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, make_url
+from sqlalchemy import make_url
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
