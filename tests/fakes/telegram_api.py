@@ -41,6 +41,7 @@ class FakeTelegramAPI:
     calls: list[Call] = field(default_factory=list)
     forums: set[str] = field(default_factory=set)  # chat ids getChat reports as forums
     refused: dict[str, _Failure] = field(default_factory=dict)
+    delay: float = 0.0  # seconds every answer takes (a slow Bot API)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _next_id: int = 100
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -59,6 +60,7 @@ class FakeTelegramAPI:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self
@@ -108,6 +110,8 @@ class FakeTelegramAPI:
                 failure = self.refused.get(str(params.get("chat_id")))
             if failure is None:
                 result = self._result(method, params)
+        if self.delay:
+            time.sleep(self.delay)
         if failure is not None:
             answer: dict[str, Any] = {
                 "ok": False, "error_code": failure.status,
