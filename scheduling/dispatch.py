@@ -157,6 +157,8 @@ def dispatch(engine: Engine, now: datetime, senders: list[Sender], choose: Choos
                 continue
             if stop is not None and stop.is_set():
                 return result
+            if senders and all(paused_until(s, now) for s in senders):
+                return result  # every platform is rate-limited: no row can go now
             outcome = _one(claim_engine, oid, now, senders, choose, on_dead)
             if outcome in ("sent", "dead"):
                 result.sent += outcome == "sent"

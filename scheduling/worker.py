@@ -28,6 +28,20 @@ from scheduling.outage import DatabaseWatch
 log = logging.getLogger("ketenbot.worker")
 
 
+class _NoSkipNotices(logging.Filter):
+    """A job still running when its next beat comes is the normal case here (a
+    dispatcher working through a backlog): APScheduler's warning about the
+    skipped beat would be a log line per interval."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_NoSkipNotices())
+# "Running job" / "executed successfully" at every beat: operators need none of it.
+logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+
+
 def build_scheduler(tick: Callable[[], None], interval_seconds: float,
                     job_id: str = "ketenbot-tick",
                     scheduler: BackgroundScheduler | None = None) -> BackgroundScheduler:

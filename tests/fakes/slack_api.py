@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -46,13 +47,18 @@ class FakeSlack:
     _server: ThreadingHTTPServer | None = None
     # Errors by argument: e.g. {"channel": {"C0GONE": "channel_not_found"}}
     refuse: dict[str, dict[str, str]] = field(default_factory=dict)
-    # A real-time rate limit for benchmarks: at most `per_second` calls per
-    # second to the Web API; beyond it 429 with Retry-After (whole seconds).
-    per_second: float | None = None
+    # A real-time rate limit for benchmarks, per workspace like Slack's: at most
+    # `capacity` calls in a window of `window` seconds that opens with its first
+    # call; beyond it 429 with Retry-After (whole seconds, rounded up) until the
+    # window closes. Calls made while a Retry-After runs are counted.
+    capacity: int | None = None
+    window: float = 1.0
     delay: float = 0.0  # seconds every answer takes (a slow Slack)
+    ok_calls: int = 0  # Web API calls answered normally
     in_window: int = 0  # calls that arrived while a 429's Retry-After was running
-    _window_until: float = 0.0
-    _next_free: float = 0.0
+    _window_start: float = -1e9
+    _window_used: int = 0
+    _retry_until: float = 0.0
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -159,15 +165,30 @@ class FakeSlack:
             self._reply(req, failure.status, {"ok": False, "error": "ratelimited"
                                               if failure.status == 429 else "fatal_error"}, headers)
             return
-        self._reply(req, 200, self._answer(method, args))
+        answer = self._answer(method, args)
+        if answer.get("ok") and method != "response_url":
+            with self._lock:
+                self.ok_calls += 1
+        self._reply(req, 200, answer)
 
     def _limited(self, method: str, args: dict[str, Any]) -> _Failure | None:
         """(under the lock) A refusal by argument, or by the real-time rate limit."""
         for name, errors in self.refuse.items():
             if str(args.get(name)) in errors:
                 return _Failure(200, None, errors[str(args.get(name))])
-        if self.per_second is None:
+        if self.capacity is None:
             return None
+        now = time.monotonic()
+        if now < self._retry_until:
+            self.in_window += 1
+        if now >= self._window_start + self.window:
+            self._window_start, self._window_used = now, 0
+        if self._window_used >= self.capacity:
+            wait = max(1, math.ceil(self._window_start + self.window - now))
+            self._retry_until = max(self._retry_until, now + wait)
+            return _Failure(429, wait)
+        self._window_used += 1
+        return None
         now = time.monotonic()
         if now < self._window_until:
             self.in_window += 1
