@@ -199,6 +199,7 @@ def _one(engine: Engine, oid: int, now: datetime, senders: list[Sender],
 def settle(engine: Engine, oid: int, now: datetime, error: Exception | None,
            platform: str = "", on_dead: OnDead | None = None) -> _Outcome:
     """Write a delivery's outcome: sent, retry later, or dead (and tell someone)."""
+    engine = engine.execution_options(sqlite_begin="IMMEDIATE")  # a write: SQLite's lock first
     with Session(engine) as session, session.begin():
         row = session.get(Outbox, oid)
         assert row is not None
@@ -216,6 +217,16 @@ def settle(engine: Engine, oid: int, now: datetime, error: Exception | None,
         retry_after = error.retry_after if isinstance(error, TemporaryFailure) else None
         _failed(row, now, error, retry_after, platform)
         return "retried"
+
+
+def mark_sent(engine: Engine, ids: list[int], now: datetime) -> None:
+    """Mark many delivered rows sent in one statement."""
+    if ids:
+        engine = engine.execution_options(sqlite_begin="IMMEDIATE")
+        with Session(engine) as session, session.begin():
+            session.execute(update(Outbox).where(col(Outbox.id).in_(ids),
+                                                 col(Outbox.status) == "pending")
+                            .values(status="sent", sent_at=now))
 
 
 def _mark(engine: Engine, oid: int, part: str, now: datetime) -> None:

@@ -48,6 +48,7 @@ log = logging.getLogger("ketenbot.telegram")
 PLATFORM = "telegram"
 MAX_TEXT = 4096  # Telegram's limit for one message
 MAX_ALERT = 200  # and for a callback answer
+CONCURRENT_UPDATES = 64
 ALIASES = {"bericht301": "301", "bericht315": "315"}  # commands cannot start with a digit
 HINT = {
     "nl": "Vraag een gekoppelde collega om een code (commando koppelcode) of een beheerder "
@@ -191,20 +192,34 @@ class TelegramHandlers:
             return
         word = message.text.split()[0].lstrip("/").split("@")[0].lower()
         text = " ".join([self.words.get(word, word), *(context.args or [])])
-        reply, lang = await self.run(await self.person(update.effective_user),
-                                     update.effective_user, text)
-        await self.answer(message.chat_id, self.render(reply, lang))
+        await self.respond(message.chat_id, update.effective_user, text)
+
+    async def respond(self, chat_id: int, user: User | None, text: str) -> None:
+        """Who is asking, the command, its answer rendered and queued: one thread hop
+        (each hop costs a busy webhook dearly), then the answer is sent."""
+        assert self.replies is not None, "register() first"
+        replies = self.replies
+
+        def work() -> tuple[int, str]:
+            person = (self.bot.person_by_identity(PLATFORM, str(user.id))
+                      if user is not None else None)
+            lang = self.lang(person, user)
+            reply = (self.bot.registry.dispatch(self.bot.context(PLATFORM, person, lang), text)
+                     if person is not None else self.refusal(lang))
+            rendered = self.render(reply, lang)
+            return replies.queue(chat_id, rendered, None), rendered
+
+        oid, rendered = await asyncio.to_thread(work)
+        replies.start(oid, chat_id, rendered, None)
 
     async def plain(self, update: Update, _context: Ctx) -> None:
         """Plain text in a private chat: the same commands without the slash."""
         message = update.effective_message
         if message is None or not message.text:
             return
-        person = await self.person(update.effective_user)
         if message.text.strip().lower() in ("help", "hulp", "?"):
             return await self.help(update, _context)
-        reply, lang = await self.run(person, update.effective_user, message.text)
-        await self.answer(message.chat_id, self.render(reply, lang))
+        await self.respond(message.chat_id, update.effective_user, message.text)
 
     async def callback(self, update: Update, _context: Ctx) -> None:
         """A button: always answered, so the client stops spinning."""
@@ -291,6 +306,10 @@ def build_application(bot: KetenBot, polling: bool = False) -> Application:  # t
                .base_file_url(file_url(settings.telegram_api_url)))
     if not polling:
         builder = builder.updater(None)
+    # Updates are handled side by side (PTB's default is one at a time, which
+    # queues every webhook request behind the one before); the handlers keep
+    # their database work in worker threads and each update is deduplicated.
+    builder = builder.concurrent_updates(CONCURRENT_UPDATES)
     application = builder.build()
     TelegramHandlers(bot).register(application)
     return application

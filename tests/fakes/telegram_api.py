@@ -152,10 +152,10 @@ class FakeTelegramAPI:
                 message_id = self._next_id
             else:
                 message_id = int(p.get("message_id") or 0)
-            chat = int(p.get("chat_id") or 0)
+            chat_id = int(p.get("chat_id") or 0)
             message: dict[str, Any] = {
                 "message_id": message_id, "date": int(time.time()), "text": p.get("text"),
-                "chat": {"id": chat, "type": "private" if chat > 0 else "supergroup"},
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
                 "from": BOT_USER,
             }
             if p.get("message_thread_id"):
