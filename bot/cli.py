@@ -167,10 +167,10 @@ def serve() -> None:
 
     settings = Settings()
     bot = start_bot(settings)
-    # On SIGTERM: requests under way get 4 s, then the transports drain (3 s):
+    # On SIGTERM: requests under way get 3 s, then the transports drain (2.5 s each):
     # stopped well within the 10 s a platform allows.
     uvicorn.run(build_web_app(bot), host=settings.host, port=settings.port,
-                log_level="info", access_log=False, timeout_graceful_shutdown=4)
+                log_level="info", access_log=False, timeout_graceful_shutdown=3)
 
 
 @app.command("link-code")

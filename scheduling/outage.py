@@ -25,11 +25,21 @@ MAX_PAUSE = 30.0  # seconds between attempts while the database is away
 
 
 def database_lost(exc: BaseException) -> bool:
-    """The error means the database is out of reach (not a bug in a query)."""
-    if isinstance(exc, (OperationalError, InterfaceError)):
-        # SQLite's "database is locked" is contention, not an outage.
-        return "locked" not in str(exc.orig) and "busy" not in str(exc.orig)
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    """The error means the database is out of reach (not a bug in a query, nor
+    contention that the next try gets past)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    orig = exc.orig
+    if type(orig).__module__.startswith("sqlite3"):
+        # SQLite calls "no such table" and "database is locked" operational errors too.
+        text = str(orig).lower()
+        return "unable to open" in text or "disk i/o" in text
+    # PostgreSQL: connection errors carry no SQLSTATE (the server never answered)
+    # or class 08; 57P01-57P03 is the server shutting down or starting up.
+    state = getattr(orig, "sqlstate", None)
+    return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
 
 
 class DatabaseWatch:

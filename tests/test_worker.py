@@ -97,5 +97,9 @@ def test_only_a_lost_database_is_ridden_out() -> None:
     with pytest.raises(ZeroDivisionError):  # a bug is a bug: it shows
         watch.run("sweep", lambda: 1 / 0)
     assert database_lost(lost())
-    locked = OperationalError("UPDATE", {}, Exception("database is locked"))
-    assert not database_lost(locked)
+    import sqlite3
+
+    for text in ("database is locked", "no such table: x"):
+        assert not database_lost(OperationalError("UPDATE", {}, sqlite3.OperationalError(text)))
+    assert database_lost(OperationalError("", {}, sqlite3.OperationalError(
+        "unable to open database file")))

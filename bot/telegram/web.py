@@ -24,7 +24,7 @@ from bot.telegram.app import build_application
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 PATH = "/telegram/webhook"
-DRAIN_SECONDS = 3.0  # at shutdown; well inside the 10 s a platform allows for SIGTERM
+DRAIN_SECONDS = 2.5  # at shutdown; well inside the 10 s a platform allows for SIGTERM
 
 
 def telegram_routes(bot: KetenBot) -> tuple[list[BaseRoute], list[Any]]:
