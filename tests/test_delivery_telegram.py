@@ -135,3 +135,24 @@ def test_group_gone_is_dead_at_once_and_the_jb_side_is_told(tg: TelegramChat) ->
     tg.clock.set(tg.clock() + timedelta(hours=3))
     tick(tg)
     assert len(tg.api.called("getChat", chat_id=LT_GROUP)) == 1
+
+
+def test_flood_control_between_line_and_root_edit_posts_the_line_once(
+        tg: TelegramChat) -> None:
+    tg.team_chat("lt-ede", LT_GROUP)
+    ctx = tg.bot.context("telegram", tg.person(JEROEN))
+    assert tg.bot.registry.dispatch(ctx, "verwijs 301 Ede JB-2026-0042").ok
+    tick(tg)
+    assert tg.bot.registry.dispatch(tg.bot.context("telegram", tg.person(BRAM)),
+                                    "ontvangen KB-0001").ok
+    tg.api.fail_next("editMessageText", retry_after=5)
+    tick(tg)
+    lines = [t for t in tg.api.texts("sendMessage", chat_id=LT_GROUP) if "stap 2" in t]
+    assert len(lines) == 1 and len(tg.api.called("editMessageText")) == 1  # refused
+    tg.clock.set(tg.clock() + timedelta(seconds=6))
+    tick(tg)
+    lines = [t for t in tg.api.texts("sendMessage", chat_id=LT_GROUP) if "stap 2" in t]
+    assert len(lines) == 1  # not posted again
+    edits = tg.api.called("editMessageText", chat_id=LT_GROUP)
+    assert len(edits) == 2 and "Stap 2" in edits[-1].params["text"]
+    assert all(r.status == "sent" for r in rows(tg))
