@@ -42,6 +42,7 @@ class FakeTelegramAPI:
     forums: set[str] = field(default_factory=set)  # chat ids getChat reports as forums
     refused: dict[str, _Failure] = field(default_factory=dict)
     delay: float = 0.0  # seconds every answer takes (a slow Bot API)
+    keep_alive: bool = False
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _next_id: int = 100
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -51,6 +52,9 @@ class FakeTelegramAPI:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
+            # HTTP/1.1 keeps connections open, as the real Bot API does (benchmarks).
+            protocol_version = "HTTP/1.1" if api.keep_alive else "HTTP/1.0"
+
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 api._handle(self)
 
