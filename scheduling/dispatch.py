@@ -35,15 +35,18 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from functools import partial
+from typing import Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from scheduling.outage import database_lost
 from storage.models import Person
 from storage.tables import Outbox, OutboxDelivery
 
 log = logging.getLogger("ketenbot.dispatch")
+T = TypeVar("T")
 
 BASE_BACKOFF = 2.0  # seconds, doubled per attempt
 MAX_BACKOFF = 15 * 60  # seconds
@@ -133,6 +136,7 @@ def dispatch(engine: Engine, now: datetime, senders: list[Sender], choose: Choos
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    _catch_up()
     result = DispatchResult()
     claim_engine = engine.execution_options(sqlite_begin="IMMEDIATE")
     blocked: set[tuple[str, int | None]] = set()
@@ -192,8 +196,33 @@ def _one(engine: Engine, oid: int, now: datetime, senders: list[Sender],
         if len(targets) > 1 or message.person is None:
             # Remember each platform that has this thread line, so a retry
             # after a failure on another platform does not post it twice.
-            _mark(engine, oid, sender.platform, now)
-    return settle(engine, oid, now, error, failed_on, on_dead)
+            _keep(partial(_mark, engine, oid, sender.platform, now))
+    return _keep(lambda: settle(engine, oid, now, error, failed_on, on_dead))
+
+
+# Outcomes of deliveries made just before the database went away. They are
+# written first thing when it is back, so a message that went out is never
+# sent again because its "sent" could not be recorded (within this process;
+# after a restart the lease decides, and it may go twice: at least once).
+_unsaved: list[Callable[[], object]] = []
+_unsaved_lock = threading.Lock()
+
+
+def _keep(write: Callable[[], T]) -> T:
+    try:
+        return write()
+    except Exception as exc:
+        if database_lost(exc):
+            with _unsaved_lock:
+                _unsaved.append(write)
+        raise
+
+
+def _catch_up() -> None:
+    with _unsaved_lock:
+        while _unsaved:
+            _unsaved[0]()  # still no database: raises, and the rest waits with it
+            _unsaved.pop(0)
 
 
 def settle(engine: Engine, oid: int, now: datetime, error: Exception | None,
@@ -283,7 +312,7 @@ def _claim(engine: Engine, oid: int, now: datetime, senders: list[Sender],
         message = Outgoing(id=oid, kind=row.kind, template=row.template,
                            payload=dict(row.payload), person=person,
                            referral_id=row.referral_id, done=frozenset(done),
-                           mark=lambda part: _mark(engine, oid, part, now))
+                           mark=lambda part: _keep(lambda: _mark(engine, oid, part, now)))
         row.deliver_after = now + LEASE
         return targets, message
 

@@ -185,3 +185,42 @@ def test_telegram_says_try_again_while_the_database_is_away(
             assert "Probeer het" not in tg.say(JEROEN_TG, "/mijn")
     finally:
         engine.dispose()
+
+
+def test_a_delivery_made_as_the_database_goes_is_not_sent_again(
+        pg: tuple[str, TcpProxy, str]) -> None:
+    from scheduling.dispatch import dispatch
+    from scheduling.outage import database_lost
+    from storage.outbox import enqueue
+    from tests.test_sweep import JEROEN, pid
+
+    direct_url, proxy, through = pg
+    direct = db.make_engine(direct_url)
+    engine = db.make_engine(through)
+    now = at(2026, 11, 30, 10, 0)
+    try:
+        ref = make_referral(direct)
+        with Session(direct) as s:
+            enqueue(s, dedupe_key="esc:1", kind="escalation", template="escalation",
+                    payload={}, now=now, deliver_after=now, person_id=pid(direct, JEROEN),
+                    referral_id=ref)
+            s.commit()
+
+        class CutAfterSending(Recorder):
+            def deliver(self, message: Outgoing) -> None:
+                super().deliver(message)  # it went out...
+                proxy.cut()  # ...and then the database went away
+
+        sender = CutAfterSending()
+        with pytest.raises(Exception) as lost:
+            dispatch(engine, now, [sender], lambda s, r: sender)
+        assert database_lost(lost.value)
+        proxy.restore()
+        later = now + timedelta(minutes=10)  # well past the row's lease
+        dispatch(engine, later, [sender], lambda s, r: sender)
+        assert len(sender.delivered) == 1
+        with Session(direct) as s:
+            assert [r.status for r in s.exec(select(Outbox))] == ["sent"]
+    finally:
+        engine.dispose()
+        direct.dispose()
