@@ -127,11 +127,11 @@ class KetenBot:
         sent = self.dispatch_once(senders)
         return TickResult(swept.reminders, swept.escalations, sent.sent, sent.waiting)
 
-    def sweep_once(self) -> SweepResult:
+    def sweep_once(self, stop: threading.Event | None = None) -> SweepResult:
         """Turn what fell due into history and outbox rows (no sending)."""
         now = self.clock()
         swept = sweep(self.engine, now, routes=self.routes, calendar=self.calendar(),
-                      hours=self.hours())
+                      hours=self.hours(), stop=stop)
         events.prune(self.engine, now)
         return swept
 

@@ -18,6 +18,7 @@ each in its own savepoint, so one bad row still cannot hold up the others.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -74,7 +75,7 @@ class _Context:
 
 
 def sweep(engine: Engine, now: datetime, *, routes: Routes, calendar: WorkCalendar,
-          hours: Hours, batch: int = 500) -> SweepResult:
+          hours: Hours, batch: int = 500, stop: threading.Event | None = None) -> SweepResult:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     result = SweepResult()
@@ -103,6 +104,8 @@ def sweep(engine: Engine, now: datetime, *, routes: Routes, calendar: WorkCalend
                 result.dropped_reminders += p.dropped_reminders
         # Short batch: nothing left, or the rest is locked by another sweeper.
         if len(rows) < batch:
+            return result
+        if stop is not None and stop.is_set():  # shutting down: the next start goes on
             return result
         if not postgres:
             # SQLite's busy handler polls (sleeping up to 100 ms): without a

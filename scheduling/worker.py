@@ -59,9 +59,11 @@ def build_scheduler(tick: Callable[[], None], interval_seconds: float,
 
 
 class Worker:
-    """`sweep()` and `dispatch(stop)` as two scheduled jobs; `stop()` ends both."""
+    """`sweep(stop)` and `dispatch(stop)` as two scheduled jobs; `stop()` ends both
+    (each looks at the event between batches or deliveries)."""
 
-    def __init__(self, sweep: Callable[[], Any], dispatch: Callable[[threading.Event], Any],
+    def __init__(self, sweep: Callable[[threading.Event], Any],
+                 dispatch: Callable[[threading.Event], Any],
                  sweep_interval: float, dispatch_interval: float,
                  watch: DatabaseWatch | None = None) -> None:
         self.watch = watch or DatabaseWatch()
@@ -77,7 +79,7 @@ class Worker:
     def sweep_job(self) -> None:
         if self.stopping.is_set():
             return
-        result = self.watch.run("sweep", self._sweep)
+        result = self.watch.run("sweep", lambda: self._sweep(self.stopping))
         if result is not None and (result.reminders or result.escalations):
             log.info("herinneringen=%d escalaties=%d", result.reminders, result.escalations)
 

@@ -29,7 +29,7 @@ def test_sweep_runs_while_the_dispatcher_is_stuck_in_a_backlog() -> None:
         release.wait(30)  # a long delivery backlog
         return SimpleNamespace(sent=0, dead=0, waiting=0, retried=0, deferred=0)
 
-    def sweep() -> Any:
+    def sweep(stop: threading.Event) -> Any:
         swept.release()
         return SimpleNamespace(reminders=0, escalations=0)
 
@@ -56,7 +56,7 @@ def test_stop_lets_the_delivery_under_way_finish_and_starts_nothing_new() -> Non
         finished.set()
         return SimpleNamespace(sent=1, dead=0, waiting=0, retried=0, deferred=0)
 
-    worker = Worker(lambda: SimpleNamespace(reminders=0, escalations=0), dispatch,
+    worker = Worker(lambda stop: SimpleNamespace(reminders=0, escalations=0), dispatch,
                     sweep_interval=3600, dispatch_interval=0.05)
     worker.start()
     assert started.wait(10)
@@ -103,3 +103,20 @@ def test_only_a_lost_database_is_ridden_out() -> None:
         assert not database_lost(OperationalError("UPDATE", {}, sqlite3.OperationalError(text)))
     assert database_lost(OperationalError("", {}, sqlite3.OperationalError(
         "unable to open database file")))
+
+
+def test_sweep_stops_between_batches_when_asked(sample_engine: Any) -> None:
+    from tests.test_sweep import DUE, make_deadline, make_referral, run
+
+    for i in range(3):
+        make_deadline(sample_engine, make_referral(sample_engine, ref=f"KB-000{i}"), remind=None)
+    stop = threading.Event()
+    stop.set()
+    from scheduling.sweep import sweep
+    from tests.test_sweep import CAL, HOURS, ROUTES
+
+    first = sweep(sample_engine, DUE, routes=ROUTES, calendar=CAL, hours=HOURS, batch=1,
+                  stop=stop)
+    assert (first.claimed, first.escalations) == (1, 1)  # one batch committed, then out
+    rest = run(sample_engine, DUE)  # the next start goes on where it stopped
+    assert rest.escalations == 2
