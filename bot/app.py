@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -17,9 +18,10 @@ from handlers.threads import home_channel
 from scheduling import freshness
 from scheduling.calendar import WorkCalendar
 from scheduling.deadlines import Hours
-from scheduling.dispatch import Chooser, Sender, dispatch
+from scheduling.dispatch import Chooser, DispatchResult, Sender, dispatch
 from scheduling.routes import Routes, default_routes, load_routes
-from scheduling.sweep import sweep
+from scheduling.sweep import SweepResult, sweep
+from scheduling.unreachable import notify
 from storage import events
 from storage.db import check_schema, make_engine
 from storage.models import ChatIdentity, Person
@@ -38,6 +40,8 @@ def choose_sender(senders: list[Sender]) -> Chooser:
     def choose(session: Session, row: Outbox) -> Sender | list[Sender] | None:
         if "console" in by_platform:
             return by_platform["console"]
+        if row.kind == "reply":  # a command's answer: back where it was asked
+            return by_platform.get(str(row.payload.get("platform")))
         if row.person_id is None:
             ref = session.get(Referral, row.referral_id) if row.referral_id else None
             if ref is None:
@@ -113,15 +117,30 @@ class KetenBot:
         return self._hours
 
     def tick(self, senders: list[Sender]) -> TickResult:
-        """One worker beat: claim what fell due, then deliver what may leave now."""
+        """One beat of both jobs, one after the other (console, tests, `worker --once`).
+
+        The worker runs them as separate jobs (`sweep_once`, `dispatch_once`)
+        so that a delivery backlog never delays writing escalations.
+        """
+        swept = self.sweep_once()
+        sent = self.dispatch_once(senders)
+        return TickResult(swept.reminders, swept.escalations, sent.sent, sent.waiting)
+
+    def sweep_once(self, stop: threading.Event | None = None) -> SweepResult:
+        """Turn what fell due into history and outbox rows (no sending)."""
         now = self.clock()
         swept = sweep(self.engine, now, routes=self.routes, calendar=self.calendar(),
-                      hours=self.hours())
+                      hours=self.hours(), stop=stop)
         # Contactbeheer: start a region's freshness round, or report one, when due.
         freshness.run(self.engine, now, calendar=self.calendar(), hours=self.hours())
-        sent = dispatch(self.engine, now, senders, choose_sender(senders))
         events.prune(self.engine, now)
-        return TickResult(swept.reminders, swept.escalations, sent.sent, sent.waiting)
+        return swept
+
+    def dispatch_once(self, senders: list[Sender],
+                      stop: threading.Event | None = None) -> DispatchResult:
+        """Deliver what may leave now; a dead row tells someone who can act."""
+        return dispatch(self.engine, self.clock(), senders, choose_sender(senders), stop=stop,
+                        on_dead=notify)
 
     def person_by_email(self, email: str) -> Person | None:
         with Session(self.engine) as s:

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # A region's own routes file; default: the Bouwsteen 5 routes shipped with the package.
     routes_file: Path | None = None
     sweep_interval_seconds: float = Field(default=30.0, gt=0)
+    # How often the worker's dispatcher looks for messages that may leave now.
+    dispatch_interval_seconds: float = Field(default=2.0, gt=0)
 
     # Operations: logging, waiting for the database at start, health and metrics.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -20,6 +20,7 @@ from handlers.parties import parties_of, resolve
 from handlers.referral_flow import enter_step, finish, notify_person, notify_thread, record
 from handlers.referral_steps import record_contact, start_step6
 from handlers.referral_view import mine_view, status_view
+from scheduling.parties import is_absent
 from storage.db import session_scope
 from storage.models import Organisation, OrgKind, Person, Role, Team
 from storage.tables import Referral
@@ -73,7 +74,9 @@ def start_referral(ctx: Context, text: str) -> Reply:
         record(session, ctx, ref, "aangemaakt", actor, route=route_name, gemeente=gem.name,
                lokaal_team=contact.name, koppelgenoot=backup.name if backup else None)
         enter_step(session, ctx, ref, route, first, actor)
-        if backup is not None:
+        # An absent koppelgenoot (the worker stands in for them) is not told: the
+        # referral is in `mijn` when they are back.
+        if backup is not None and not is_absent(backup, ctx.today()):
             tell_koppelgenoot(session, ctx, ref, backup, contact)
         return Reply("referral", status_view(session, ctx, ref, headline="started"),
                      private=False)

@@ -7,7 +7,12 @@ another platform: each party sees it in their own place.
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from storage.models import Person, Team
 from storage.tables import Referral, ReferralThread
@@ -39,3 +44,27 @@ def _channel(team: Team, platform: str) -> str | None:
 def thread_of(session: Session, referral_id: int, platform: str) -> ReferralThread | None:
     return session.exec(select(ReferralThread).where(
         ReferralThread.referral_id == referral_id, ReferralThread.platform == platform)).first()
+
+
+def root_digest(*shown: Any) -> str:
+    """A digest of what a root message shows (text, buttons): equal digests, no edit."""
+    data = json.dumps(shown, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def remember_root(session: Session, referral_id: int, platform: str, digest: str) -> None:
+    """Record what the referral's root on `platform` shows now."""
+    session.execute(update(ReferralThread)
+                    .where(col(ReferralThread.referral_id) == referral_id,
+                           col(ReferralThread.platform) == platform)
+                    .values(root_hash=digest))
+
+
+def said_by_root(engine: Any, template: str, payload: dict[str, Any], referral_id: int) -> bool:
+    """A root posted just now shows the current step: a line announcing that
+    same step would only repeat it."""
+    if template != "thread_step":
+        return False
+    with Session(engine) as session:
+        ref = session.get(Referral, referral_id)
+        return ref is not None and ref.step == payload.get("step_key")

@@ -69,10 +69,11 @@ class Renderer:
     def render_name(self, name: str, data: dict[str, Any], lang: str = "nl") -> str:
         lang = lang if lang in LANGUAGES else "nl"
         template = self._find(name, lang)
+        # `platform` is the reader's platform unless the message is about another
+        # one (a person unreachable on Telegram, told in Slack).
         return template.render(
-            **data,
+            **({"platform": self.platform} | data),
             lang=lang,
-            platform=self.platform,
             L=labels.for_lang(lang),
             d=partial(labels.format_date, lang=lang),
             dt=partial(labels.format_datetime, lang=lang),

@@ -14,7 +14,7 @@ from prometheus_client import Counter, Histogram
 log = logging.getLogger("ketenbot.delivery")
 
 DELIVERIES = Counter("ketenbot_deliveries", "Outbox delivery attempts by platform and result "
-                     "(sent, deferred)", ["platform", "result"], registry=None)
+                     "(sent, deferred, dead)", ["platform", "result"], registry=None)
 RATE_LIMIT_PAUSES = Counter("ketenbot_rate_limit_pauses", "Deliveries a platform asked us to "
                             "retry later (HTTP 429, retry_after)", ["platform"], registry=None)
 SWEEP_SECONDS = Histogram("ketenbot_sweep_seconds", "Duration of one deadline sweep",
@@ -27,11 +27,12 @@ COLLECTORS = (DELIVERIES, RATE_LIMIT_PAUSES, SWEEP_SECONDS, REMINDERS, ESCALATIO
 
 def delivery(outbox_id: int | None, person_id: int | None, referral_id: int | None,
              platforms: list[str], attempt: int, error: Exception | None,
-             retry_after: float | None = None) -> None:
+             retry_after: float | None = None, dead: bool = False) -> None:
     """One delivery result: counted; a success logged here (a failure is
-    logged where its retry is scheduled, with the delay)."""
+    logged where its retry is scheduled, with the delay, or given up)."""
+    result = "sent" if error is None else "dead" if dead else "deferred"
     for platform in platforms:
-        DELIVERIES.labels(platform, "sent" if error is None else "deferred").inc()
+        DELIVERIES.labels(platform, result).inc()
     if error is None:
         log.info("bezorgd outbox=%s platform=%s persoon=%s verwijzing=%s poging=%d",
                  outbox_id, ",".join(platforms), person_id, referral_id, attempt)

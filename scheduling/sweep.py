@@ -18,6 +18,7 @@ each in its own savepoint, so one bad row still cannot hold up the others.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from scheduling.calendar import Term, WorkCalendar
 from scheduling.deadlines import Hours, tier_at
+from scheduling.outage import database_lost
 from scheduling.routes import Routes, Tier
 from scheduling.sweep_batch import Directory, Plan, load, write
 from storage.models import Person
@@ -73,7 +75,7 @@ class _Context:
 
 
 def sweep(engine: Engine, now: datetime, *, routes: Routes, calendar: WorkCalendar,
-          hours: Hours, batch: int = 500) -> SweepResult:
+          hours: Hours, batch: int = 500, stop: threading.Event | None = None) -> SweepResult:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     result = SweepResult()
@@ -103,6 +105,8 @@ def sweep(engine: Engine, now: datetime, *, routes: Routes, calendar: WorkCalend
         # Short batch: nothing left, or the rest is locked by another sweeper.
         if len(rows) < batch:
             return result
+        if stop is not None and stop.is_set():  # shutting down: the next start goes on
+            return result
         if not postgres:
             # SQLite's busy handler polls (sleeping up to 100 ms): without a
             # gap, back-to-back batches would keep the chat handlers' writes
@@ -121,7 +125,9 @@ def _batch(session: Session, rows: Sequence[Deadline], ctx: _Context,
     try:
         with session.begin_nested():
             return _decide_and_write(session, rows, ctx, failed)
-    except Exception:
+    except Exception as exc:
+        if database_lost(exc):  # no database: nothing to redo one by one (nor to log per row)
+            raise
         log.exception("batch of %d deadlines could not be swept at once; "
                       "sweeping them one by one", len(rows))
     done: list[Plan] = []
@@ -132,7 +138,9 @@ def _batch(session: Session, rows: Sequence[Deadline], ctx: _Context,
         try:
             with session.begin_nested():
                 done += _decide_and_write(session, [d], ctx, failed)
-        except Exception:
+        except Exception as exc:
+            if database_lost(exc):
+                raise
             log.exception("deadline %s (%s) could not be swept", d.id, d.key)
             failed.add(d.id)
     return done
@@ -155,7 +163,9 @@ def _decide_and_write(session: Session, rows: Sequence[Deadline], ctx: _Context,
     for d in rows:
         try:
             plans.append(planner.plan(d, loaded.referrals.get(d.referral_id)))
-        except Exception:
+        except Exception as exc:
+            if database_lost(exc):
+                raise
             log.exception("deadline %s (%s) could not be swept", d.id, d.key)
             assert d.id is not None
             failed.add(d.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
@@ -67,3 +68,19 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         session.flush()
         session.connection().execute(_insert(session, _OUTBOX), list(rows))
+
+
+def enqueue_reply(session: Session, *, platform: str, chat_id: str, text: str, now: datetime,
+                  hold_until: datetime, markup: dict[str, Any] | None = None) -> int:
+    """Queue a command's answer (already rendered) for the chat it came from; its id.
+
+    The web process sends it at once itself; `hold_until` keeps the worker's
+    dispatcher off it meanwhile. If that first attempt fails, the row is
+    retried like every other message and is never lost.
+    """
+    values = outbox_row(dedupe_key=f"reply:{platform}:{uuid4().hex}", kind="reply",
+                        template="reply", now=now, deliver_after=hold_until,
+                        payload={"platform": platform, "chat_id": chat_id, "text": text,
+                                 "markup": markup})
+    stmt = _insert(session, Outbox).values(**values).returning(col(Outbox.id))
+    return int(session.execute(stmt).scalar_one())

@@ -117,7 +117,7 @@ class Outbox(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _ts(nullable=False)
     deliver_after: datetime = _ts(nullable=False)
-    status: str = Field(default="pending", max_length=16)  # pending|sent|dropped
+    status: str = Field(default="pending", max_length=16)  # pending|sent|dropped|dead
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
     sent_at: datetime | None = _ts()
@@ -134,11 +134,17 @@ class ReferralThread(SQLModel, table=True):
     channel: str = Field(max_length=64)  # Slack channel id, Telegram chat id
     root_id: str = Field(max_length=64)  # Slack ts, Telegram message_id
     topic_id: str | None = Field(default=None, max_length=64)  # Telegram forum topic
+    # A digest of what the root shows now: an edit that would change nothing is skipped.
+    root_hash: str | None = Field(default=None, max_length=64)
 
 
 class OutboxDelivery(SQLModel, table=True):
     """A thread line goes to every platform the referral lives on; this records
-    which already have it, so a retry never posts it twice on the others."""
+    which already have it, so a retry never posts it twice on the others.
+
+    `platform` is a platform ("slack": the row is delivered there) or a part of
+    a delivery that takes several calls ("slack:line": the thread line is
+    posted, only the root's update is left)."""
 
     __tablename__ = "outbox_delivery"
     outbox_id: int = Field(foreign_key="outbox.id", primary_key=True)

@@ -190,3 +190,13 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2026, 11, 24, 10, 0, tzinfo=AMS))
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limit_pauses() -> Iterator[None]:
+    """Rate-limit pauses are process-wide: one test's 429 must not hold up the next."""
+    from scheduling.ratelimit import GATE
+
+    GATE.clear()
+    yield
+    GATE.clear()

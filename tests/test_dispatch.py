@@ -96,19 +96,23 @@ def test_temporary_failure_retries_after_its_delay(
     assert sender.delivered[0].referral_id == referral
 
 
-def test_other_errors_back_off_exponentially_and_hide_tokens(
+def test_other_errors_back_off_exponentially_with_jitter_and_hide_tokens(
         sample_engine: Engine, sender: FakeSender, referral: int) -> None:
     add(sample_engine, "a", person=JEROEN, referral=referral)
     url = "https://api.telegram.org/bot123456:AAbbCC-dd_ee/sendMessage"
     sender.failures["a"] = [RuntimeError(f"500 from {url}"), ValueError("x" * 2000)]
     dispatch(sample_engine, NOW, [sender], everyone(sender))
     r = row(sample_engine, "a")
-    assert r.deliver_after == NOW + timedelta(seconds=2)
+    # 2 s nominal, jittered down to no less than half of it
+    assert NOW + timedelta(seconds=1) <= r.deliver_after <= NOW + timedelta(seconds=2)
     assert r.last_error and "123456:AAbbCC" not in r.last_error and "bot<token>" in r.last_error
-    dispatch(sample_engine, NOW + timedelta(seconds=2), [sender], everyone(sender))
-    r = row(sample_engine, "a")
-    assert r.deliver_after == NOW + timedelta(seconds=2 + 4)
-    assert r.last_error and len(r.last_error) == 500
+    first_error = r.last_error
+    dispatch(sample_engine, r.deliver_after, [sender], everyone(sender))
+    r2 = row(sample_engine, "a")
+    assert r.deliver_after + timedelta(seconds=2) <= r2.deliver_after
+    assert r2.deliver_after <= r.deliver_after + timedelta(seconds=4)
+    # The latest error replaces the one before: it never grows per attempt.
+    assert r2.last_error and len(r2.last_error) == 500 and first_error not in r2.last_error
 
     # The backoff stops growing at 15 minutes.
     with Session(sample_engine) as s:
@@ -116,10 +120,18 @@ def test_other_errors_back_off_exponentially_and_hide_tokens(
         o.attempts = 5000  # days of retries: the exponent must not overflow
         s.add(o)
         s.commit()
-    later = NOW + timedelta(seconds=6)
+    later = r2.deliver_after
     sender.failures["a"] = [RuntimeError("down")]
     dispatch(sample_engine, later, [sender], everyone(sender))
-    assert row(sample_engine, "a").deliver_after == later + timedelta(minutes=15)
+    wait = row(sample_engine, "a").deliver_after - later
+    assert timedelta(minutes=7.5) <= wait <= timedelta(minutes=15)
+
+
+def test_backoff_spreads_retries() -> None:
+    from scheduling.dispatch import backoff
+
+    delays = {round(backoff(3), 3) for _ in range(50)}
+    assert len(delays) > 10 and all(4 <= d <= 8 for d in delays)
 
 
 def test_redact() -> None:

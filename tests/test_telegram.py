@@ -96,6 +96,8 @@ class TelegramChat:
 
     async def feed(self, update: dict[str, Any]) -> None:
         await self.app.process_update(Update.de_json(update, self.app.bot))
+        # Answers are queued and sent in the background: wait for those under way.
+        await self.app.bot_data["ketenbot"].replies.idle()
 
     async def say(self, user_id: int, text: str) -> str:
         """Send a message; the bot's one reply to that chat."""

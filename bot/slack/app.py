@@ -20,9 +20,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import KetenBot
 from bot.slack import contact_blocks
 from bot.slack.blocks import ACTION_PREFIX, ACTIONS
-from bot.slack.runtime import FAILED, SlackRuntime
+from bot.slack.runtime import DB_AWAY, FAILED, SlackRuntime
 from handlers.escalation_model import ES_RE
 from handlers.referral_commands import REF_RE
+from scheduling.outage import database_lost
 
 log = logging.getLogger("ketenbot.slack")
 
@@ -107,12 +108,19 @@ def build_slack_app(bot: KetenBot, runtime: SlackRuntime | None = None) -> Async
     return app
 
 
+def rt_failed(exc: BaseException) -> str:
+    if database_lost(exc):
+        log.warning("slack command not handled: database unreachable")
+        return DB_AWAY["nl"]
+    log.error("slack command failed", exc_info=exc)
+    return FAILED["nl"]
+
+
 async def _answer_later(work: asyncio.Future[str], respond: AsyncRespond) -> None:
     try:
         text = await work
-    except Exception:
-        log.exception("slack command failed")
-        text = FAILED["nl"]
+    except Exception as exc:
+        text = rt_failed(exc)
     await respond(text=text, response_type="ephemeral", replace_original=False,
                   blocks=getattr(text, "blocks", None))
 
@@ -121,10 +129,9 @@ async def _press_entry(rt: SlackRuntime, client: AsyncWebClient, respond: AsyncR
                        user_id: str, command: str) -> None:
     try:
         answer = await rt.press_entry(client, user_id, command)
-    except Exception:
-        log.exception("slack entry button failed")
+    except Exception as exc:
         answer = {"response_type": "ephemeral", "replace_original": False,
-                  "text": FAILED["nl"]}
+                  "text": rt_failed(exc)}
     await respond(**answer)
 
 
@@ -132,8 +139,7 @@ async def _press(rt: SlackRuntime, client: AsyncWebClient, respond: AsyncRespond
                  user_id: str, word: str, ref: str, message_ts: str | None) -> None:
     try:
         answer = await rt.press(client, user_id, word, ref, message_ts)
-    except Exception:
-        log.exception("slack button %s failed", word)
+    except Exception as exc:
         answer = {"response_type": "ephemeral", "replace_original": False,
-                  "text": FAILED["nl"]}
+                  "text": rt.failed(exc)}
     await respond(**answer)

@@ -31,7 +31,9 @@ from bot.slack.contact_blocks import answer as contact_answer
 from handlers.core import Refused, Reply, error
 from handlers.incoming import clean_message
 from handlers.linking import link, link_failed, redeem
+from handlers.threads import remember_root, root_digest
 from messages import Renderer
+from scheduling.outage import database_lost
 from storage import events
 from storage.db import session_scope
 from storage.models import Person
@@ -50,6 +52,10 @@ HINT = {
 }
 PERSON_TTL = 60.0  # seconds a Slack user id -> person answer is reused
 PERSON_CACHE_MAX = 10_000  # users remembered at most; beyond it, start afresh
+DB_AWAY = {"nl": "De database is even niet bereikbaar; er is niets veranderd. Probeer het over een "
+              "ogenblik opnieuw.",
+        "en": "The database is briefly unavailable; nothing was changed. Please try again in a "
+              "moment."}
 FAILED = {"nl": "Er ging iets mis; er is niets veranderd. Probeer het later opnieuw.",
           "en": "Something went wrong; nothing was changed. Please try again later."}
 
@@ -215,9 +221,18 @@ class SlackRuntime:
     def _answer_known(self, actor: Person, user_id: str, text: str) -> str:
         try:
             return self._dispatch_text(actor, user_id, text)
-        except Exception:
-            log.exception("slack command failed")
-            return FAILED.get(self.lang(actor), FAILED["nl"])
+        except Exception as exc:
+            return self.failed(exc, actor)
+
+    def failed(self, exc: BaseException, actor: Person | None = None) -> str:
+        """What the user reads when a command failed: "try again in a moment" while
+        the database is away (one log line, no traceback), else a plain sorry."""
+        lang = self.lang(actor)
+        if database_lost(exc):
+            log.warning("slack command not handled: database unreachable")
+            return DB_AWAY.get(lang, DB_AWAY["nl"])
+        log.error("slack command failed", exc_info=exc)
+        return FAILED.get(lang, FAILED["nl"])
 
     async def run_text(self, client: AsyncWebClient, user_id: str, text: str) -> str:
         actor: Person | None = None
@@ -231,9 +246,8 @@ class SlackRuntime:
                 return answer
             actor = await self.actor(client, user_id)  # first contact: users.info
             return await asyncio.to_thread(self._dispatch_text, actor, user_id, text)
-        except Exception:
-            log.exception("slack command failed")
-            return FAILED.get(self.lang(actor), FAILED["nl"])
+        except Exception as exc:
+            return self.failed(exc, actor)
 
     # -- buttons --------------------------------------------------------------
 
@@ -262,8 +276,13 @@ class SlackRuntime:
             if thread is None or thread.root_id != message_ts:
                 return None
             today = self.bot.clock().astimezone(self.bot.calendar().tz).date()
-            return root_message(session, ref, self.bot.routes, self.renderer,
+            root = root_message(session, ref, self.bot.routes, self.renderer,
                                 self.bot.settings.language, today)
+        # The press replaces the root with this: the thread line the press
+        # queued then finds it current and makes no second edit.
+        with session_scope(self.bot.engine) as session:
+            remember_root(session, thread.referral_id, PLATFORM, root_digest(*root))
+        return root
 
     # -- events ---------------------------------------------------------------
 

@@ -4,14 +4,29 @@ A message to a person is a DM (conversations.open, chat.postMessage). A thread
 line goes under the referral's root message in its team channel; the first
 line posts that root message (the referral's status with buttons) and
 remembers it (ReferralThread), and every line edits the root to the current
-status. Rate limits and server errors become `TemporaryFailure`, so the
-dispatcher retries when Slack says (Retry-After) or with its own backoff.
+status, unless the root shows that already (its digest is kept; a new root,
+or a button press that replaced it, needs no edit). When the root was just
+posted for a step line that says nothing the root does not, the line is left
+out.
+
+Rate limits pause the whole workspace for Retry-After (`scheduling.ratelimit`;
+Slack's limits are per workspace and method, and one pause for the workspace
+is the safe reading: nothing goes out inside the window). Server and network
+errors become `TemporaryFailure` (the dispatcher backs off); errors that no
+retry can fix (channel gone, bot not in it, account deactivated) become
+`PermanentFailure`. The thread line and the root update are recorded as
+separate parts, so a retry after the update failed does not post the line again.
+
+slack_sdk's own retry handlers are not used: they sleep in the calling thread
+(a 429 could hold a dispatcher, and shutdown, for a minute) and would repost a
+message whose answer was lost on a reset connection.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -27,9 +42,10 @@ from bot.slack.blocks import (
     section,
 )
 from bot.slack.contact_blocks import FRESHNESS_BUTTONS, entry_blocks
-from handlers.threads import home_channel, thread_of
+from handlers.threads import home_channel, remember_root, root_digest, said_by_root, thread_of
 from messages import Renderer
-from scheduling.dispatch import Outgoing, TemporaryFailure
+from scheduling.dispatch import Outgoing, PermanentFailure, TemporaryFailure
+from scheduling.ratelimit import GATE, RateGate
 from storage.db import session_scope
 from storage.models import ChatIdentity
 from storage.tables import Referral, ReferralThread
@@ -44,19 +60,36 @@ DM_BUTTONS: dict[str, tuple[str, ...]] = {
                "gesprek", "status"),
     "escalation": ("escaleer", "gesprek", "bestuurlijk", "status"),
 }
+# Errors no retry can fix: the recipient or the channel is out of reach.
+PERMANENT = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "account_inactive", "user_not_found",
+    "user_disabled", "cannot_dm_bot", "user_is_bot", "messages_tab_disabled", "is_inactive",
+    "restricted_action", "team_access_not_granted", "thread_not_found",
+})
+# chat.update of a root that was deleted or may no longer be edited: the line is there.
+ROOT_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+HTTP_TIMEOUT = 5  # seconds: a hung call must not hold shutdown up
 
 
 class SlackSender:
     platform = "slack"
 
-    def __init__(self, bot: KetenBot, client: WebClient | None = None) -> None:
+    def __init__(self, bot: KetenBot, client: WebClient | None = None,
+                 gate: RateGate = GATE) -> None:
         self.bot = bot
         settings = bot.settings
         # No built-in retries: the dispatcher owns retrying (and the order).
         self.client = client or WebClient(token=settings.slack_bot_token,
-                                          base_url=settings.slack_api_url, timeout=15,
-                                          retry_handlers=[])
+                                          base_url=settings.slack_api_url,
+                                          timeout=HTTP_TIMEOUT, retry_handlers=[])
         self.renderer = Renderer("slack")
+        self.gate = gate
+        # One token is one workspace: its pause is keyed by the token's digest.
+        token = (settings.slack_bot_token or "").encode()
+        self.gate_key = "slack:" + hashlib.sha256(token).hexdigest()[:12]
+
+    def paused_until(self, now: datetime) -> datetime | None:
+        return self.gate.until(self.gate_key, now)
 
     def deliver(self, message: Outgoing) -> None:
         if message.person is not None:
@@ -97,24 +130,43 @@ class SlackSender:
         lang = self.bot.settings.language  # a channel has no one reader: the deployment's
         text = self.renderer.render_name(message.template, message.payload, lang)
         assert message.referral_id is not None
-        thread = self._thread(message.referral_id, lang)
-        if thread is None:
+        found = self._thread(message.referral_id, lang)
+        if found is None:
             log.warning("referral %s has no Slack channel; line %s skipped",
                         message.referral_id, message.id)
             return
-        self._call("chat_postMessage", channel=thread.channel, thread_ts=thread.root_id,
-                   text=text)
+        thread, new = found
+        line = f"{self.platform}:line"
+        if not message.has(line):
+            if not (new and said_by_root(self.bot.engine, message.template, message.payload,
+                                          message.referral_id)):
+                self._call("chat_postMessage", channel=thread.channel,
+                           thread_ts=thread.root_id, text=text)
+            message.mark(line)
         root_text, blocks = self._root(message.referral_id, lang)
-        self._call("chat_update", channel=thread.channel, ts=thread.root_id,
-                   text=root_text, blocks=blocks)
+        digest = root_digest(root_text, blocks)
+        if digest == thread.root_hash:
+            return  # the root shows this already (just posted, or a button replaced it)
+        try:
+            self._call("chat_update", channel=thread.channel, ts=thread.root_id,
+                       text=root_text, blocks=blocks)
+        except PermanentFailure as exc:
+            if not any(code in exc.reason for code in ROOT_GONE):
+                raise
+            log.info("slack: root of referral %s not updated: %s", message.referral_id,
+                     exc.reason)
+            return
+        with session_scope(self.bot.engine) as session:
+            remember_root(session, message.referral_id, self.platform, digest)
 
-    def _thread(self, referral_id: int, lang: str) -> ReferralThread | None:
-        """The referral's root message, posting it first when there is none."""
+    def _thread(self, referral_id: int, lang: str) -> tuple[ReferralThread, bool] | None:
+        """The referral's root message (and whether it was posted just now),
+        posting it first when there is none."""
         with Session(self.bot.engine) as session:
             existing = thread_of(session, referral_id, self.platform)
             if existing is not None:
                 session.expunge(existing)
-                return existing
+                return existing, False
             ref = session.get(Referral, referral_id)
             channel = home_channel(session, ref, self.platform) if ref else None
         if channel is None:
@@ -124,10 +176,11 @@ class SlackSender:
         # Slack answers with the channel's id (a name like #team works for posting).
         thread = ReferralThread(referral_id=referral_id, platform=self.platform,
                                 channel=str(posted.get("channel") or channel),
-                                root_id=str(posted["ts"]))
+                                root_id=str(posted["ts"]),
+                                root_hash=root_digest(root_text, blocks))
         with session_scope(self.bot.engine) as session:
             session.add(thread)
-        return thread
+        return thread, True
 
     def _root(self, referral_id: int, lang: str) -> tuple[str, list[dict[str, Any]]]:
         with Session(self.bot.engine) as session:
@@ -142,6 +195,11 @@ class SlackSender:
 
     def _call(self, method: str, **kwargs: Any) -> Any:
         api = method.replace("_", ".", 1)
+        now = self.bot.clock()
+        until = self.gate.until(self.gate_key, now)
+        if until is not None:  # another delivery hit the limit: no call inside the window
+            raise TemporaryFailure((until - now).total_seconds(),
+                                   f"slack {api}: workspace rate-limited")
         try:
             return getattr(self.client, method)(**kwargs)
         except SlackApiError as exc:
@@ -149,12 +207,16 @@ class SlackSender:
             code = exc.response.get("error") if isinstance(exc.response.data, dict) else None
             if status == 429:
                 headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
-                raise TemporaryFailure(_seconds(headers.get("retry-after")),
-                                       f"slack {api}: rate limited") from None
+                wait = _seconds(headers.get("retry-after"))
+                wait = 60.0 if wait is None else wait  # Slack always sends it; be safe
+                self.gate.pause(self.gate_key, now, wait)
+                raise TemporaryFailure(wait, f"slack {api}: rate limited") from None
             if status >= 500:
                 raise TemporaryFailure(None, f"slack {api}: HTTP {status}") from None
-            # A permanent problem (channel_not_found, not_in_channel, ...): the
-            # dispatcher still retries with backoff, so a fixed setup recovers.
+            if code in PERMANENT or code in ROOT_GONE:
+                raise PermanentFailure(f"slack {api}: {code}") from None
+            # Anything else (invalid_auth, missing_scope, ...): a setup problem the
+            # dispatcher retries with backoff, so a fixed setup recovers.
             raise RuntimeError(f"slack {api}: {code or status}") from None
         except (SlackClientError, OSError) as exc:  # connection refused, timeout, ...
             raise TemporaryFailure(None, f"slack {api}: {type(exc).__name__}") from None

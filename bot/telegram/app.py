@@ -5,6 +5,12 @@ Telegram is open to anyone, so an unlinked account may only link itself
 `/help`; everything else is refused until it is linked. Every registry
 command is a Telegram command (`/wie Ede` is `wie Ede`); commands cannot
 start with a digit, so `/bericht301 KB-0001` is `301 KB-0001`.
+
+Answers go through the durable outbox (`replies.Replies`): queued, sent in the
+background, retried by the worker if that fails. Only a button's own answer
+(answerCallbackQuery, which Telegram wants within the press) is sent directly.
+When the database is away, the user hears "try again in a moment", sent
+directly (the outbox lives in that database).
 """
 
 from __future__ import annotations
@@ -29,9 +35,11 @@ from telegram.ext import (
 
 from bot.app import KetenBot
 from bot.telegram import contact_keyboard, keyboards
+from bot.telegram.replies import Replies
 from handlers.core import Reply, error
 from handlers.linking import link_failed, redeem
 from messages import Renderer
+from scheduling.outage import database_lost
 from storage import events
 from storage.models import Person
 from storage.privacy import bad_char
@@ -41,6 +49,7 @@ log = logging.getLogger("ketenbot.telegram")
 PLATFORM = "telegram"
 MAX_TEXT = 4096  # Telegram's limit for one message
 MAX_ALERT = 200  # and for a callback answer
+CONCURRENT_UPDATES = 64
 ALIASES = {"bericht301": "301", "bericht315": "315"}  # commands cannot start with a digit
 HINT = {
     "nl": "Vraag een gekoppelde collega om een code (commando koppelcode) of een beheerder "
@@ -89,8 +98,11 @@ class TelegramHandlers:
         self.bot = bot
         self.renderer = Renderer(PLATFORM)
         self.words = command_words(bot)
+        self.replies: Replies | None = None
 
     def register(self, application: Application) -> None:  # type: ignore[type-arg]
+        self.replies = Replies(self.bot, application.bot)
+        application.bot_data["ketenbot"] = self
         application.add_handler(TypeHandler(Update, self.once), group=-1)
         application.add_handler(CommandHandler("start", self.start))
         application.add_handler(CommandHandler(["help", "hulp"], self.help))
@@ -111,6 +123,11 @@ class TelegramHandlers:
     def render(self, reply: Reply, lang: str) -> str:
         return clip(self.renderer.render(reply, lang))
 
+    async def answer(self, chat_id: int, text: str,
+                     markup: InlineKeyboardMarkup | None = None) -> None:
+        assert self.replies is not None, "register() first"
+        await self.replies.send(chat_id, text, markup)
+
     def refusal(self, lang: str) -> Reply:
         return error("not_linked", hint=HINT.get(lang, HINT["nl"]))
 
@@ -130,8 +147,15 @@ class TelegramHandlers:
 
     # -- handlers --------------------------------------------------------------
     async def once(self, update: Update, _context: Ctx) -> None:
-        seen = not await asyncio.to_thread(first_time, self.bot.engine, update.update_id,
-                                           self.bot.clock())
+        try:
+            seen = not await asyncio.to_thread(first_time, self.bot.engine, update.update_id,
+                                               self.bot.clock())
+        except Exception as exc:
+            if not database_lost(exc):
+                raise
+            log.warning("telegram update not handled: database unreachable")
+            await self._busy(update)  # once, and no handler after this one tries
+            raise ApplicationHandlerStop from None
         if seen:
             log.info("telegram update %s seen before: skipped", update.update_id)
             raise ApplicationHandlerStop
@@ -148,14 +172,14 @@ class TelegramHandlers:
             lang = self.lang(person, user)
             reply = self.bot.registry.help(self.bot.context(PLATFORM, person, lang), "") \
                 if person else self.refusal(lang)
-            await message.reply_text(self.render(reply, lang))
+            await self.answer(message.chat_id, self.render(reply, lang))
             return
         result = await asyncio.to_thread(redeem, self.bot.engine, PLATFORM, str(user.id), code,
                                          self.bot.clock())
         lang = self.lang(result.person, user)
         reply = (Reply("linked", {"name": result.person.name}) if result.person
                  else link_failed(result.reason or "invalid"))
-        await message.reply_text(self.render(reply, lang))
+        await self.answer(message.chat_id, self.render(reply, lang))
 
     async def help(self, update: Update, _context: Ctx) -> None:
         if update.effective_message is None:
@@ -163,7 +187,7 @@ class TelegramHandlers:
         person = await self.person(update.effective_user)
         lang = self.lang(person, update.effective_user)
         reply = self.bot.registry.help(self.bot.context(PLATFORM, person, lang), "")
-        await update.effective_message.reply_text(self.render(reply, lang))
+        await self.answer(update.effective_message.chat_id, self.render(reply, lang))
 
     async def command(self, update: Update, context: Ctx) -> None:
         message = update.effective_message
@@ -171,25 +195,42 @@ class TelegramHandlers:
             return
         word = message.text.split()[0].lstrip("/").split("@")[0].lower()
         text = " ".join([self.words.get(word, word), *(context.args or [])])
-        reply, lang = await self.run(await self.person(update.effective_user),
-                                     update.effective_user, text)
-        if reply.template == "overview_link" and message.chat.type != ChatType.PRIVATE:
-            # A sign-in link is a credential: to the person only, never into a group.
-            user_id = update.effective_user.id if update.effective_user else 0
-            await context.bot.send_message(user_id, self.render(reply, lang))
-            reply = Reply("overview_link_sent", {})
-        await message.reply_text(self.render(reply, lang), reply_markup=_entry_keys(reply, lang))
+        await self.respond(message.chat_id, update.effective_user, text,
+                           private=message.chat.type == ChatType.PRIVATE)
+
+    async def respond(self, chat_id: int, user: User | None, text: str,
+                      private: bool = True) -> None:
+        """Who is asking, the command, its answer rendered and queued: one thread hop
+        (each hop costs a busy webhook dearly), then the answer is sent."""
+        assert self.replies is not None, "register() first"
+        replies = self.replies
+        def work() -> list[_Queued]:
+            person = (self.bot.person_by_identity(PLATFORM, str(user.id))
+                      if user is not None else None)
+            lang = self.lang(person, user)
+            reply = (self.bot.registry.dispatch(self.bot.context(PLATFORM, person, lang), text)
+                     if person is not None else self.refusal(lang))
+            queued: list[_Queued] = []
+            if reply.template == "overview_link" and not private and user is not None:
+                # A sign-in link is a credential: to the person only, never into a group.
+                link = self.render(reply, lang)
+                queued.append((replies.queue(user.id, link, None), user.id, link, None))
+                reply = Reply("overview_link_sent", {})
+            rendered, markup = self.render(reply, lang), _entry_keys(reply, lang)
+            queued.append((replies.queue(chat_id, rendered, markup), chat_id, rendered, markup))
+            return queued
+
+        for oid, chat, rendered, markup in await asyncio.to_thread(work):
+            replies.start(oid, chat, rendered, markup)
 
     async def plain(self, update: Update, _context: Ctx) -> None:
         """Plain text in a private chat: the same commands without the slash."""
         message = update.effective_message
         if message is None or not message.text:
             return
-        person = await self.person(update.effective_user)
         if message.text.strip().lower() in ("help", "hulp", "?"):
             return await self.help(update, _context)
-        reply, lang = await self.run(person, update.effective_user, message.text)
-        await message.reply_text(self.render(reply, lang), reply_markup=_entry_keys(reply, lang))
+        await self.respond(message.chat_id, update.effective_user, message.text)
 
     async def callback(self, update: Update, _context: Ctx) -> None:
         """A button: always answered, so the client stops spinning."""
@@ -226,9 +267,8 @@ class TelegramHandlers:
             ref = f"KB-{referral_id:04d}"
             if query.message is not None:
                 question = f"{action} {ref}?" + ("" if lang == "en" else " Weet u het zeker?")
-                await query.message.chat.send_message(
-                    question, reply_markup=keyboards.confirm_keyboard(action, referral_id, ref,
-                                                                      lang))
+                await self.answer(query.message.chat.id, question,
+                                  keyboards.confirm_keyboard(action, referral_id, ref, lang))
             return
         reply, lang = await self.run(person, query.from_user,
                                      keyboards.command_for(action, referral_id))
@@ -242,11 +282,37 @@ class TelegramHandlers:
             await _drop_keyboard(query)  # this message's buttons are used up
         if (private or action in ("status", "esstatus")) and query.message is not None:
             # In a group the thread's root and its new line show what happened.
-            await query.message.chat.send_message(text)
+            await self.answer(query.message.chat.id, text)
 
     async def on_error(self, update: object, context: Ctx) -> None:
-        log.error("telegram update failed: %s", type(context.error).__name__,
-                  exc_info=context.error)
+        error = context.error
+        if error is not None and database_lost(error):
+            # One line, no traceback: the worker's log tells the outage's story.
+            log.warning("telegram update not handled: database unreachable")
+            await self._busy(update)
+            return
+        log.error("telegram update failed: %s", type(error).__name__, exc_info=error)
+
+    async def _busy(self, update: object) -> None:
+        """Tell the user to try again in a moment; directly, as the outbox is away too."""
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        user = update.effective_user
+        lang = "en" if user and (user.language_code or "").startswith("en") else \
+            self.bot.settings.language
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer(
+                    clip(self.renderer.render_name("busy", {}, lang), MAX_ALERT), show_alert=True)
+            else:
+                await update.effective_chat.send_message(self.renderer.render_name("busy", {},
+                                                                                   lang))
+        except Exception:  # best effort: the user sees no answer and tries again anyway
+            log.info("telegram: could not send the try-again notice", exc_info=True)
+
+
+# A queued answer: outbox id, chat, text, buttons.
+_Queued = tuple[int, int, str, InlineKeyboardMarkup | None]
 
 
 def _entry_keys(reply: Reply, lang: str) -> InlineKeyboardMarkup | None:
@@ -273,6 +339,10 @@ def build_application(bot: KetenBot, polling: bool = False) -> Application:  # t
                .base_file_url(file_url(settings.telegram_api_url)))
     if not polling:
         builder = builder.updater(None)
+    # Updates are handled side by side (PTB's default is one at a time, which
+    # queues every webhook request behind the one before); the handlers keep
+    # their database work in worker threads and each update is deduplicated.
+    builder = builder.concurrent_updates(CONCURRENT_UPDATES)
     application = builder.build()
     TelegramHandlers(bot).register(application)
     return application

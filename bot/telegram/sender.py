@@ -5,7 +5,19 @@ it drives python-telegram-bot's async `Bot` on an event loop the sender owns.
 A person's message goes to their private chat (chat id = Telegram user id).
 A thread line goes to the referral's place in the team's group: a forum
 topic of its own when the group is a forum, else replies to a root message;
-the root is then edited to show the referral's current state and buttons.
+the root is then edited to show the referral's current state and buttons,
+unless it shows that already (a digest of it is kept: a root just posted
+needs no edit, nor does a step line that only repeats what it says).
+A command's answer (kind "reply", queued by the webhook when its own attempt
+failed) goes to the chat it came from, as rendered then.
+
+Flood control (RetryAfter) pauses the whole bot for `retry_after` in the
+process-wide gate (`scheduling.ratelimit`), so no further call goes out inside
+the window. Errors no retry can fix (blocked by the user, chat not found,
+deactivated) become `PermanentFailure`. The line and the root edit are
+recorded as separate parts, so a retry never posts the line twice. PTB's
+AIORateLimiter is not used: it waits out a RetryAfter by sleeping in the
+process, where the durable outbox keeps the wait across restarts instead.
 """
 
 from __future__ import annotations
@@ -14,23 +26,25 @@ import asyncio
 import logging
 import warnings
 from collections.abc import Coroutine
-from datetime import timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlmodel import Session, select
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import KetenBot
 from bot.telegram.app import PLATFORM, clip, file_url
 from bot.telegram.contact_keyboard import FRESHNESS_BUTTONS, entry_keyboard
+from bot.telegram.errors import gate_key, permanent, retry_seconds
 from bot.telegram.keyboards import escalation_keyboard, referral_keyboard
 from handlers.parties import gemeente_name
 from handlers.referral_view import status_view
-from handlers.threads import home_channel, thread_of
+from handlers.threads import home_channel, remember_root, root_digest, said_by_root, thread_of
 from messages import Renderer
 from scheduling.dispatch import Outgoing, TemporaryFailure
+from scheduling.ratelimit import GATE, RateGate
 from storage.db import session_scope
 from storage.models import ChatIdentity
 from storage.tables import Referral, ReferralThread
@@ -38,19 +52,10 @@ from storage.tables import Referral, ReferralThread
 log = logging.getLogger("ketenbot.telegram")
 T = TypeVar("T")
 WITH_BUTTONS = ("notice", "reminder", "escalation")  # person messages about a referral
-
-
-def retry_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 deprecates the int form; either is fine here
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 class TelegramSender:
     platform = PLATFORM
 
-    def __init__(self, bot: KetenBot, api: Bot | None = None) -> None:
+    def __init__(self, bot: KetenBot, api: Bot | None = None, gate: RateGate = GATE) -> None:
         token = bot.settings.telegram_bot_token
         if not token:
             raise ValueError("KETENBOT_TELEGRAM_BOT_TOKEN is not set")
@@ -60,6 +65,11 @@ class TelegramSender:
         url = bot.settings.telegram_api_url
         self.api = api or Bot(token, base_url=url, base_file_url=file_url(url))
         self._ready = False
+        self.gate = gate
+        self.gate_key = gate_key(token)
+
+    def paused_until(self, now: datetime) -> datetime | None:
+        return self.gate.until(self.gate_key, now)
 
     # -- plumbing ----------------------------------------------------------------
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -75,20 +85,40 @@ class TelegramSender:
         self.loop.close()
 
     def deliver(self, message: Outgoing) -> None:
+        now = self.bot.clock()
+        until = self.gate.until(self.gate_key, now)
+        if until is not None:  # flood control is on: no call inside the window
+            raise TemporaryFailure((until - now).total_seconds(), "telegram flood control")
         try:
             if not self._ready:
                 self._run(self.api.initialize())
                 self._ready = True
-            if message.person is None:
+            if message.kind == "reply":
+                self._reply(message)
+            elif message.person is None:
                 self._thread_line(message)
             else:
                 self._to_person(message)
         except RetryAfter as exc:
-            raise TemporaryFailure(retry_seconds(exc), "telegram flood control") from exc
-        except (TimedOut, NetworkError) as exc:  # incl. 5xx answers
-            if isinstance(exc, BadRequest):
+            wait = retry_seconds(exc)
+            self.gate.pause(self.gate_key, now, wait)
+            raise TemporaryFailure(wait, "telegram flood control") from None
+        except TelegramError as exc:
+            dead = permanent(exc)  # blocked, chat gone, ...
+            if dead is not None:
+                raise dead from None
+            if isinstance(exc, BadRequest) or not isinstance(exc, (TimedOut, NetworkError)):
                 raise
-            raise TemporaryFailure(None, f"telegram: {type(exc).__name__}") from exc
+            # a timeout, a lost connection or a 5xx answer
+            raise TemporaryFailure(None, f"telegram: {type(exc).__name__}") from None
+
+    # -- a command's answer --------------------------------------------------------
+    def _reply(self, message: Outgoing) -> None:
+        p = message.payload
+        markup = (InlineKeyboardMarkup.de_json(p["markup"], self.api)
+                  if p.get("markup") else None)
+        self._run(self.api.send_message(int(p["chat_id"]), str(p["text"]),
+                                        reply_markup=markup))
 
     # -- a person ------------------------------------------------------------------
     def _to_person(self, message: Outgoing) -> None:
@@ -118,14 +148,20 @@ class TelegramSender:
             log.warning("outbox %s: thread line without a referral, skipped", message.id)
             return
         lang = self.bot.settings.language
-        thread = self._thread(message.referral_id, lang)
-        if thread is None:
+        found = self._thread(message.referral_id, lang)
+        if found is None:
             return  # the referral has no Telegram group (any more)
-        text = clip(self.renderer.render_name(message.template, message.payload, lang))
-        self._run(self.api.send_message(
-            int(thread.channel), text,
-            message_thread_id=int(thread.topic_id) if thread.topic_id else None,
-            reply_to_message_id=None if thread.topic_id else int(thread.root_id)))
+        thread, new = found
+        line = f"{PLATFORM}:line"
+        if not message.has(line):
+            if not (new and said_by_root(self.bot.engine, message.template, message.payload,
+                                          message.referral_id)):
+                text = clip(self.renderer.render_name(message.template, message.payload, lang))
+                self._run(self.api.send_message(
+                    int(thread.channel), text,
+                    message_thread_id=int(thread.topic_id) if thread.topic_id else None,
+                    reply_to_message_id=None if thread.topic_id else int(thread.root_id)))
+            message.mark(line)
         self._edit_root(thread, lang)
 
     def _root(self, referral_id: int, lang: str) -> tuple[str, InlineKeyboardMarkup | None, str]:
@@ -139,12 +175,13 @@ class TelegramSender:
             topic = f"{ref.ref} · {ref.route} · {gemeente_name(session, ref)}"[:128]
             return clip(text), referral_keyboard(ref, self.bot.routes, lang), topic
 
-    def _thread(self, referral_id: int, lang: str) -> ReferralThread | None:
+    def _thread(self, referral_id: int, lang: str) -> tuple[ReferralThread, bool] | None:
+        """The referral's place in its group (and whether it was made just now)."""
         with Session(self.bot.engine) as session:
             existing = thread_of(session, referral_id, PLATFORM)
             if existing is not None:
                 session.expunge(existing)
-                return existing
+                return existing, False
             ref = session.get(Referral, referral_id)
             channel = home_channel(session, ref, PLATFORM) if ref else None
         if channel is None:
@@ -159,20 +196,32 @@ class TelegramSender:
                                                message_thread_id=topic_id))
         thread = ReferralThread(referral_id=referral_id, platform=PLATFORM, channel=channel,
                                 root_id=str(root.message_id),
-                                topic_id=str(topic_id) if topic_id else None)
+                                topic_id=str(topic_id) if topic_id else None,
+                                root_hash=_digest(text, markup))
         with session_scope(self.bot.engine) as session:
             session.add(thread)
             session.flush()
             session.expunge(thread)
-        return thread
+        return thread, True
 
     def _edit_root(self, thread: ReferralThread, lang: str) -> None:
         text, markup, _ = self._root(thread.referral_id, lang)
+        digest = _digest(text, markup)
+        if digest == thread.root_hash:
+            return  # it shows this already
         try:
             self._run(self.api.edit_message_text(text, chat_id=int(thread.channel),
                                                  message_id=int(thread.root_id),
                                                  reply_markup=markup))
         except BadRequest as exc:
+            if permanent(exc) is not None and "not found" not in str(exc).lower():
+                raise
             # "message is not modified" (nothing changed), or the root is gone:
             # the line itself was delivered, which is what counts.
             log.info("telegram: root of referral %s not edited: %s", thread.referral_id, exc)
+        with session_scope(self.bot.engine) as session:
+            remember_root(session, thread.referral_id, PLATFORM, digest)
+
+
+def _digest(text: str, markup: InlineKeyboardMarkup | None) -> str:
+    return root_digest(text, markup.to_dict() if markup is not None else None)

@@ -24,6 +24,7 @@ from bot.telegram.app import build_application
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 PATH = "/telegram/webhook"
+DRAIN_SECONDS = 2.5  # at shutdown; well inside the 10 s a platform allows for SIGTERM
 
 
 def telegram_routes(bot: KetenBot) -> tuple[list[BaseRoute], list[Any]]:
@@ -50,6 +51,8 @@ def telegram_routes(bot: KetenBot) -> tuple[list[BaseRoute], list[Any]]:
         try:
             yield
         finally:
+            # Answers under way get a moment; any not sent stay queued for the worker.
+            await application.bot_data["ketenbot"].replies.idle(timeout=DRAIN_SECONDS)
             await application.stop()
             await application.shutdown()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class Call:
 class _Failure:
     status: int
     retry_after: float | None
+    error: str | None = None
 
 
 @dataclass
@@ -43,6 +45,20 @@ class FakeSlack:
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
+    # Errors by argument: e.g. {"channel": {"C0GONE": "channel_not_found"}}
+    refuse: dict[str, dict[str, str]] = field(default_factory=dict)
+    # A real-time rate limit for benchmarks, per workspace like Slack's: at most
+    # `capacity` calls in a window of `window` seconds that opens with its first
+    # call; beyond it 429 with Retry-After (whole seconds, rounded up) until the
+    # window closes. Calls made while a Retry-After runs are counted.
+    capacity: int | None = None
+    window: float = 1.0
+    delay: float = 0.0  # seconds every answer takes (a slow Slack)
+    ok_calls: int = 0  # Web API calls answered normally
+    in_window: int = 0  # calls that arrived while a 429's Retry-After was running
+    _window_start: float = -1e9
+    _window_used: int = 0
+    _retry_until: float = 0.0
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -89,9 +105,12 @@ class FakeSlack:
 
     # -- control and inspection ---------------------------------------------------
 
-    def fail_next(self, method: str, status: int = 429, retry_after: float | None = 1) -> None:
+    def fail_next(self, method: str, status: int = 429, retry_after: float | None = 1,
+                  error: str | None = None) -> None:
+        """The next call of `method` fails: 429 (Retry-After), a 5xx, or with
+        `error` (HTTP 200, ok false: how Slack reports channel_not_found...)."""
         with self._lock:
-            self._fail.setdefault(method, []).append(_Failure(status, retry_after))
+            self._fail.setdefault(method, []).append(_Failure(status, retry_after, error))
 
     def of(self, method: str) -> list[Call]:
         with self._lock:
@@ -134,12 +153,51 @@ class FakeSlack:
             self.calls.append(Call(method, args, url.path, token))
             failures = self._fail.get(method)
             failure = failures.pop(0) if failures else None
+            if failure is None and method != "response_url":
+                failure = self._limited(method, args)
+        if self.delay:
+            time.sleep(self.delay)
         if failure is not None:
+            if failure.error:
+                self._reply(req, 200, {"ok": False, "error": failure.error})
+                return
             headers = {"Retry-After": str(int(failure.retry_after))} if failure.retry_after else {}
             self._reply(req, failure.status, {"ok": False, "error": "ratelimited"
                                               if failure.status == 429 else "fatal_error"}, headers)
             return
-        self._reply(req, 200, self._answer(method, args))
+        answer = self._answer(method, args)
+        if answer.get("ok") and method != "response_url":
+            with self._lock:
+                self.ok_calls += 1
+        self._reply(req, 200, answer)
+
+    def _limited(self, method: str, args: dict[str, Any]) -> _Failure | None:
+        """(under the lock) A refusal by argument, or by the real-time rate limit."""
+        for name, errors in self.refuse.items():
+            if str(args.get(name)) in errors:
+                return _Failure(200, None, errors[str(args.get(name))])
+        if self.capacity is None:
+            return None
+        now = time.monotonic()
+        if now < self._retry_until:
+            self.in_window += 1
+        if now >= self._window_start + self.window:
+            self._window_start, self._window_used = now, 0
+        if self._window_used >= self.capacity:
+            wait = max(1, math.ceil(self._window_start + self.window - now))
+            self._retry_until = max(self._retry_until, now + wait)
+            return _Failure(429, wait)
+        self._window_used += 1
+        return None
+        now = time.monotonic()
+        if now < self._window_until:
+            self.in_window += 1
+        if now < self._next_free:
+            wait = max(1, int(self._next_free - now + 0.999))
+            self._window_until = max(self._window_until, now + wait)
+            return _Failure(429, wait)
+        self._next_free = max(now, self._next_free) + 1 / self.per_second
+        return None
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":

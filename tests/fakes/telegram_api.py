@@ -32,6 +32,7 @@ class Call:
 class _Failure:
     status: int
     retry_after: int | None
+    description: str | None = None
 
 
 @dataclass
@@ -39,6 +40,9 @@ class FakeTelegramAPI:
     token: str = "123456:TEST-token_abc"
     calls: list[Call] = field(default_factory=list)
     forums: set[str] = field(default_factory=set)  # chat ids getChat reports as forums
+    refused: dict[str, _Failure] = field(default_factory=dict)
+    delay: float = 0.0  # seconds every answer takes (a slow Bot API)
+    keep_alive: bool = False
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _next_id: int = 100
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -48,6 +52,9 @@ class FakeTelegramAPI:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
+            # HTTP/1.1 keeps connections open, as the real Bot API does (benchmarks).
+            protocol_version = "HTTP/1.1" if api.keep_alive else "HTTP/1.0"
+
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 api._handle(self)
 
@@ -57,6 +64,7 @@ class FakeTelegramAPI:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self
@@ -70,8 +78,15 @@ class FakeTelegramAPI:
         """What `Settings.telegram_api_url` should be (the token is appended)."""
         return f"http://127.0.0.1:{self.server.server_address[1]}/bot"
 
-    def fail_next(self, method: str, retry_after: int | None = None, status: int = 429) -> None:
-        self._failures.setdefault(method, []).append(_Failure(status, retry_after))
+    def fail_next(self, method: str, retry_after: int | None = None, status: int = 429,
+                  description: str | None = None) -> None:
+        """The next call of `method` fails: 429 (retry_after), 502, or e.g. 403
+        "Forbidden: bot was blocked by the user", 400 "Bad Request: chat not found"."""
+        self._failures.setdefault(method, []).append(_Failure(status, retry_after, description))
+
+    def refuse_chat(self, chat_id: int | str, status: int, description: str) -> None:
+        """Every call to `chat_id` fails like this (a blocked user, a deleted group)."""
+        self.refused[str(chat_id)] = _Failure(status, None, description)
 
     def called(self, method: str, **match: Any) -> list[Call]:
         """The calls of `method` whose params include every `match` (compared as str)."""
@@ -95,12 +110,18 @@ class FakeTelegramAPI:
             self.calls.append(Call(method, params))
             pending = self._failures.get(method)
             failure = pending.pop(0) if pending else None
+            if failure is None and method != "getMe":
+                failure = self.refused.get(str(params.get("chat_id")))
             if failure is None:
                 result = self._result(method, params)
+        if self.delay:
+            time.sleep(self.delay)
         if failure is not None:
-            answer: dict[str, Any] = {"ok": False, "error_code": failure.status,
-                                      "description": "Too Many Requests" if failure.status == 429
-                                      else "Bad Gateway"}
+            answer: dict[str, Any] = {
+                "ok": False, "error_code": failure.status,
+                "description": failure.description or ("Too Many Requests: retry later"
+                                                        if failure.status == 429
+                                                        else "Bad Gateway")}
             if failure.retry_after is not None:
                 answer["parameters"] = {"retry_after": failure.retry_after}
             return self._send(req, failure.status, answer)
@@ -135,10 +156,10 @@ class FakeTelegramAPI:
                 message_id = self._next_id
             else:
                 message_id = int(p.get("message_id") or 0)
-            chat = int(p.get("chat_id") or 0)
+            chat_id = int(p.get("chat_id") or 0)
             message: dict[str, Any] = {
                 "message_id": message_id, "date": int(time.time()), "text": p.get("text"),
-                "chat": {"id": chat, "type": "private" if chat > 0 else "supergroup"},
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
                 "from": BOT_USER,
             }
             if p.get("message_thread_id"):

@@ -1,0 +1,37 @@
+"""What Telegram's errors mean for delivery: wait, retry, or give up."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import timedelta
+
+from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.warnings import PTBDeprecationWarning
+
+from scheduling.dispatch import PermanentFailure
+
+# BadRequest texts no retry can fix: the chat, topic or user is out of reach.
+GONE = ("chat not found", "user not found", "thread not found", "topic_closed",
+        "topic_deleted", "not enough rights", "have no rights", "chat_write_forbidden",
+        "peer_id_invalid", "group chat was upgraded")
+
+
+def permanent(exc: Exception) -> PermanentFailure | None:
+    """The clean reason when `exc` means the recipient cannot be reached at all."""
+    text = str(exc)
+    if isinstance(exc, Forbidden) or (isinstance(exc, BadRequest)
+                                      and any(g in text.lower() for g in GONE)):
+        return PermanentFailure(f"telegram: {text}"[:200])
+    return None
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 deprecates the int form; either is fine here
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def gate_key(token: str) -> str:
+    """The rate-limit pause's key for one bot (its id, the token's public part)."""
+    return "telegram:" + token.partition(":")[0]

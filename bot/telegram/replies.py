@@ -1,0 +1,104 @@
+"""Command answers on Telegram, through the durable outbox.
+
+Each answer is first queued (an outbox row held for `HOLD`), then sent at once
+in the background, so the webhook answers Telegram without waiting for the
+Bot API. If that send fails (flood control, a network error) the row keeps its
+place with the usual retry time and the worker delivers it: an answer is
+never lost, nor sent twice (the row is marked sent only after the call, and
+the worker's dispatcher leaves it alone while it is held).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import RetryAfter, TelegramError
+
+from bot.app import KetenBot
+from bot.telegram.errors import gate_key, permanent, retry_seconds
+from scheduling.dispatch import TemporaryFailure, mark_sent, settle
+from scheduling.ratelimit import GATE
+from storage.db import session_scope
+from storage.outbox import enqueue_reply
+
+log = logging.getLogger("ketenbot.telegram")
+PLATFORM = "telegram"
+HOLD = timedelta(seconds=30)  # the worker leaves a fresh answer to the web process this long
+FLUSH_AFTER = 0.02  # seconds: answers sent meanwhile are marked sent in one statement
+
+
+class Replies:
+    def __init__(self, bot: KetenBot, api: Bot) -> None:
+        self.bot, self.api = bot, api
+        self.key = gate_key(api.token)
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self._sent: list[int] = []
+        self._flushing: asyncio.Future[None] | None = None
+
+    async def send(self, chat_id: int, text: str,
+                   markup: InlineKeyboardMarkup | None = None) -> None:
+        oid = await asyncio.to_thread(self.queue, chat_id, text, markup)
+        self.start(oid, chat_id, text, markup)
+
+    def start(self, oid: int, chat_id: int, text: str,
+              markup: InlineKeyboardMarkup | None) -> None:
+        """Send a queued answer in the background (event loop)."""
+        task = asyncio.ensure_future(self._attempt(oid, chat_id, text, markup,
+                                                   self.bot.clock()))
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def queue(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> int:
+        """Queue an answer, held for this process (worker thread: database)."""
+        now = self.bot.clock()
+        with session_scope(self.bot.engine) as session:
+            return enqueue_reply(session, platform=PLATFORM, chat_id=str(chat_id), text=text,
+                                 now=now, hold_until=now + HOLD,
+                                 markup=markup.to_dict() if markup is not None else None)
+
+    async def _attempt(self, oid: int, chat_id: int, text: str,
+                       markup: InlineKeyboardMarkup | None, now: Any) -> None:
+        until = GATE.until(self.key, now)
+        error: Exception | None = None
+        if until is not None:  # flood control is on: leave it to the worker
+            error = TemporaryFailure((until - now).total_seconds(), "telegram flood control")
+        else:
+            try:
+                await self.api.send_message(chat_id, text, reply_markup=markup)
+            except RetryAfter as exc:
+                wait = retry_seconds(exc)
+                GATE.pause(self.key, now, wait)
+                error = TemporaryFailure(wait, "telegram flood control")
+            except TelegramError as exc:
+                error = permanent(exc) or TemporaryFailure(None, f"telegram: {type(exc).__name__}")
+        if error is None:
+            # Marked sent in batches: under load one UPDATE for many answers. (A
+            # crash before the batch is written sends those answers once more,
+            # after the hold: at least once, never lost.)
+            self._sent.append(oid)
+            if self._flushing is None:
+                self._flushing = asyncio.ensure_future(self._flush())
+            return
+        await asyncio.to_thread(settle, self.bot.engine, oid, self.bot.clock(), error, PLATFORM)
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(FLUSH_AFTER)
+        ids, self._sent, self._flushing = self._sent, [], None
+        await asyncio.to_thread(mark_sent, self.bot.engine, ids, self.bot.clock())
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # The row stays queued: the worker sends it once its hold runs out.
+            log.error("telegram answer not settled: %s", type(task.exception()).__name__)
+
+    async def idle(self, timeout: float | None = None) -> None:
+        """Wait for the answers under way and their records (shutdown, tests)."""
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=timeout)
+        if self._flushing is not None:
+            await self._flushing
