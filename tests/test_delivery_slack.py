@@ -37,7 +37,7 @@ async def link_everyone(slack: Slack) -> None:
         await slack.command(user, "help")  # the first command links by e-mail
 
 
-async def test_rate_limit_storm_pauses_the_whole_workspace(slack: Slack) -> None:
+async def test_rate_limit_storm_holds_every_message_to_the_workspace(slack: Slack) -> None:
     await link_everyone(slack)
     await start_referral(slack)
     people = [slack.bot.person_by_email(USERS[u]) for u in ("UJEROEN", "UBRAM", "UCARLA", "UTESS")]
@@ -141,3 +141,33 @@ async def test_deleted_channel_is_dead_at_once_and_the_jb_side_is_told(slack: Sl
     assert len([c for c in slack.fake.of("chat.postMessage")
                 if c.args["channel"] == JB_CHANNEL]) == 1
 
+
+
+async def test_a_pause_holds_only_the_method_slack_limited(slack: Slack) -> None:
+    """Slack limits each Web API method on its own tier: a 429 on chat.update
+    keeps root edits back for its Retry-After, not a direct message to someone."""
+    await link_everyone(slack)
+    await start_referral(slack)
+    await slack.tick()
+    bram = slack.bot.person_by_email(BRAM)
+    assert slack.bot.registry.dispatch(slack.bot.context("slack", bram), "ontvangen KB-0001").ok
+    slack.fake.clear()
+    slack.fake.fail_next("chat.update", 429, retry_after=30)
+    await slack.tick()
+    assert len(slack.fake.of("chat.update")) == 1  # refused: the root waits 30 s
+    tess = slack.bot.person_by_email("tess.visser@jbgld.example.org")
+    with Session(slack.bot.engine) as s:
+        enqueue(s, dedupe_key="other", kind="unreachable", template="unreachable",
+                payload={"ref": None, "name": "Persoon", "platform": "Slack", "why": "other",
+                         "recipient": "x"},
+                now=slack.clock(), deliver_after=slack.clock(),
+                person_id=tess.id)  # type: ignore[union-attr]
+        s.commit()
+    slack.clock.set(slack.clock() + timedelta(seconds=10))
+    await slack.tick()
+    assert [c.args["channel"] for c in slack.fake.of("chat.postMessage")][-1] == "DTESS"
+    assert len(slack.fake.of("chat.update")) == 1  # still inside chat.update's window
+    slack.clock.set(slack.clock() + timedelta(seconds=21))
+    await slack.tick()
+    assert len(slack.fake.of("chat.update")) == 2
+    assert all(r.status == "sent" for r in rows(slack))

@@ -88,8 +88,16 @@ class SlackSender:
         token = (settings.slack_bot_token or "").encode()
         self.gate_key = "slack:" + hashlib.sha256(token).hexdigest()[:12]
 
+    def _key(self, api: str) -> str:
+        # Slack limits each Web API method per workspace on its own tier
+        # (chat.postMessage, chat.update and conversations.open differ), and a
+        # 429's Retry-After is that method's: only that method waits.
+        return f"{self.gate_key}:{api}"
+
     def paused_until(self, now: datetime) -> datetime | None:
-        return self.gate.until(self.gate_key, now)
+        """Every delivery posts a message: while chat.postMessage waits, the
+        dispatcher defers them all without a call (and without an attempt)."""
+        return self.gate.until(self._key("chat.postMessage"), now)
 
     def deliver(self, message: Outgoing) -> None:
         if message.person is not None:
@@ -196,10 +204,10 @@ class SlackSender:
     def _call(self, method: str, **kwargs: Any) -> Any:
         api = method.replace("_", ".", 1)
         now = self.bot.clock()
-        until = self.gate.until(self.gate_key, now)
+        until = self.gate.until(self._key(api), now)
         if until is not None:  # another delivery hit the limit: no call inside the window
             raise TemporaryFailure((until - now).total_seconds(),
-                                   f"slack {api}: workspace rate-limited")
+                                   f"slack {api}: rate-limited in this workspace")
         try:
             return getattr(self.client, method)(**kwargs)
         except SlackApiError as exc:
@@ -209,7 +217,7 @@ class SlackSender:
                 headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
                 wait = _seconds(headers.get("retry-after"))
                 wait = 60.0 if wait is None else wait  # Slack always sends it; be safe
-                self.gate.pause(self.gate_key, now, wait)
+                self.gate.pause(self._key(api), now, wait)
                 raise TemporaryFailure(wait, f"slack {api}: rate limited") from None
             if status >= 500:
                 raise TemporaryFailure(None, f"slack {api}: HTTP {status}") from None
