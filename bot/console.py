@@ -39,23 +39,27 @@ class ConsoleSession:
         """`:via slack|telegram|console`: act as if typing on that platform
         (the history records where each action came from)."""
         if platform not in ("console", "slack", "telegram"):
-            return "Gebruik: :via console|slack|telegram"
+            return "Usage: :via console|slack|telegram" if self.lang == "en" \
+                else "Gebruik: :via console|slack|telegram"
         self.platform = platform
-        return f"# u typt nu via {platform}"
+        return (f"# you now type via {platform}" if self.lang == "en"
+                else f"# u typt nu via {platform}")
 
     def switch(self, email: str) -> str:
         """`:als EMAIL`: continue as someone else (scripted multi-party sessions)."""
         person = self.bot.person_by_email(email)
         if person is None:
-            return f"{email} staat niet in de contactenlijst."
+            return (f"{email} is not in the contact list." if self.lang == "en"
+                    else f"{email} staat niet in de contactenlijst.")
         self.actor = person
-        return f"# u bent nu {person.name} ({person.email})"
+        return (f"# you are now {person.name} ({person.email})" if self.lang == "en"
+                else f"# u bent nu {person.name} ({person.email})")
 
     def attach_clock(self, clock: MovableClock, platforms: tuple[str, ...] = ("console",)) -> None:
         """`:klok`, delivering through printing stand-ins for `platforms`."""
         senders: list[Sender] = [ConsoleSender(self.out, clock, self.lang or "nl", p)
                                  for p in platforms]
-        self.meta[":klok"] = clock_command(self.bot, clock, senders)
+        self.meta[":klok"] = clock_command(self.bot, clock, senders, self.lang or "nl")
 
     def handle(self, line: str) -> str:
         try:  # `:als` looks people up: it gets the registry's normalisation too

@@ -51,12 +51,14 @@ class ConsoleSender:
 
 
 def clock_command(bot: KetenBot, clock: MovableClock,
-                  senders: list[Sender]) -> Callable[[str], str]:
+                  senders: list[Sender], lang: str = "nl") -> Callable[[str], str]:
     zone = ZoneInfo(bot.settings.timezone)
+    en = lang == "en"
 
     def run(arg: str) -> str:
         if not arg:
-            return f"Het is nu {clock.now:%Y-%m-%d %H:%M}."
+            return (f"It is now {clock.now:%Y-%m-%d %H:%M}." if en
+                    else f"Het is nu {clock.now:%Y-%m-%d %H:%M}.")
         try:
             target = datetime.strptime(arg.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=zone)
         except ValueError:
@@ -64,9 +66,10 @@ def clock_command(bot: KetenBot, clock: MovableClock,
                 target = datetime.strptime(arg.strip(), "%Y-%m-%d").replace(
                     hour=9, tzinfo=zone)
             except ValueError:
-                return "Gebruik: :klok JJJJ-MM-DD [UU:MM]"
+                return "Usage: :klok YYYY-MM-DD [HH:MM]" if en \
+                    else "Gebruik: :klok JJJJ-MM-DD [UU:MM]"
         if target < clock.now:
-            return "De klok kan alleen vooruit."
+            return "The clock only moves forward." if en else "De klok kan alleen vooruit."
         # Tick every half hour on the way, as a running worker would: reminders
         # then arrive before their deadline, and night-time messages at 08:30.
         reminders = escalations = sent = 0
@@ -76,6 +79,9 @@ def clock_command(bot: KetenBot, clock: MovableClock,
             reminders += result.reminders
             escalations += result.escalations
             sent += result.sent
+        if en:
+            return (f"# clock at {target:%Y-%m-%d %H:%M}: {reminders} reminder(s), "
+                    f"{escalations} escalation(s), {sent} message(s) delivered.")
         return (f"# klok staat op {target:%Y-%m-%d %H:%M}: {reminders} herinnering(en), "
                 f"{escalations} escalatie(s), {sent} bericht(en) bezorgd.")
 

@@ -180,7 +180,7 @@ ESCALATION_MODEL = [
     "trede ES-0001 2",  # a dilemma goes to the gedragswetenschappers first: refused
     "gezin ES-0001 ja",
     "trede ES-0001 1",
-    ":klok 2027-01-08 09:00",  # over two weeks on: the model has moved by itself not at all
+    ":klok 2027-01-04 08:00",  # two weeks on: the model has moved by itself not at all
     "status ES-0001",
     f":als {GEDRAGSWETENSCHAPPER}",
     "trede ES-0001 2",

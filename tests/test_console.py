@@ -75,6 +75,15 @@ def test_english(sample_cli: str) -> None:
     assert "AFWEZIG" not in out and "Onbekend" not in out
 
 
+def test_english_console_lines(sample_cli: str) -> None:
+    result = console("--as", JEROEN, "--lang", "en",
+                     input=f":als {JEROEN}\n:via telegram\n:klok 2000-01-01\n")
+    assert f"# you are now Jeroen Bakker ({JEROEN})" in result.stdout
+    assert "# you now type via telegram" in result.stdout
+    assert "The clock only moves forward." in result.stdout
+    assert "u bent nu" not in result.stdout
+
+
 def test_bad_language_is_refused(sample_cli: str) -> None:
     result = console("--as", JEROEN, "--lang", "fr", input="wie Ede\n")
     assert result.exit_code == 2
