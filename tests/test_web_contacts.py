@@ -227,3 +227,15 @@ async def test_english_and_incomplete_forms(web: Starlette, bot: KetenBot) -> No
         r = await post(c, "verwijderen", email="nobody@example.org")
         assert r.status_code == 400 and "nobody@example.org" in r.text
     assert team_of(bot.engine, "lt@ede.example.org") == "lt-ede"
+
+
+async def test_removing_a_contactbeheerder_on_the_page_audits_the_steunstructuur(
+        web: Starlette, bot: KetenBot) -> None:
+    async with signed_in(web, bot, "rcp@fv.example.org") as c:
+        r = await post(c, "verwijderen", email="za@zorg.example.org")
+    assert r.status_code == 200
+    [steun] = [c for c in changes(bot.engine) if c.action == "steunstructuur"]
+    assert (steun.platform, steun.actor, steun.subject) == ("web", "rcp@fv.example.org",
+                                                            "food-valley")
+    assert steun.detail == {"contactbeheerders": [
+        "rcp@fv.example.org, za@zorg.example.org", "rcp@fv.example.org"]}
