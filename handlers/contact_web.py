@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from handlers.contact_admin import ARCHIVE
 from handlers.contact_perms import may_manage_team, regions_of_team, steun_of
 from storage.contact_tables import DEFAULT_FREQUENCY_DAYS, Contactbeheerder
-from storage.models import Person, Role, Team
+from storage.models import Gemeente, Organisation, Person, Role, Team, TeamGemeente
 
 # One word each (e-mail, team key, role): a form field cannot smuggle in a second argument.
 WORD_RE = re.compile(r"^[^\s]{1,254}$")
@@ -62,8 +62,20 @@ def manageable_teams(session: Session, actor: Person) -> list[Team]:
     if actor.role == Role.TEAMLEIDER and not _beheert_any(session, actor):
         team = session.get(Team, actor.team_id)
         return [team] if team is not None else []
-    teams = session.exec(select(Team).where(Team.key != ARCHIVE).order_by(col(Team.name))).all()
-    return [t for t in teams if t.id is not None and may_manage_team(session, actor, t.id)]
+    # Candidates in one go (teams of the actor's regions' organisations, or serving
+    # a gemeente there); `may_manage_team` still decides for each, so the rule stays one.
+    regions = set(session.exec(select(Contactbeheerder.region_id).where(
+        Contactbeheerder.person_id == actor.id)).all())
+    by_org = select(Team.id).join(Organisation, col(Organisation.id) == Team.organisation_id
+                                  ).where(col(Organisation.region_id).in_(regions))
+    by_served = select(TeamGemeente.team_id).join(
+        Gemeente, col(Gemeente.id) == TeamGemeente.gemeente_id
+    ).where(col(Gemeente.region_id).in_(regions))
+    candidates = session.exec(select(Team).where(
+        Team.key != ARCHIVE,
+        or_(col(Team.id).in_(by_org), col(Team.id).in_(by_served), Team.id == actor.team_id)
+    ).order_by(col(Team.name))).all()
+    return [t for t in candidates if t.id is not None and may_manage_team(session, actor, t.id)]
 
 
 def _beheert_any(session: Session, actor: Person) -> bool:
@@ -74,13 +86,16 @@ def _beheert_any(session: Session, actor: Person) -> bool:
 def contacts_view(session: Session, teams: list[Team], today: date) -> list[TeamView]:
     """Per team its people with freshness: confirmed within the region's frequency or not."""
     out: list[TeamView] = []
-    names = dict(session.exec(select(Person.id, Person.name)).all())
+    people = session.exec(select(Person).where(col(Person.team_id).in_([t.id for t in teams]))
+                          .order_by(col(Person.name))).all()
+    buddies = {p.koppelgenoot_id for p in people if p.koppelgenoot_id}
+    names = dict(session.exec(select(Person.id, Person.name).where(
+        col(Person.id).in_(buddies))).all()) if buddies else {}
     for team in teams:
         steun = steun_of(session, regions_of_team(session, team.id or 0))
         freq = min((s.frequency_days for s in steun), default=DEFAULT_FREQUENCY_DAYS)
         view = TeamView(team.key, team.name, freq)
-        for p in session.exec(select(Person).where(Person.team_id == team.id)
-                              .order_by(col(Person.name))).all():
+        for p in (p for p in people if p.team_id == team.id):
             age = (today - p.verified_on).days if p.verified_on else None
             absent = p.absent_until if p.absent_until and p.absent_until >= today else None
             view.people.append(Row(
