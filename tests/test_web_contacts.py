@@ -239,3 +239,19 @@ async def test_removing_a_contactbeheerder_on_the_page_audits_the_steunstructuur
                                                             "food-valley")
     assert steun.detail == {"contactbeheerders": [
         "rcp@fv.example.org, za@zorg.example.org", "rcp@fv.example.org"]}
+
+
+async def test_pairing_someone_with_themselves_or_across_teams_is_refused(
+        web: Starlette, bot: KetenBot) -> None:
+    before = len(changes(bot.engine))
+    async with signed_in(web, bot, "rcp@fv.example.org") as c:
+        same = await post(c, "koppelen", email="lt@ede.example.org", ander="lt@ede.example.org")
+        across = await post(c, "koppelen", email="lt@ede.example.org", ander="jb@gi.example.org")
+        ok = await post(c, "koppelen", email="lt@ede.example.org", ander="tl@ede.example.org")
+    assert same.status_code == 400 and "eigen koppelgenoot" in same.text
+    assert across.status_code == 400 and "ander team" in across.text
+    assert ok.status_code == 200
+    anouk = bot.person_by_email("lt@ede.example.org")
+    assert anouk is not None and anouk.koppelgenoot_id == person_id(bot.engine,
+                                                                   "tl@ede.example.org")
+    assert [c.action for c in changes(bot.engine)[before:]] == ["koppelgenoot", "koppelgenoot"]
