@@ -202,6 +202,10 @@ async def test_a_contactbeheerder_without_a_case_view_signs_in_to_the_contacts(
         assert home.status_code == 303 and home.headers["location"] == "/overzicht/contacten"
         page = await c.get("/overzicht/contacten")
         assert page.status_code == 200 and "lt-ede" in teams_on(page.text)
+    with Session(bot.engine) as s:
+        logged = s.exec(select(WebAccess.path, WebAccess.status).where(
+            WebAccess.person_id == person_id(bot.engine, "za@zorg.example.org"))).all()
+    assert ("/overzicht/", 303) in logged and ("/overzicht/contacten", 200) in logged
 
 
 async def test_without_the_sessions_csrf_token_nothing_changes(web: Starlette,

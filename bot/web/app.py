@@ -126,8 +126,10 @@ class Web:
             access = access_for(s, person)
         if access is None:
             with Session(self.bot.engine) as s:
-                if may_administer(s, person):  # a contactbeheerder sees the contacts only
-                    return RedirectResponse(f"{BASE}/contacten", status_code=303)
+                manages = may_administer(s, person)
+            if manages:  # a contactbeheerder without a case view: the contacts page
+                self.log_access(person.id, request.url.path, 303)
+                return RedirectResponse(f"{BASE}/contacten", status_code=303)
             self.log_access(person.id, request.url.path, 403)
             return self.render("message", 403, lang=lang, key="forbidden", person=person)
         return person, access, lang
