@@ -121,7 +121,8 @@ def _value(v: object) -> str:
 
 @app.command("history")
 def directory_history(
-    key: str | None = typer.Argument(None, help="E-mailadres of teamsleutel (lt-ede)."),
+    key: str | None = typer.Argument(
+        None, help="E-mailadres, teamsleutel (lt-ede) of regiocode (food-valley)."),
     limit: int = typer.Option(500, min=1, help="Hoogstens zoveel wijzigingen (de laatste)."),
 ) -> None:
     """Wie wijzigde wat, wanneer en waarvandaan (chat of import)."""

@@ -29,6 +29,7 @@ from handlers.core import Context, Reply
 from storage.contact_tables import Contactbeheerder, KoppelProposal
 from storage.db import session_scope
 from storage.directory_format import EMAIL_RE
+from storage.directory_steun import audit_steun, steun_state
 from storage.models import ChatIdentity, Organisation, OrgKind, Person, Role, Team
 from storage.tables import Outbox, Referral
 
@@ -135,8 +136,16 @@ def remove(ctx: Context, text: str) -> Reply:
             ref.lt_backup_id = None
             session.add(ref)
         session.execute(delete(ChatIdentity).where(col(ChatIdentity.person_id) == person.id))
+        # A contactbeheerder who leaves leaves the steunstructuur too: audited per region.
+        regions = session.exec(select(Contactbeheerder.region_id).where(
+            Contactbeheerder.person_id == person.id)).all()
+        before = {rid: steun_state(session, rid) for rid in regions}
         session.execute(delete(Contactbeheerder).where(
             col(Contactbeheerder.person_id) == person.id))
+        session.flush()
+        for rid, state in before.items():
+            audit_steun(session, rid, state, at=ctx.clock(), actor=actor,
+                        platform=ctx.platform)
         session.execute(update(KoppelProposal).where(
             col(KoppelProposal.status) == "open",
             or_(col(KoppelProposal.from_id) == person.id, col(KoppelProposal.to_id) == person.id)

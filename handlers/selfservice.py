@@ -170,6 +170,10 @@ def buddy(ctx: Context, text: str) -> Reply:
             a, b = must_find(session, words[0]), must_find(session, words[1])
             check_edit(session, actor, a)
             check_edit(session, actor, b)
+            if a.id == b.id:
+                raise refuse("buddy_self")
+            if a.team_id != b.team_id:  # as for a proposal: koppelgenoten share a team
+                raise refuse("buddy_team", other=b.name)
             _pair(session, ctx, a, b)
             return Reply("contact_done", {"what": "gekoppeld", "name": a.name, "other": b.name})
         other = must_find(session, words[0])

@@ -139,7 +139,7 @@ def import_doc(doc: DirectoryDoc, session: Session, *, prefer: str | None = None
     for p in doc.people:
         w.upsert(Person, "email", p.email, count=p.email not in created_now,
                  koppelgenoot_id=person_ids[p.koppelgenoot] if p.koppelgenoot else None)
-    apply_steun(doc, session, result.created, result.updated)
+    apply_steun(doc, session, result.created, result.updated, now)
     if +result.created or +result.updated:
         # Tell processes holding the directory in memory to read it again.
         session.execute(update(DirectoryVersion).values(n=DirectoryVersion.n + 1))

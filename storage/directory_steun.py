@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import delete
@@ -30,6 +30,7 @@ from storage.contact_tables import (
     Contactbeheerder,
     Steunstructuur,
 )
+from storage.directory_audit import record
 from storage.directory_format import DirectoryDoc, Problem, Rec, Row
 from storage.models import Organisation, Person, Region
 
@@ -95,9 +96,43 @@ def validate_steun(doc: DirectoryDoc, session: Session) -> list[Problem]:
     return out
 
 
+def steun_state(session: Session, region_id: int) -> dict[str, Any]:
+    """A region's steunstructuur as the audit trail compares it (absent: all None)."""
+    row = session.get(Steunstructuur, region_id)
+    org = session.get(Organisation, row.organisation_id) if row and row.organisation_id else None
+    beheer = sorted(session.exec(
+        select(Person.email).join(Contactbeheerder, col(Contactbeheerder.person_id) == Person.id)
+        .where(Contactbeheerder.region_id == region_id)).all())
+    return {"responsible": row.responsible if row else None,
+            "organisation": org.key if org else None,
+            "contactbeheerders": ", ".join(beheer) or None,
+            "frequency_days": row.frequency_days if row else None,
+            "answer_werkdagen": row.answer_werkdagen if row else None,
+            "first_round": row.first_round if row else None}
+
+
+def audit_steun(session: Session, region_id: int, before: dict[str, Any], *, at: datetime,
+                actor: Person | None, platform: str, actor_label: str | None = None,
+                **extra: Any) -> bool:
+    """One audit row for what changed in a region's steunstructuur since `before`.
+
+    The subject is the region's code, so `directory history <regio>` shows it.
+    """
+    after = steun_state(session, region_id)
+    changes = {k: (before[k], after[k]) for k in after if before[k] != after[k]}
+    if not changes:
+        return False
+    region = session.get(Region, region_id)
+    record(session, at=at, actor=actor, actor_label=actor_label, platform=platform,
+           action="steunstructuur", subject=region.code if region else f"regio-{region_id}",
+           team=None, changes=changes, **extra)
+    return True
+
+
 def apply_steun(doc: DirectoryDoc, session: Session, created: Counter[str],
-                updated: Counter[str]) -> None:
-    """Upsert each region's steunstructuur and replace its contactbeheerders."""
+                updated: Counter[str], now: datetime | None = None) -> None:
+    """Upsert each region's steunstructuur and replace its contactbeheerders;
+    every region whose steunstructuur changed gets one audit row."""
     if not doc.steun:
         return
     region_ids = dict(session.exec(select(Region.code, Region.id)).all())
@@ -105,6 +140,7 @@ def apply_steun(doc: DirectoryDoc, session: Session, created: Counter[str],
     person_ids = dict(session.exec(select(Person.email, Person.id)).all())
     for s in doc.steun:
         rid = region_ids[s.region]
+        before = steun_state(session, rid or 0)
         values = dict(responsible=s.responsible,
                       organisation_id=org_ids[s.organisation] if s.organisation else None,
                       frequency_days=s.frequency_days, answer_werkdagen=s.answer_werkdagen,
@@ -130,6 +166,9 @@ def apply_steun(doc: DirectoryDoc, session: Session, created: Counter[str],
             changed = changed or bool(have)
         if changed:
             updated["steunstructuur"] += 1
+        session.flush()
+        audit_steun(session, rid or 0, before, at=now or datetime.now(UTC), actor=None,
+                    platform="import", actor_label=f"import {doc.file}")
     session.flush()
 
 

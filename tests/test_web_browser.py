@@ -171,4 +171,33 @@ def test_overview_in_chromium(browser, live) -> None:  # type: ignore[no-untyped
     # Another region's referral: 403.
     response = page.goto(f"{base}/overzicht/verwijzing/{refs['other']}")
     assert response is not None and response.status == 403
+    # As contactbeheerder of Food Valley: move a person on the contacts page, and see it.
+    _make_beheerder(bot.engine, "rcp@fv.example.org", "food-valley")
+    page.goto(f"{base}/overzicht/")
+    page.click("#nav-contacts")
+    page.wait_for_selector("table.contacts")
+    assert page.locator('table[data-team="lt-barneveld"] tr[data-email="lt@barneveld.example.org"]'
+                        ).count() == 1
+    page.select_option("#move-email", value="lt@barneveld.example.org")
+    page.select_option("#move-team", value="lt-ede")
+    page.click("#move-submit")
+    page.wait_for_selector("#result")
+    assert "Carla Prins" in page.locator("#result").inner_text()
+    assert page.locator('table[data-team="lt-ede"] tr[data-email="lt@barneveld.example.org"]'
+                        ).count() == 1
+    assert page.locator('table[data-team="lt-barneveld"] tr[data-email="lt@barneveld.example.org"]'
+                        ).count() == 0
+    page.screenshot(path=str(ARTIFACTS / "contacts.png"), full_page=True)
     page.close()
+
+
+def _make_beheerder(engine, email: str, region: str) -> None:  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from storage.contact_tables import Contactbeheerder
+    from storage.models import Region
+    from tests.overview_history import person_id
+
+    with db.session_scope(engine) as s:
+        rid = s.exec(select(Region.id).where(Region.code == region)).one()
+        s.add(Contactbeheerder(region_id=rid, person_id=person_id(engine, email)))

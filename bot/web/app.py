@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.app import KetenBot
 from bot.web.session import Sessions, WebSession
 from bot.web.text import text_for
+from handlers.contact_web import may_administer
 from handlers.overview_data import Access, access_for
 from handlers.web_login import WebSettings, redeem_link_token
 from messages.labels import LABELS
@@ -85,6 +86,10 @@ class Web:
 
     def render(self, name: str, status: int = 200, **data: Any) -> HTMLResponse:
         lang = data.get("lang", self.bot.settings.language)
+        person = data.get("person")
+        if "manages" not in data:  # the contacts link, for who may administer
+            with Session(self.bot.engine) as s:
+                data["manages"] = person is not None and may_administer(s, person)
         html = self.env.get_template(f"{name}.html.j2").render(
             base=BASE, t=text_for(lang), L=LABELS.get(lang, LABELS["nl"]),
             **({"access": None} | data))
@@ -120,6 +125,11 @@ class Web:
         with Session(self.bot.engine) as s:
             access = access_for(s, person)
         if access is None:
+            with Session(self.bot.engine) as s:
+                manages = may_administer(s, person)
+            if manages:  # a contactbeheerder without a case view: the contacts page
+                self.log_access(person.id, request.url.path, 303)
+                return RedirectResponse(f"{BASE}/contacten", status_code=303)
             self.log_access(person.id, request.url.path, 403)
             return self.render("message", 403, lang=lang, key="forbidden", person=person)
         return person, access, lang
@@ -166,7 +176,7 @@ async def language(request: Request) -> Response:
     response = RedirectResponse(f"{BASE}/", status_code=303)
     lang = request.path_params["lang"]
     if found and lang in ("nl", "en"):
-        web.sessions.write(request, response, WebSession(found[1].id or 0, lang))
+        web.sessions.write(request, response, WebSession(found[1].id or 0, lang, found[0].nonce))
     return response
 
 
@@ -175,13 +185,15 @@ async def stylesheet(_request: Request) -> Response:
 
 
 def web_app(bot: KetenBot, settings: WebSettings | None = None) -> Starlette:
-    from bot.web import figures_page, pages
+    from bot.web import contacts_page, figures_page, pages
 
     routes: list[BaseRoute] = [
         Route("/", pages.overview),
         Route("/verwijzing/{ref}", pages.timeline_page),
         Route("/cijfers", figures_page.figures_page),
         Route("/cijfers/{name}.csv", figures_page.figures_csv),
+        Route("/contacten", contacts_page.contacts),
+        Route("/contacten/{action}", contacts_page.contacts, methods=["POST"]),
         Route("/login/{token}", login_page),
         Route("/login", login, methods=["POST"]),
         Route("/uitloggen", logout, methods=["POST"]),

@@ -37,6 +37,19 @@ TEXT: dict[str, dict[str, str]] = {
         "status_open": "open", "status_closed": "afgerond (zorg gestart)",
         "status_withdrawn": "ingetrokken",
         "kind_team": "uw team", "kind_region": "uw regio", "kind_own": "uw eigen verwijzingen",
+        "contacts": "Contactbeheer", "contacts_help": "De mensen van de teams die u beheert. "
+        "Rood: niet bevestigd binnen de afgesproken termijn van de regio.",
+        "frequency": "termijn", "days": "dagen", "stale_n": "niet actueel", "stale":
+        "niet actueel", "name": "Naam", "email": "E-mail", "role": "Rol",
+        "verified": "Bevestigd", "buddy": "Koppelgenoot", "absent": "Afwezig", "until": "t/m",
+        "never": "nooit", "no_people": "Niemand in dit team.", "change": "Wijzigen",
+        "team": "Team", "add": "Toevoegen", "person": "Persoon", "to_team": "Naar team",
+        "move": "Verplaatsen", "pair": "Koppelen", "remove": "Verwijderen",
+        "remove_help": "Wie nog open verwijzingen heeft, kan pas weg als die herverdeeld zijn.",
+        "csrf": "Dit formulier is verlopen of komt niet van deze pagina; er is niets "
+                "veranderd. Laad de pagina opnieuw.",
+        "form_incomplete": "Vul alle velden in (e-mailadressen, teamsleutel en rol zonder "
+                           "spaties); er is niets veranderd.",
     },
     "en": {
         "title": "Chain overview", "open": "Open referrals", "figures": "Figures",
@@ -72,6 +85,19 @@ TEXT: dict[str, dict[str, str]] = {
         "status_open": "open", "status_closed": "done (care started)",
         "status_withdrawn": "withdrawn",
         "kind_team": "your team", "kind_region": "your region", "kind_own": "your own referrals",
+        "contacts": "Contact list", "contacts_help": "The people of the teams you keep. "
+        "Red: not confirmed within the region's agreed period.",
+        "frequency": "period", "days": "days", "stale_n": "out of date", "stale":
+        "out of date", "name": "Name", "email": "E-mail", "role": "Role",
+        "verified": "Confirmed", "buddy": "Koppelgenoot", "absent": "Absent", "until": "until",
+        "never": "never", "no_people": "Nobody in this team.", "change": "Change",
+        "team": "Team", "add": "Add", "person": "Person", "to_team": "To team",
+        "move": "Move", "pair": "Pair", "remove": "Remove",
+        "remove_help": "Someone with open referrals can leave only once those are reassigned.",
+        "csrf": "This form has expired or did not come from this page; nothing was changed. "
+                "Reload the page.",
+        "form_incomplete": "Fill in every field (e-mail addresses, team key and role without "
+                           "spaces); nothing was changed.",
     },
 }
 
