@@ -200,3 +200,31 @@ def _no_rate_limit_pauses() -> Iterator[None]:
     GATE.clear()
     yield
     GATE.clear()
+
+
+@pytest.fixture
+def sample_at_0005(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database of db_url's kind with the sample directory, migrated only up to
+    0005: the schema before the routes and escalation-model migrations, for
+    upgrade tests with data in it."""
+    from alembic import command
+
+    pg: _PgDatabases | None = None
+    if db_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    else:
+        pg = request.getfixturevalue("pg_databases")
+        assert pg is not None
+        pg.count += 1
+        name = f"{pg.prefix}_at0005_{pg.count}"
+        pg._create(name)
+        url = pg._url(name)
+    # Today's importer writes today's tables: import at head, then step back.
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    import_file(engine, SAMPLE)
+    engine.dispose()
+    command.downgrade(db.alembic_config(url), "0005")
+    yield url
+    if pg is not None:
+        pg.drop(name)

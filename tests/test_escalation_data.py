@@ -6,12 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
@@ -31,7 +29,7 @@ from storage.tables import (
     Referral,
     ReferralEvent,
 )
-from tests.conftest import AMS, PG_URL, SAMPLE, FakeClock, import_file
+from tests.conftest import AMS, FakeClock, import_file
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -86,31 +84,9 @@ def test_export_has_closed_escalations_without_free_text(closed: KetenBot) -> No
 # -- the migration ---------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
-def at_0005(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database migrated only up to 0005, with the sample directory."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.sqlite'}"
-    else:
-        dbs = request.getfixturevalue("pg_databases")
-        name = f"{dbs.prefix}_m0007_{dbs.count}"
-        dbs.count += 1
-        dbs._create(name)
-        url = dbs._url(name)
-    # Today's importer writes today's tables: import at head, then step back.
-    db.upgrade(url)
-    engine = db.make_engine(url)
-    import_file(engine, SAMPLE)
-    engine.dispose()
-    command.downgrade(db.alembic_config(url), "0005")
-    yield url
-    if request.param != "sqlite":
-        dbs.drop(name)
-
-
-def test_upgrade_carries_old_model_escalations_over(at_0005: str) -> None:
+def test_upgrade_carries_old_model_escalations_over(sample_at_0005: str) -> None:
     t0 = datetime(2026, 11, 24, 10, 0, tzinfo=AMS)
-    engine = db.make_engine(at_0005)
+    engine = db.make_engine(sample_at_0005)
     with Session(engine) as s:
         jb = s.exec(text("SELECT id FROM person WHERE email = :e"),  # type: ignore[call-overload]
                     params={"e": JEROEN}).scalar_one()
@@ -146,8 +122,8 @@ def test_upgrade_carries_old_model_escalations_over(at_0005: str) -> None:
         s.commit()
     engine.dispose()
 
-    db.upgrade(at_0005)
-    engine = db.make_engine(at_0005)
+    db.upgrade(sample_at_0005)
+    engine = db.make_engine(sample_at_0005)
     with Session(engine) as s:
         escs = s.exec(select(ModelEscalation).order_by(col(ModelEscalation.id))).all()
         assert [(e.ref, e.situation, e.tier, e.status) for e in escs] == [
@@ -167,7 +143,7 @@ def test_upgrade_carries_old_model_escalations_over(at_0005: str) -> None:
         assert [d.status for d in s.exec(select(Deadline).order_by(col(Deadline.id)))] == [
             "cancelled", "met"]
     # A new escalation after the carried-over ones gets the next number.
-    kb = KetenBot(Settings(database_url=at_0005), engine,
+    kb = KetenBot(Settings(database_url=sample_at_0005), engine,
                   FakeClock(t0 + timedelta(days=30)))
     reply = kb.registry.dispatch(kb.context("console", kb.person_by_email(BRAM)), "trede ES-1 3")
     assert reply.data["code"] == "model_tier_rights"

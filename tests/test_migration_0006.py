@@ -4,12 +4,9 @@ PostgreSQL, after which the bot goes on with them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic import command
 from sqlalchemy import text
 from sqlmodel import Session, col, select
@@ -18,37 +15,11 @@ from bot.app import KetenBot
 from bot.config import Settings
 from messages import Renderer
 from storage import db
-from storage.directory_import import import_doc
-from storage.directory_read import load
 from storage.models import Gemeente, Person
 from storage.tables import Deadline, Referral, ReferralEvent
-from tests.conftest import AMS, SAMPLE, FakeClock
+from tests.conftest import AMS, FakeClock
 
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=AMS)
-
-
-@pytest.fixture
-def old_db(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """A database of db_url's kind with the sample directory, migrated only up to 0005."""
-    if db_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'old.sqlite'}"
-    else:
-        dbs = request.getfixturevalue("pg_databases")
-        name = f"{dbs.prefix}_m0006_{dbs.count}"
-        dbs.count += 1
-        dbs._create(name)
-        url = dbs._url(name)
-    # Today's importer writes today's tables: import at head, then step back.
-    db.upgrade(url)
-    engine = db.make_engine(url)
-    with Session(engine) as s:
-        assert import_doc(load(SAMPLE), s).ok
-        s.commit()
-    engine.dispose()
-    command.downgrade(db.alembic_config(url), "0005")
-    yield url
-    if not db_url.startswith("sqlite"):
-        dbs.drop(name)
 
 
 def _old_referral(s: Session, route: str, step: str, kenmerk: str,
@@ -74,8 +45,8 @@ def _old_referral(s: Session, route: str, step: str, kenmerk: str,
     return ref.id or 0
 
 
-def test_upgrade_from_0005_carries_referrals_over(old_db: str, clock: FakeClock) -> None:
-    engine = db.make_engine(old_db)
+def test_upgrade_from_0005_carries_referrals_over(sample_at_0005: str, clock: FakeClock) -> None:
+    engine = db.make_engine(sample_at_0005)
     # The shapes the old routes wrote (what main has today).
     with Session(engine) as s:
         closed = _old_referral(s, "301", "start", "K-closed", [
@@ -100,7 +71,7 @@ def test_upgrade_from_0005_carries_referrals_over(old_db: str, clock: FakeClock)
             [("step:escalatie", "escalatie", "pending")])
         s.commit()
 
-    db.upgrade(old_db)  # 0005 -> head
+    db.upgrade(sample_at_0005)  # 0005 -> head
 
     with Session(engine) as s:
         def actions(rid: int) -> list[tuple[str, str | None]]:
@@ -127,7 +98,7 @@ def test_upgrade_from_0005_carries_referrals_over(old_db: str, clock: FakeClock)
             col(ReferralEvent.action).in_(["gestart", "afgerond", "escalatie_hand"]))).all()
 
     # The bot goes on with them under the new routes.
-    bot = KetenBot(settings=Settings(database_url=old_db), engine=engine, clock=clock)
+    bot = KetenBot(settings=Settings(database_url=sample_at_0005), engine=engine, clock=clock)
     jeroen = bot.person_by_email("jeroen.bakker@jbgld.example.org")
     saskia = bot.person_by_email("saskia.willems@wilgenhoforthopedagogischcentrum.example.org")
 
@@ -147,7 +118,7 @@ def test_upgrade_from_0005_carries_referrals_over(old_db: str, clock: FakeClock)
             "closed", "closed", "closed", "open", "open"]
 
     # And back down to 0005: the old words return.
-    command.downgrade(db.alembic_config(old_db), "0005")
+    command.downgrade(db.alembic_config(sample_at_0005), "0005")
     with engine.connect() as conn:
         steps = conn.execute(text("SELECT step FROM referral ORDER BY id")).scalars().all()
         # KB-0002 reached the 301 route's new care-start step, which 0005 never had.

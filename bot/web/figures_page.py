@@ -12,8 +12,9 @@ from starlette.responses import Response
 
 from bot.web.app import Web
 from bot.web.charts import columns, shares
+from handlers.overview_data import Access
 from handlers.report_figures import Period, Scope, figures, tables
-from storage.models import Gemeente
+from storage.models import Gemeente, Person
 
 
 def default_period(today: date) -> Period:
@@ -48,7 +49,9 @@ def _scope(web: Web, request: Request, region_id: int) -> Scope | None:
     return Scope(Period(start, end), region_id=region_id, gemeente_id=gemeente_id)
 
 
-async def figures_page(request: Request) -> Response:
+def _figures_gate(request: Request) -> tuple[Web, Person, Access, str, Scope] | Response:
+    """Signed in, allowed to see figures, asking for their own region: or the
+    page that says why not."""
     web: Web = request.app.state.web
     gate = web.gate(request)
     if isinstance(gate, Response):
@@ -59,6 +62,14 @@ async def figures_page(request: Request) -> Response:
     scope = _scope(web, request, access.region_id)
     if scope is None:
         return web.forbidden(person, lang, request.url.path)
+    return web, person, access, lang, scope
+
+
+async def figures_page(request: Request) -> Response:
+    gate = _figures_gate(request)
+    if isinstance(gate, Response):
+        return gate
+    web, person, access, lang, scope = gate
     with Session(web.bot.engine) as s:
         data = figures(s, scope, web.bot.calendar(), web.bot.routes)
         from sqlmodel import col, select
@@ -81,17 +92,11 @@ async def figures_page(request: Request) -> Response:
 
 
 async def figures_csv(request: Request) -> Response:
-    web: Web = request.app.state.web
-    gate = web.gate(request)
+    gate = _figures_gate(request)
     if isinstance(gate, Response):
         return gate
-    person, access, lang = gate
-    if not access.sees_figures or access.region_id is None:
-        return web.forbidden(person, lang, request.url.path)
-    scope = _scope(web, request, access.region_id)
+    web, person, access, lang, scope = gate
     name = request.path_params["name"]
-    if scope is None:
-        return web.forbidden(person, lang, request.url.path)
     with Session(web.bot.engine) as s:
         table = tables(figures(s, scope, web.bot.calendar(), web.bot.routes)).get(name)
     if table is None:
