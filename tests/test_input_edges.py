@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import Engine
 
-from bot.app import KetenBot
-from bot.config import Settings
 from storage.privacy import any_bsn, contains_bsn
 from tests.conftest import FakeClock
 from tests.test_referrals import BRAM, JEROEN, Chat, to_start
+from tests.test_referrals import chat as chat  # noqa: F401  (fixture)
+from tests.test_referrals import started as started  # noqa: F401  (fixture)
 from tests.test_slack import Slack
 from tests.test_slack import fake as fake  # noqa: F401  (fixture)
 from tests.test_slack import slack as slack  # noqa: F401  (fixture)
@@ -62,19 +62,6 @@ def test_numbers_that_are_no_bsn_pass(text: str) -> None:
 def test_any_bsn_looks_into_nested_detail() -> None:
     assert any_bsn({"reden": "ok", "extra": ["x", {"y": "111 222 333"}]})
     assert not any_bsn({"reden": "geen plek", "n": 3, "lijst": ["KB-0001"]})
-
-
-@pytest.fixture
-def chat(db_url: str, sample_engine: Engine, clock: FakeClock) -> Chat:
-    bot = KetenBot(settings=Settings(database_url=db_url, language="nl"), engine=sample_engine,
-                   clock=clock)
-    return Chat(bot, clock)
-
-
-@pytest.fixture
-def started(chat: Chat) -> Chat:
-    chat.ok(JEROEN, "verwijs 301 Ede K-1")
-    return chat
 
 
 @pytest.mark.parametrize("command", [
