@@ -19,11 +19,11 @@ from pathlib import Path
 
 from sqlalchemy import URL, Engine, create_engine, make_url, text
 
+from bench.directories.country import country
+from bench.directories.synthetic import dump_yaml
 from storage.db import make_engine, session_scope, upgrade
-from storage.directory_format import load_yaml
-from storage.directory_import import import_doc
-from storage.synthetic import dump_yaml
-from storage.synthetic_country import country
+from storage.directory.importer import import_doc
+from storage.directory.yaml_reader import load_yaml
 
 
 @contextmanager

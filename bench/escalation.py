@@ -35,7 +35,7 @@ from bench.sweep import NOW, populate
 from bot.app import KetenBot
 from bot.config import Settings
 from bot.slack.sender import SlackSender
-from scheduling.ratelimit import GATE
+from scheduling.delivery.ratelimit import GATE
 from scheduling.worker import Worker
 from storage.models import ChatIdentity
 from storage.tables import Deadline

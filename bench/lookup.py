@@ -16,9 +16,9 @@ from datetime import datetime
 from sqlalchemy import Engine, text
 
 import bench
+from bench.directories.synthetic import SAMPLE_DAY
+from handlers.contacts.lookup import lookup
 from handlers.core import Context
-from handlers.lookup import lookup
-from storage.synthetic import SAMPLE_DAY
 
 TARGET_P99_MS = 5.0
 BASELINE_SQL = text("SELECT id, name FROM gemeente WHERE cbs_code = :c")

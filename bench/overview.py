@@ -30,10 +30,10 @@ from sqlalchemy import Engine, event, insert, text
 import bench
 from bot.app import KetenBot
 from bot.config import Settings
-from handlers.web_login import WebSettings, new_link_token
+from handlers.overview.sign_in import WebSettings, new_link_token
 from storage.db import session_scope
-from storage.directory_import import import_doc
-from storage.directory_read import load
+from storage.directory.importer import import_doc
+from storage.directory.read import load
 from storage.tables import Deadline, ModelEscalation, Referral, ReferralEvent
 
 SAMPLE = Path(__file__).resolve().parent.parent / "storage" / "sample" / "gelderland.yaml"

@@ -32,8 +32,8 @@ from bot.app import KetenBot, system_clock
 from bot.config import Settings
 from bot.serve import build_web_app
 from storage.db import session_scope
-from storage.directory_import import import_doc
-from storage.directory_read import load
+from storage.directory.importer import import_doc
+from storage.directory.read import load
 from storage.models import ChatIdentity, Person
 from tests.conftest import SAMPLE
 from tests.fakes.slack_api import FakeSlack, command_body, signed_headers

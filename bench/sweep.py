@@ -34,8 +34,8 @@ from scheduling.deadlines import Hours
 from scheduling.routes import default_routes
 from scheduling.sweep import SweepResult, sweep
 from storage.db import session_scope
-from storage.directory_import import import_doc
-from storage.directory_read import load
+from storage.directory.importer import import_doc
+from storage.directory.read import load
 from storage.tables import Deadline, Outbox, Referral, ReferralEvent, UTCDateTime
 
 AMS = ZoneInfo("Europe/Amsterdam")

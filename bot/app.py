@@ -18,10 +18,10 @@ from handlers.threads import home_channel
 from scheduling import freshness
 from scheduling.calendar import WorkCalendar
 from scheduling.deadlines import Hours
-from scheduling.dispatch import Chooser, DispatchResult, Sender, dispatch
+from scheduling.delivery.dispatch import Chooser, DispatchResult, Sender, dispatch
+from scheduling.delivery.unreachable import notify
 from scheduling.routes import Routes, default_routes, load_routes
 from scheduling.sweep import SweepResult, sweep
-from scheduling.unreachable import notify
 from storage import events
 from storage.db import check_schema, make_engine
 from storage.models import ChatIdentity, Person

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import KetenBot
 from messages import Renderer
-from scheduling.dispatch import Outgoing, Sender
+from scheduling.delivery.dispatch import Outgoing, Sender
 
 STEP = timedelta(minutes=30)
 

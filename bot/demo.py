@@ -19,12 +19,12 @@ from bot.app import KetenBot
 from bot.config import Settings
 from bot.console import ConsoleSession
 from bot.console_clock import MovableClock
-from handlers.linking import link
+from handlers.accounts.linking import link
 from storage import db
 from storage.contact_tables import Steunstructuur
 from storage.db import session_scope
-from storage.directory_import import import_doc
-from storage.directory_read import load
+from storage.directory.importer import import_doc
+from storage.directory.read import load
 from storage.models import Person, Region, Team
 
 SAMPLE = Path(db.__file__).parent / "sample" / "gelderland.yaml"  # package data of storage

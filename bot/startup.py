@@ -1,6 +1,6 @@
 """Start-up shared by every command: settings, logging, the database.
 
-Lives apart from `bot.cli` so the command modules can use it without
+Lives apart from `bot.cli.main` so the command modules can use it without
 importing the command line that registers them.
 """
 

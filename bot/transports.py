@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app import KetenBot
-from scheduling.dispatch import Sender
+from scheduling.delivery.dispatch import Sender
 
 
 def build_senders(bot: KetenBot) -> list[Sender]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from handlers import contact_admin, linking, lookup, selfservice, web_login
-from handlers import escalation_model as em
-from handlers import referral_commands as rc
-from handlers import referral_steps as rs
+from handlers.accounts import linking
 from handlers.commands import Command, Registry
+from handlers.contacts import admin as contact_admin
+from handlers.contacts import lookup, selfservice
+from handlers.escalations import model as em
+from handlers.overview import sign_in as web_login
+from handlers.referrals import actions as rc
+from handlers.referrals import steps as rs
 
 
 def build_registry() -> Registry:

@@ -1,6 +1,6 @@
 """When the digests run: an APScheduler cron trigger on werkdagen' mornings.
 
-The trigger only says "look now"; `handlers.digest.run_digests` decides from
+The trigger only says "look now"; `handlers.overview.digests.run_digests` decides from
 the calendar whether today is a digest day, and the outbox's dedupe keys make
 each digest go out once however many workers run the job.
 """

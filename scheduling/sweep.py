@@ -177,7 +177,7 @@ def _decide_and_write(session: Session, rows: Sequence[Deadline], ctx: _Context,
 
 
 def resolve(directory: Directory, ref: Referral, party: str, today: date) -> list[Person]:
-    """Who stands for `party` on `ref`: `handlers.parties.resolve`'s answer, from
+    """Who stands for `party` on `ref`: `handlers.referrals.membership.resolve`'s answer, from
     the batch's directory (one query per kind of party, not per referral).
     Every lookup the sweep makes goes through here."""
     return directory.resolve(ref, party, today)

@@ -2,7 +2,7 @@
 
 `load` reads what the batch's deadlines refer to: their referrals, the
 gemeente names, the people named on them (three queries); `Directory`
-(scheduling.parties) answers who stands for a party, one query per kind of
+(scheduling.party_directory) answers who stands for a party, one query per kind of
 party. `Plan` is a deadline as the sweep leaves it, with what it queues and
 records; `write` stores a batch of plans in a handful of statements, none of
 them per deadline: undelivered reminders of lapsed deadlines dropped (one
@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, insert, or_, update
 from sqlmodel import Session, col, select
 
-from scheduling.parties import Directory
+from scheduling.party_directory import Directory
 from storage.models import Gemeente
 from storage.outbox import enqueue_many
 from storage.tables import Deadline, Outbox, Referral, ReferralEvent
@@ -122,7 +122,7 @@ def write(session: Session, plans: Sequence[Plan]) -> None:
 
 
 def drop_stale_many(session: Session, plans: Sequence[Plan]) -> int:
-    """`scheduling.dispatch.drop_stale` for several deadlines in one UPDATE."""
+    """`scheduling.delivery.dispatch.drop_stale` for several deadlines in one UPDATE."""
     if not plans:
         return 0
     result = session.exec(

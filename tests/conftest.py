@@ -160,8 +160,8 @@ def env_db(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
 
 
 def import_file(engine: Engine, path: Path) -> None:
-    from storage.directory_import import import_doc
-    from storage.directory_read import load
+    from storage.directory.importer import import_doc
+    from storage.directory.read import load
 
     with db.session_scope(engine) as session:
         result = import_doc(load(path), session)
@@ -195,7 +195,7 @@ def clock() -> FakeClock:
 @pytest.fixture(autouse=True)
 def _no_rate_limit_pauses() -> Iterator[None]:
     """Rate-limit pauses are process-wide: one test's 429 must not hold up the next."""
-    from scheduling.ratelimit import GATE
+    from scheduling.delivery.ratelimit import GATE
 
     GATE.clear()
     yield

@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from bot import cli_calendar
+from bot.cli import calendar as cli_calendar
 from scheduling import calendar as cal_mod
 from scheduling.calendar import Term, WorkCalendar, parse_term
 

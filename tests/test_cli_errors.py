@@ -2,7 +2,7 @@
 
 The table below must name every command the CLI has (a new command without an
 entry fails `test_the_table_covers_every_command`); each is called with a bad
-argument, a bad path and a bad setting through `bot.cli.run`, the function the
+argument, a bad path and a bad setting through `bot.cli.main.run`, the function the
 installed `ketenbot` script runs.
 """
 
@@ -17,7 +17,7 @@ import click
 import pytest
 import typer
 
-from bot.cli import app, run
+from bot.cli.main import app, run
 
 NOWHERE = "/nonexistent/ketenbot"
 

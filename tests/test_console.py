@@ -11,7 +11,7 @@ from typer.testing import CliRunner, Result
 
 import bot.app
 from bot.app import KetenBot
-from bot.cli import app
+from bot.cli.main import app
 from bot.config import Settings
 from bot.console import ConsoleSession
 from handlers.commands import Command

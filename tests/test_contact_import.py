@@ -18,15 +18,15 @@ from typer.testing import CliRunner
 
 import bot.app
 from bot.app import KetenBot
-from bot.cli import app
+from bot.cli.main import app
 from bot.config import Settings
 from messages import Renderer
 from storage.contact_tables import Contactbeheerder, Steunstructuur
 from storage.db import session_scope
-from storage.directory_export import export_doc
-from storage.directory_format import load_yaml
-from storage.directory_import import import_doc
-from storage.directory_read import load
+from storage.directory.export import export_doc
+from storage.directory.importer import import_doc
+from storage.directory.read import load
+from storage.directory.yaml_reader import load_yaml
 from storage.models import Person
 from tests.conftest import AMS, SAMPLE, FakeClock, import_file
 

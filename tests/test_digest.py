@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from handlers.digest import run_digests
+from handlers.overview.digests import run_digests
 from scheduling.calendar import WorkCalendar
 from scheduling.digest_jobs import digest_trigger
 from scheduling.routes import default_routes

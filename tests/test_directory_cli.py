@@ -9,7 +9,7 @@ from sqlalchemy import Engine, inspect, text
 from typer.testing import CliRunner, Result
 
 import bot.app
-from bot.cli import app
+from bot.cli.main import app
 from storage import db
 from tests.conftest import FakeClock, import_file
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from storage.directory_format import load_yaml
-from storage.directory_read import load
+from storage.directory.read import load
+from storage.directory.yaml_reader import load_yaml
 from tests.test_directory_import import (
     PEOPLE,
     SMALL,

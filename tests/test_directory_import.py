@@ -9,9 +9,9 @@ from sqlalchemy import Engine, MetaData, inspect, text
 from sqlmodel import Session, select
 
 from storage import db
-from storage.directory_export import dump, export_doc
-from storage.directory_import import ImportResult, import_doc
-from storage.directory_read import load
+from storage.directory.export import dump, export_doc
+from storage.directory.importer import ImportResult, import_doc
+from storage.directory.read import load
 from storage.models import Gemeente, GemeenteKey, Organisation, Person, Team, TeamGemeente
 from tests.conftest import SAMPLE, import_file
 
@@ -401,7 +401,7 @@ def test_a_misspelt_field_is_reported_with_its_line(tmp_path: Path) -> None:
     text = (Path(__file__).parent / "data" / "small.yaml").read_text(encoding="utf-8")
     bad = tmp_path / "typo.yaml"
     bad.write_text(text.replace("koppelgenoot: bert@", "koppelgenot: bert@", 1), encoding="utf-8")
-    from storage.directory_read import load as load_file
+    from storage.directory.read import load as load_file
 
     problems = load_file(bad).problems
     assert [(p.line, p.field) for p in problems] == [(25, "koppelgenot")]

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from scheduling.dispatch import (
+from scheduling.delivery.dispatch import (
     DispatchResult,
     Outgoing,
     Sender,
@@ -128,7 +128,7 @@ def test_other_errors_back_off_exponentially_with_jitter_and_hide_tokens(
 
 
 def test_backoff_spreads_retries() -> None:
-    from scheduling.dispatch import backoff
+    from scheduling.delivery.dispatch import backoff
 
     delays = {round(backoff(3), 3) for _ in range(50)}
     assert len(delays) > 10 and all(4 <= d <= 8 for d in delays)

@@ -16,11 +16,11 @@ from typer.testing import CliRunner
 
 import bot.app
 from bot.app import KetenBot
-from bot.cli import app
+from bot.cli.main import app
 from bot.config import Settings
 from messages import Renderer
 from storage import db
-from storage.directory_export import export_doc
+from storage.directory.export import export_doc
 from storage.tables import (
     Deadline,
     ModelEscalation,

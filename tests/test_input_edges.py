@@ -164,7 +164,7 @@ def test_history_detail_is_checked_again_whatever_path_it_came_by(started: Chat)
     from sqlmodel import select
 
     from handlers.core import Refused
-    from handlers.referral_flow import record
+    from handlers.referrals.flow import record
     from storage.db import session_scope
     from storage.tables import Referral
 

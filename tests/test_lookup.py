@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from handlers.contacts.lookup import lookup
 from handlers.core import Context, Reply
-from handlers.lookup import lookup
 from handlers.registry import build_registry
 from messages import Renderer
 from storage.search_keys import cbs_code, search_key
@@ -265,7 +265,7 @@ def test_a_new_import_shows_in_the_next_lookup(small_engine: Engine, clock: Fake
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """The in-memory directory is read again once an import changed it (in
     production within CHECK_EVERY, a second; here at once)."""
-    monkeypatch.setattr("handlers.directory_cache.CHECK_EVERY", 0.0)
+    monkeypatch.setattr("handlers.contacts.directory_cache.CHECK_EVERY", 0.0)
     _, before = ask(small_engine, clock, "wie Ede")
     assert "+31 6 0000 0001" in before
     data = Path(__file__).parent / "data" / "small.yaml"

@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
-from bot.cli import app
+from bot.cli.main import app
 from bot.config import Settings
 from bot.startup import start_bot
 from storage import db
@@ -128,7 +128,7 @@ def test_without_waiting_the_first_failure_stops(capsys: pytest.CaptureFixture[s
 def test_a_command_on_an_unreachable_database_says_so_in_one_line(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         tmp_path: object) -> None:
-    from bot.cli import run
+    from bot.cli.main import run
 
     monkeypatch.chdir(str(tmp_path))
     monkeypatch.setenv("DATABASE_URL", "postgresql://kb:Heel-Geheim-42@127.0.0.1:9/kb")

@@ -21,7 +21,7 @@ import scheduling.sweep as sweep_module
 from bot.app import KetenBot
 from bot.config import Settings
 from bot.serve import build_web_app
-from scheduling.dispatch import Outgoing
+from scheduling.delivery.dispatch import Outgoing
 from scheduling.outage import DatabaseWatch
 from storage import db
 from storage.tables import Deadline, Outbox, ReferralEvent
@@ -192,7 +192,7 @@ async def test_telegram_says_try_again_while_the_database_is_away(
 
 def test_a_delivery_made_as_the_database_goes_is_not_sent_again(
         pg: tuple[str, TcpProxy, str]) -> None:
-    from scheduling.dispatch import dispatch
+    from scheduling.delivery.dispatch import dispatch
     from scheduling.outage import database_lost
     from storage.outbox import enqueue
     from tests.test_sweep import JEROEN, pid

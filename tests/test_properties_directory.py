@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from storage import db
-from storage.directory_csv import load_csv
-from storage.directory_format import DirectoryDoc, load_yaml
-from storage.directory_import import import_doc
-from storage.directory_read import load
+from storage.directory.csv_reader import load_csv
+from storage.directory.importer import import_doc
+from storage.directory.read import load
+from storage.directory.records import DirectoryDoc
+from storage.directory.yaml_reader import load_yaml
 from storage.privacy import bad_char
 from tests.conftest import import_file
 from tests.hostile import ANY_TEXT, NOISE, TYPED_TEXT, bsn_variants, find_stored, stored, strings

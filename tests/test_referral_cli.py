@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import bot.app
 from bot.app import KetenBot
-from bot.cli import app
+from bot.cli.main import app
 from bot.config import Settings
 from tests.conftest import AMS, FakeClock
 

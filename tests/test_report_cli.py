@@ -9,7 +9,7 @@ import json
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from tests.overview_history import load_directory, make_referral
 
 runner = CliRunner()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from handlers.report_figures import Period, Scope, figures, p80, tables
+from handlers.overview.figures import Period, Scope, figures, p80, tables
 from scheduling.calendar import WorkCalendar
 from scheduling.routes import default_routes
 from storage.models import Region
@@ -143,7 +143,7 @@ def test_p80_is_nearest_rank() -> None:
 def test_werkdag_counter_matches_the_calendar() -> None:
     from datetime import timedelta
 
-    from handlers.report_figures import WerkdagCounter
+    from handlers.overview.figures import WerkdagCounter
 
     cal = WorkCalendar()
     counter = WerkdagCounter(cal)

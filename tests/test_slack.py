@@ -28,7 +28,7 @@ from bot.config import Settings
 from bot.serve import build_web_app
 from bot.slack.runtime import SlackRuntime
 from bot.slack.sender import SlackSender
-from handlers.linking import new_code
+from handlers.accounts.linking import new_code
 from storage.db import session_scope
 from storage.models import ChatIdentity, Person, Team
 from storage.tables import Outbox, ProcessedEvent, Referral, ReferralThread
@@ -346,7 +346,7 @@ async def test_direct_message_is_handled_once_across_retries(slack: Slack) -> No
 
 def test_sender_maps_server_and_connection_errors(sample_engine: Engine, clock: FakeClock,
                                                   fake: FakeSlack) -> None:
-    from scheduling.dispatch import Outgoing, TemporaryFailure
+    from scheduling.delivery.dispatch import Outgoing, TemporaryFailure
 
     bot = KetenBot(slack_settings(fake), sample_engine, clock)
     with session_scope(sample_engine) as s:

@@ -12,12 +12,12 @@ from typer.testing import CliRunner
 
 import bot.app
 from bot.app import KetenBot
-from bot.cli import app
+from bot.cli.main import app
 from bot.config import Settings
 from storage.contact_tables import DirectoryChange
 from storage.db import session_scope
-from storage.directory_format import load_yaml
-from storage.directory_import import import_doc
+from storage.directory.importer import import_doc
+from storage.directory.yaml_reader import load_yaml
 from tests.conftest import FakeClock, import_file
 from tests.test_contact_import import SMALL
 

@@ -12,11 +12,11 @@ import yaml
 from sqlalchemy import Engine, event, text
 from sqlmodel import Session, col, select
 
-from handlers.parties import resolve as parties_resolve
+from handlers.referrals.membership import resolve as parties_resolve
 from messages.render import Renderer
 from scheduling.calendar import Term, WorkCalendar
 from scheduling.deadlines import Hours, remind_at
-from scheduling.parties import Directory
+from scheduling.party_directory import Directory
 from scheduling.routes import ROUTES_FILE, Party, Routes
 from scheduling.sweep import SweepResult, sweep
 from storage.models import Gemeente, Organisation, OrgKind, Person, Role, Team, TeamGemeente
@@ -523,7 +523,7 @@ def test_broken_deadlines_in_a_batch_leave_the_rest_alone(
 
 
 def test_directory_answers_as_resolve_does(sample_engine: Engine) -> None:
-    """The sweep's batch lookups agree with handlers.parties.resolve, party by
+    """The sweep's batch lookups agree with handlers.referrals.membership.resolve, party by
     party, absences and stand-ins included."""
     with Session(sample_engine) as s:
         def people(kind: str, role: str) -> list[Person]:
@@ -579,7 +579,7 @@ def test_directory_answers_as_resolve_does(sample_engine: Engine) -> None:
 
 def test_failed_directory_read_is_not_remembered_as_nobody(
         sample_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    import scheduling.parties as batch_module
+    import scheduling.party_directory as batch_module
 
     ids = [make_deadline(sample_engine, make_referral(sample_engine, ref=f"KB-000{i}"),
                          remind=None) for i in range(3)]

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, SQLModel, create_engine, select
 
-from storage.directory_format import DirectoryDoc, PersonRec, load_yaml
-from storage.directory_import import import_doc, validate
-from storage.directory_read import load
+from bench.directories.country import country
+from bench.directories.synthetic import dump_yaml, gelderland, sample_text
+from storage.directory.importer import import_doc, validate
+from storage.directory.read import load
+from storage.directory.records import DirectoryDoc, PersonRec
+from storage.directory.yaml_reader import load_yaml
 from storage.models import Gemeente, Person
 from storage.search_keys import search_key
-from storage.synthetic import dump_yaml, gelderland, sample_text
-from storage.synthetic_country import country
 
 SAMPLE = Path(__file__).resolve().parent.parent / "storage" / "sample" / "gelderland.yaml"
 SAMPLE_DAY = date(2026, 11, 20)
@@ -89,7 +90,7 @@ def test_sample_loads_without_problems(doc: DirectoryDoc) -> None:
 
 def test_sample_is_what_the_generator_makes() -> None:
     assert SAMPLE.read_text(encoding="utf-8") == sample_text(), (
-        "regenerate: .venv/bin/python -m storage.synthetic > storage/sample/gelderland.yaml"
+        "regenerate: python -m bench.directories.synthetic > storage/sample/gelderland.yaml"
     )
 
 

@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.serve import build_web_app
 from bot.telegram.app import build_application
 from bot.telegram.sender import TelegramSender
-from handlers.linking import link, new_code
+from handlers.accounts.linking import link, new_code
 from storage.db import session_scope
 from storage.models import Person, Team
 from storage.tables import ProcessedEvent, Referral
@@ -268,7 +268,7 @@ def test_cli_sets_webhook_with_secret_and_menu(env_db: str, sample_engine: Engin
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from bot.cli_telegram import app
+    from bot.cli.telegram import app
 
     monkeypatch.setenv("KETENBOT_TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("KETENBOT_TELEGRAM_WEBHOOK_SECRET", SECRET)

@@ -209,7 +209,7 @@ def set_preferred(bot: KetenBot, email: str, platform: str) -> None:
 
 async def test_linked_on_both_gets_one_message_on_the_preferred(tg: TelegramChat,
                                                                  slack: Any) -> None:
-    from handlers.linking import link
+    from handlers.accounts.linking import link
 
     tg.link(BRAM, BRAM_TG)
     with session_scope(tg.bot.engine) as s:

@@ -18,7 +18,7 @@ from starlette.routing import Mount
 from bot.app import KetenBot
 from bot.config import Settings
 from bot.web.app import web_app
-from handlers.web_login import WebSettings
+from handlers.overview.sign_in import WebSettings
 from storage.contact_tables import Contactbeheerder, DirectoryChange, Steunstructuur
 from storage.db import session_scope
 from storage.models import Person, Region, Team

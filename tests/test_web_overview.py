@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from bot.app import KetenBot
 from bot.config import Settings
 from bot.web.app import web_app
-from handlers.web_login import WebSettings
+from handlers.overview.sign_in import WebSettings
 from storage.web_tables import WebAccess
 from tests.conftest import FakeClock
 from tests.overview_history import at, load_directory, make_referral

@@ -63,4 +63,4 @@ def test_the_wheel_carries_nothing_but_the_packages(wheel: zipfile.ZipFile) -> N
     assert info.startswith("ketenbot-") and info.endswith(".dist-info")
     assert not [n for n in wheel.namelist() if "__pycache__" in n or n.endswith(".pyc")]
     entry = wheel.read(f"{info}/entry_points.txt").decode()
-    assert "ketenbot = bot.cli:main" in entry
+    assert "ketenbot = bot.cli.main:main" in entry

@@ -13,10 +13,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from bot.app import KetenBot
-from bot.cli_run import worker_tick
+from bot.cli.run import worker_tick
 from bot.config import Settings
 from bot.logs import setup_logging
-from scheduling.dispatch import Outgoing
+from scheduling.delivery.dispatch import Outgoing
 from scheduling.worker import build_scheduler
 from storage.tables import Outbox, ReferralEvent
 from tests.conftest import FakeClock

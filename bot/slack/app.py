@@ -21,8 +21,8 @@ from bot.app import KetenBot
 from bot.slack import contact_blocks
 from bot.slack.blocks import ACTION_PREFIX, ACTIONS
 from bot.slack.runtime import DB_AWAY, FAILED, SlackRuntime
-from handlers.escalation_model import ES_RE
-from handlers.referral_commands import REF_RE
+from handlers.escalations.model import ES_RE
+from handlers.referrals.guard import REF_RE
 from scheduling.outage import database_lost
 
 log = logging.getLogger("ketenbot.slack")

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from handlers.parties import resolve
-from handlers.referral_flow import summary
-from handlers.referral_view import next_actions
+from handlers.referrals.flow import summary
+from handlers.referrals.membership import resolve
+from handlers.referrals.view import next_actions
 from messages import Renderer
 from scheduling.routes import Routes
 from storage.tables import Referral

@@ -28,9 +28,9 @@ from sqlmodel import Session, select
 from bot.app import KetenBot
 from bot.slack.blocks import root_message
 from bot.slack.contact_blocks import answer as contact_answer
+from handlers.accounts.linking import link, link_failed, redeem
 from handlers.core import Refused, Reply, error
 from handlers.incoming import clean_message
-from handlers.linking import link, link_failed, redeem
 from handlers.threads import remember_root, root_digest
 from messages import Renderer
 from scheduling.outage import database_lost

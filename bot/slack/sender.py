@@ -9,7 +9,7 @@ or a button press that replaced it, needs no edit). When the root was just
 posted for a step line that says nothing the root does not, the line is left
 out.
 
-Rate limits pause the whole workspace for Retry-After (`scheduling.ratelimit`;
+Rate limits pause the whole workspace for Retry-After (`scheduling.delivery.ratelimit`;
 Slack's limits are per workspace and method, and one pause for the workspace
 is the safe reading: nothing goes out inside the window). Server and network
 errors become `TemporaryFailure` (the dispatcher backs off); errors that no
@@ -44,8 +44,8 @@ from bot.slack.blocks import (
 from bot.slack.contact_blocks import FRESHNESS_BUTTONS, entry_blocks
 from handlers.threads import home_channel, remember_root, root_digest, said_by_root, thread_of
 from messages import Renderer
-from scheduling.dispatch import Outgoing, PermanentFailure, TemporaryFailure
-from scheduling.ratelimit import GATE, RateGate
+from scheduling.delivery.dispatch import Outgoing, PermanentFailure, TemporaryFailure
+from scheduling.delivery.ratelimit import GATE, RateGate
 from storage.db import session_scope
 from storage.models import ChatIdentity
 from storage.tables import Referral, ReferralThread

@@ -36,8 +36,8 @@ from telegram.ext import (
 from bot.app import KetenBot
 from bot.telegram import contact_keyboard, keyboards
 from bot.telegram.replies import Replies
+from handlers.accounts.linking import link_failed, redeem
 from handlers.core import Reply, error
-from handlers.linking import link_failed, redeem
 from messages import Renderer
 from scheduling.outage import database_lost
 from storage import events

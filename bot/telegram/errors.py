@@ -8,7 +8,7 @@ from datetime import timedelta
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
-from scheduling.dispatch import PermanentFailure
+from scheduling.delivery.dispatch import PermanentFailure
 
 # BadRequest texts no retry can fix: the chat, topic or user is out of reach.
 GONE = ("chat not found", "user not found", "thread not found", "topic_closed",

@@ -11,7 +11,7 @@ import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.referral_view import next_actions
+from handlers.referrals.view import next_actions
 from scheduling.routes import Routes
 from storage.tables import Referral
 
@@ -62,7 +62,7 @@ def _labels(lang: str) -> dict[str, str]:
 
 def referral_keyboard(ref: Referral, routes: Routes, lang: str = "nl"
                       ) -> InlineKeyboardMarkup | None:
-    """The next actions that make sense now (`handlers.referral_view.next_actions`):
+    """The next actions that make sense now (`handlers.referrals.view.next_actions`):
     the step's own first, then the others, status on a row of its own."""
     if ref.id is None:
         return None

@@ -20,8 +20,8 @@ from telegram.error import RetryAfter, TelegramError
 
 from bot.app import KetenBot
 from bot.telegram.errors import gate_key, permanent, retry_seconds
-from scheduling.dispatch import TemporaryFailure, mark_sent, settle
-from scheduling.ratelimit import GATE
+from scheduling.delivery.dispatch import TemporaryFailure, mark_sent, settle
+from scheduling.delivery.ratelimit import GATE
 from storage.db import session_scope
 from storage.outbox import enqueue_reply
 

@@ -12,7 +12,7 @@ A command's answer (kind "reply", queued by the webhook when its own attempt
 failed) goes to the chat it came from, as rendered then.
 
 Flood control (RetryAfter) pauses the whole bot for `retry_after` in the
-process-wide gate (`scheduling.ratelimit`), so no further call goes out inside
+process-wide gate (`scheduling.delivery.ratelimit`), so no further call goes out inside
 the window. Errors no retry can fix (blocked by the user, chat not found,
 deactivated) become `PermanentFailure`. The line and the root edit are
 recorded as separate parts, so a retry never posts the line twice. PTB's
@@ -39,12 +39,12 @@ from bot.telegram.app import PLATFORM, clip, file_url
 from bot.telegram.contact_keyboard import FRESHNESS_BUTTONS, entry_keyboard
 from bot.telegram.errors import gate_key, permanent, retry_seconds
 from bot.telegram.keyboards import escalation_keyboard, referral_keyboard
-from handlers.parties import gemeente_name
-from handlers.referral_view import status_view
+from handlers.referrals.membership import gemeente_name
+from handlers.referrals.view import status_view
 from handlers.threads import home_channel, remember_root, root_digest, said_by_root, thread_of
 from messages import Renderer
-from scheduling.dispatch import Outgoing, TemporaryFailure
-from scheduling.ratelimit import GATE, RateGate
+from scheduling.delivery.dispatch import Outgoing, TemporaryFailure
+from scheduling.delivery.ratelimit import GATE, RateGate
 from storage.db import session_scope
 from storage.models import ChatIdentity
 from storage.tables import Referral, ReferralThread

@@ -7,177 +7,16 @@ referral's id (KB-0001); filters use gemeente ids and route/step keys.
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-from urllib.parse import parse_qs
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.app import KetenBot
-from bot.web.session import Sessions, WebSession
-from bot.web.text import text_for
-from handlers.contact_web import may_administer
-from handlers.overview_data import Access, access_for
-from handlers.web_login import WebSettings, redeem_link_token
-from messages.labels import LABELS
-from messages.render import TEMPLATES
-from storage.db import session_scope
-from storage.models import Person
-from storage.web_tables import WebAccess
-
-log = logging.getLogger("ketenbot.web")
-BASE = "/overzicht"
-STATIC = TEMPLATES / "web" / "static"
-
-SECURITY_HEADERS = [
-    (b"content-security-policy",
-     b"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-     b"frame-ancestors 'none'; base-uri 'none'"),
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"cache-control", b"no-store"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-]
-
-
-class SecurityHeaders:
-    """Adds the headers above to every response of the overview."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                names = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    (k, v) for k, v in SECURITY_HEADERS if k not in names]
-                if scope.get("scheme") == "https":
-                    message["headers"].append(
-                        (b"strict-transport-security", b"max-age=31536000"))
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class Web:
-    """Shared state of the page: the bot, the cookie signer, the templates."""
-
-    def __init__(self, bot: KetenBot, settings: WebSettings | None = None) -> None:
-        self.bot = bot
-        self.settings = settings or WebSettings()
-        self.sessions = Sessions(self.settings.secret, self.settings.session_hours * 3600,
-                                 self.settings.secure_cookie)
-        self.env = Environment(loader=FileSystemLoader(TEMPLATES / "web"), autoescape=True,
-                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-
-    def render(self, name: str, status: int = 200, **data: Any) -> HTMLResponse:
-        lang = data.get("lang", self.bot.settings.language)
-        person = data.get("person")
-        if "manages" not in data:  # the contacts link, for who may administer
-            with Session(self.bot.engine) as s:
-                data["manages"] = person is not None and may_administer(s, person)
-        html = self.env.get_template(f"{name}.html.j2").render(
-            base=BASE, t=text_for(lang), L=LABELS.get(lang, LABELS["nl"]),
-            **({"access": None} | data))
-        return HTMLResponse(html, status_code=status)
-
-    def who(self, request: Request) -> tuple[WebSession, Person] | None:
-        ws = self.sessions.read(request)
-        if ws is None:
-            return None
-        with Session(self.bot.engine) as s:
-            person = s.get(Person, ws.person_id)
-        return (ws, person) if person else None
-
-    def lang(self, ws: WebSession | None, person: Person | None) -> str:
-        return ((ws.lang if ws else None) or (person.language if person else None)
-                or self.bot.settings.language)
-
-    def log_access(self, person_id: int | None, path: str, status: int,
-                   referral_id: int | None = None) -> None:
-        with session_scope(self.bot.engine) as s:
-            s.add(WebAccess(person_id=person_id, at=self.bot.clock(), path=path[:200],
-                            referral_id=referral_id, status=status))
-
-    def gate(self, request: Request) -> tuple[Person, Access, str] | Response:
-        """The signed-in person and what they may see, or the page that says why not."""
-        found = self.who(request)
-        if found is None:
-            lang: str = self.bot.settings.language
-            self.log_access(None, request.url.path, 401)
-            return self.render("message", 401, lang=lang, key="signed_out", person=None)
-        ws, person = found
-        lang = self.lang(ws, person)
-        with Session(self.bot.engine) as s:
-            access = access_for(s, person)
-        if access is None:
-            with Session(self.bot.engine) as s:
-                manages = may_administer(s, person)
-            if manages:  # a contactbeheerder without a case view: the contacts page
-                self.log_access(person.id, request.url.path, 303)
-                return RedirectResponse(f"{BASE}/contacten", status_code=303)
-            self.log_access(person.id, request.url.path, 403)
-            return self.render("message", 403, lang=lang, key="forbidden", person=person)
-        return person, access, lang
-
-    def forbidden(self, person: Person, lang: str, path: str,
-                  referral_id: int | None = None) -> Response:
-        self.log_access(person.id, path, 403, referral_id)
-        return self.render("message", 403, lang=lang, key="forbidden", person=person)
-
-
-async def login_page(request: Request) -> Response:
-    """GET shows a button; only the POST spends the token, so link previews
-    (Slack unfurling, mail scanners) cannot use it up."""
-    web: Web = request.app.state.web
-    token = request.path_params["token"]
-    return web.render("login", lang=web.bot.settings.language, token=token, person=None)
-
-
-async def login(request: Request) -> Response:
-    web: Web = request.app.state.web
-    form = parse_qs((await request.body()).decode("utf-8", "replace"))
-    token = (form.get("token") or [""])[0]
-    person_id = redeem_link_token(web.bot.engine, token, web.bot.clock())
-    if person_id is None:
-        web.log_access(None, f"{BASE}/login", 400)
-        return web.render("message", 400, lang=web.bot.settings.language, key="link_bad",
-                          person=None)
-    web.log_access(person_id, f"{BASE}/login", 303)
-    response = RedirectResponse(f"{BASE}/", status_code=303)
-    web.sessions.write(request, response, WebSession(person_id))
-    return response
-
-
-async def logout(request: Request) -> Response:
-    web: Web = request.app.state.web
-    response = RedirectResponse(f"{BASE}/", status_code=303)
-    web.sessions.clear(response)
-    return response
-
-
-async def language(request: Request) -> Response:
-    web: Web = request.app.state.web
-    found = web.who(request)
-    response = RedirectResponse(f"{BASE}/", status_code=303)
-    lang = request.path_params["lang"]
-    if found and lang in ("nl", "en"):
-        web.sessions.write(request, response, WebSession(found[1].id or 0, lang, found[0].nonce))
-    return response
+from bot.web import contacts_page, figures_page, pages, sign_in_page
+from bot.web.context import BASE, STATIC, SecurityHeaders, Web
+from handlers.overview.sign_in import WebSettings
 
 
 async def stylesheet(_request: Request) -> Response:
@@ -185,8 +24,6 @@ async def stylesheet(_request: Request) -> Response:
 
 
 def web_app(bot: KetenBot, settings: WebSettings | None = None) -> Starlette:
-    from bot.web import contacts_page, figures_page, pages
-
     routes: list[BaseRoute] = [
         Route("/", pages.overview),
         Route("/verwijzing/{ref}", pages.timeline_page),
@@ -194,10 +31,10 @@ def web_app(bot: KetenBot, settings: WebSettings | None = None) -> Starlette:
         Route("/cijfers/{name}.csv", figures_page.figures_csv),
         Route("/contacten", contacts_page.contacts),
         Route("/contacten/{action}", contacts_page.contacts, methods=["POST"]),
-        Route("/login/{token}", login_page),
-        Route("/login", login, methods=["POST"]),
-        Route("/uitloggen", logout, methods=["POST"]),
-        Route("/taal/{lang}", language),
+        Route("/login/{token}", sign_in_page.login_page),
+        Route("/login", sign_in_page.login, methods=["POST"]),
+        Route("/uitloggen", sign_in_page.logout, methods=["POST"]),
+        Route("/taal/{lang}", sign_in_page.language),
         Route("/static/style.css", stylesheet),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
@@ -207,10 +44,3 @@ def web_app(bot: KetenBot, settings: WebSettings | None = None) -> Starlette:
 
 def web_routes(bot: KetenBot) -> list[BaseRoute]:
     return [Mount(BASE, app=web_app(bot))]
-
-
-def person_by_id(bot: KetenBot, person_id: int) -> Person | None:
-    with Session(bot.engine) as s:
-        return s.exec(select(Person).where(Person.id == person_id)).first()
-
-

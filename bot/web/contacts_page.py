@@ -2,7 +2,7 @@
 (their own team) keep the directory current on the web.
 
 Each form posts one change. The form is turned into the chat command it
-stands for (handlers/contact_web.py) and dispatched with platform "web": the
+stands for (handlers/contacts/web_forms.py) and dispatched with platform "web": the
 same permission rules, refusals and audit trail as in chat. Every POST carries
 a CSRF token bound to the session cookie.
 """
@@ -16,9 +16,9 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.web.app import Web
+from bot.web.context import Web
 from bot.web.text import text_for
-from handlers.contact_web import (
+from handlers.contacts.web_forms import (
     PERMISSION_CODES,
     command_for,
     contacts_view,

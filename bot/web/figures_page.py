@@ -10,10 +10,10 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.web.app import Web
 from bot.web.charts import columns, shares
-from handlers.overview_data import Access
-from handlers.report_figures import Period, Scope, figures, tables
+from bot.web.context import Web
+from handlers.overview.figures import Period, Scope, figures, tables
+from handlers.overview.visibility import Access
 from storage.models import Gemeente, Person
 
 

@@ -9,16 +9,16 @@ from sqlmodel import Session, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.web.app import Web
+from bot.web.context import Web
 from bot.web.text import ACTIONS
-from handlers.overview_data import (
+from handlers.overview.visibility import (
     Filters,
     gemeenten_in_view,
     may_see,
     open_referrals,
     step_choices,
 )
-from handlers.referral_report import lead_times, timeline
+from handlers.referrals.report import lead_times, timeline
 from storage.tables import Referral
 
 REF_RE = re.compile(r"^KB-(\d{1,8})$")
@@ -74,7 +74,7 @@ async def timeline_page(request: Request) -> Response:
             return web.forbidden(person, lang, request.url.path, ref.id if ref else None)
         events = timeline(s, ref)
         steps = lead_times(s, ref, web.bot.calendar(), web.bot.clock())
-        from handlers.parties import gemeente_name
+        from handlers.referrals.membership import gemeente_name
 
         gemeente = gemeente_name(s, ref)
     for e in events:

@@ -1,0 +1,35 @@
+"""`ketenbot escalation export`: closed Bouwsteen 6 escalations, for evaluation."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+import typer
+from sqlmodel import Session
+
+from handlers.escalations.export import FIELDS, export_rows
+
+app = typer.Typer(help="Escalatiemodel (Bouwsteen 6): gesloten escalaties voor evaluatie.",
+                  no_args_is_help=True)
+
+
+@app.command("export")
+def export(fmt: str = typer.Option("csv", "--format", help="csv of json")) -> None:
+    """Gesloten escalaties: situatie, bereikte treden, duur, organisaties. Geen vrije tekst."""
+    from bot.startup import start_bot
+
+    if fmt not in ("csv", "json"):
+        typer.echo("--format moet csv of json zijn.", err=True)
+        raise typer.Exit(2)
+    bot = start_bot()
+    with Session(bot.engine) as session:
+        rows = export_rows(session, bot.calendar())
+    if fmt == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS)
+    writer.writeheader()
+    writer.writerows(rows)

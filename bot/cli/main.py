@@ -1,0 +1,164 @@
+"""`ketenbot` command line: registers the commands and turns every expected
+failure into one readable line and an exit status.
+
+Exit status: 0 done, 1 the work could not be done (a problem in the data, a
+database that is down or not migrated), 2 the command was called wrongly (a
+bad argument, path or setting).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import typer
+from sqlalchemy.exc import DBAPIError
+
+from bot.cli import calendar as cli_calendar
+from bot.cli import config_check as cli_config
+from bot.cli import db as cli_db
+from bot.cli import directory as cli_directory
+from bot.cli import escalation as cli_escalation
+from bot.cli import referral as cli_referral
+from bot.cli import report as cli_report
+from bot.cli import run as cli_run
+from bot.cli import telegram as cli_telegram
+from bot.config import Settings
+from bot.startup import ConfigError, configure_logging, fail, load_settings, start_bot
+
+__all__ = ["app", "fail", "main", "start_bot"]  # start_bot: for command modules written earlier
+
+app = typer.Typer(help="ketenbot: samen één keten rond een verwijzing jeugdhulp.",
+                  no_args_is_help=True)
+app.add_typer(cli_db.app, name="db")
+app.add_typer(cli_directory.app, name="directory")
+app.add_typer(cli_calendar.app, name="calendar")
+app.add_typer(cli_referral.app, name="referral")
+app.add_typer(cli_telegram.app, name="telegram")
+app.add_typer(cli_escalation.app, name="escalation")
+app.add_typer(cli_report.app, name="report")
+app.add_typer(cli_config.app, name="config")
+app.command("serve")(cli_run.serve)
+app.command("worker")(cli_run.worker)
+
+
+@app.command("console")
+def console(
+    as_: str = typer.Option(..., "--as", help="E-mailadres van de persoon die u bent."),
+    lang: str | None = typer.Option(None, "--lang", help="nl of en"),
+) -> None:
+    """Een chatsessie in de terminal; leest regels van stdin als dat geen terminal is."""
+    from bot.app import system_clock
+    from bot.console import ConsoleSession
+    from bot.console_clock import MovableClock
+
+    if lang not in (None, "nl", "en"):
+        raise fail("--lang moet nl of en zijn.", 2)
+    settings: Settings = load_settings()
+    clock = MovableClock(system_clock(settings.timezone)())
+    bot = start_bot(settings, clock=clock)
+    actor = bot.person_by_email(as_)
+    if actor is None:
+        typer.echo(f"Let op: {as_} staat niet in de contactenlijst; alleen `wie` en `help` werken.",
+                   err=True)
+    session = ConsoleSession(bot, actor, lang, sys.stdout)
+    session.attach_clock(clock)
+    session.run(sys.stdin)
+
+
+@app.command("link-code")
+def link_code(email: str) -> None:
+    """Maak een eenmalige koppelcode (24 uur geldig) voor een persoon in de lijst."""
+    from handlers.accounts.linking import CODE_TTL, new_code
+
+    bot = start_bot()
+    person = bot.person_by_email(email)
+    if person is None or person.id is None:
+        raise fail(f"{email} staat niet in de contactenlijst.", 1)
+    code = new_code(bot.engine, person.id, bot.clock())
+    hours = int(CODE_TTL.total_seconds() // 3600)
+    typer.echo(f"Koppelcode voor {person.name}: {code} (één keer bruikbaar, {hours} uur geldig)")
+
+
+@app.command("demo")
+def demo(lang: str = typer.Option("nl", "--lang")) -> None:
+    """Speel een korte demo af op een verse, tijdelijke database."""
+    from bot.demo import run_demo
+
+    if lang not in ("nl", "en"):
+        raise fail("--lang moet nl of en zijn.", 2)
+    run_demo(sys.stdout, lang=lang)
+
+
+# Typer may vendor its own copy of click: its exceptions are matched by class
+# name, so both typer's and click's are recognised.
+_CLICK_ERRORS: tuple[type[BaseException], ...] = tuple({
+    click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt,
+    typer.Exit, typer.Abort,
+    *(c for c in type(typer.BadParameter("")).__mro__
+      if c.__name__.endswith("Exception") and c.__module__ != "builtins")})
+
+
+def _kind(exc: BaseException) -> set[str]:
+    return {c.__name__ for c in type(exc).__mro__}
+
+
+def _click_status(exc: BaseException) -> int:
+    kind = _kind(exc)
+    if "NoArgsIsHelpError" in kind:  # the help was shown: that is the answer
+        return 0
+    if "UsageError" in kind:
+        ctx = getattr(exc, "ctx", None)
+        where = f" ({ctx.command_path})" if ctx else ""
+        typer.echo(f"Fout / error{where}: {exc.format_message()}", err=True)  # type: ignore[attr-defined]
+        return 2
+    if "Exit" in kind:
+        return int(getattr(exc, "exit_code", 0) or 0)
+    if "Abort" in kind or isinstance(exc, KeyboardInterrupt):
+        typer.echo("Afgebroken / aborted.", err=True)
+        return 130
+    typer.echo(f"Fout / error: {exc.format_message()}", err=True)  # type: ignore[attr-defined]
+    return int(getattr(exc, "exit_code", 1))
+
+
+INTERACTIVE = ("console", "demo")
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run one command; returns its exit status (what `main` exits with)."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        if not any(a in ("--help", "-h") for a in args) and args:
+            # Every command checks the settings first: a wrong one is a
+            # wrong call, whatever the command.
+            settings = load_settings()
+            if args[0] in INTERACTIVE and "KETENBOT_LOG_LEVEL" not in os.environ:
+                # The session itself is the output; operator lines would interleave it.
+                settings.log_level = "WARNING"
+            configure_logging(settings)
+        result = app(args=args, prog_name="ketenbot", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except ConfigError as exc:
+        for line in exc.lines:
+            typer.echo(line, err=True)
+        return 2
+    except _CLICK_ERRORS as exc:
+        return _click_status(exc)
+    except DBAPIError as exc:
+        from bot.config import mask_url
+        from bot.logs import Redact
+
+        settings = load_settings()
+        reason = Redact(settings.secrets()).clean(str(exc.orig or exc).strip().splitlines()[0])
+        typer.echo(f"Database niet bereikbaar / database error: {mask_url(settings.db_url())}: "
+                   f"{reason}", err=True)
+        return 1
+    except OSError as exc:  # a path that cannot be read or written
+        typer.echo(f"Fout / error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+                   err=True)
+        return 2
+
+
+def main() -> None:
+    sys.exit(run())

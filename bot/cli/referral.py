@@ -1,0 +1,65 @@
+"""`ketenbot referral show|export`: a referral's timeline, and lead times for all."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+import typer
+from sqlmodel import Session, select
+
+from bot.startup import start_bot
+from handlers.referrals.guard import REF_RE
+from handlers.referrals.report import export_rows, lead_times, timeline
+from storage.tables import Referral
+
+app = typer.Typer(help="Verwijzingen: tijdlijn en doorlooptijden.", no_args_is_help=True)
+
+
+@app.command("show")
+def show(ref: str) -> None:
+    """De volledige geschiedenis van één verwijzing: wie, wat, wanneer, waar."""
+    m = REF_RE.match(ref.strip())
+    if not m:
+        typer.echo(f"Ongeldig kenmerk {ref!r}: gebruik bijv. KB-0001.", err=True)
+        raise typer.Exit(2)
+    bot = start_bot()
+    with Session(bot.engine) as session:
+        referral = session.exec(select(Referral).where(Referral.id == int(m.group(1)))).first()
+        if referral is None:
+            typer.echo(f"Verwijzing {ref} bestaat niet.", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{referral.ref} · {referral.route}-route · kenmerk {referral.kenmerk} · "
+                   f"{referral.status} · stap {referral.step}")
+        for e in timeline(session, referral):
+            detail = ", ".join(f"{k}={v}" for k, v in e["detail"].items())
+            typer.echo(f"  {e['at']}  {e['action']:<20} stap {e['step'] or '-':<12} "
+                       f"{e['who']} ({e['platform']}){'  ' + detail if detail else ''}")
+        typer.echo("Doorlooptijden:")
+        for s in lead_times(session, referral, bot.calendar(), bot.clock()):
+            typer.echo(f"  stap {s['number'] or s['step']:<4} {s['werkdagen']} werkdagen "
+                       f"({s['uren']} uur){' — loopt nog' if s['open'] else ''}")
+
+
+@app.command("export")
+def export(fmt: str = typer.Option("csv", "--format", help="csv of json")) -> None:
+    """Alle verwijzingen met doorlooptijden per stap, als CSV (één rij per stap) of JSON."""
+    if fmt not in ("csv", "json"):
+        typer.echo("--format moet csv of json zijn.", err=True)
+        raise typer.Exit(2)
+    bot = start_bot()
+    with Session(bot.engine) as session:
+        rows = export_rows(session, bot.calendar(), bot.clock())
+    if fmt == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    fields = ["ref", "route", "kenmerk", "gemeente", "status", "created_at", "closed_at",
+              "step", "number", "entered", "left", "werkdagen", "uren"]
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields)
+    writer.writeheader()
+    for r in rows:
+        base = {k: r[k] for k in fields[:7]}
+        for s in r["steps"]:
+            writer.writerow(base | {k: s[k] for k in fields[7:]})

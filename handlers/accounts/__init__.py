@@ -1,0 +1,1 @@
+"""Chat accounts and the directory person each belongs to: link codes, e-mail linking."""

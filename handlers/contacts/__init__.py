@@ -1,0 +1,1 @@
+"""The contact directory in chat: `wie` lookups, self-service, contactbeheer."""

@@ -1,0 +1,1 @@
+"""Bouwsteen 6: the escalation model people step through themselves."""

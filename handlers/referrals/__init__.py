@@ -1,0 +1,1 @@
+"""301/315 referrals in chat: start, steps, acknowledgements, status, history."""

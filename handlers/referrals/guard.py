@@ -1,0 +1,44 @@
+"""The check every referral command starts with: which referral, and is the actor
+a party to it. Below the command modules, so they share it without importing
+each other."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, select
+
+from handlers.core import Context, Refused, error
+from handlers.referrals.membership import parties_of
+from storage.models import Organisation, Person, Team
+from storage.tables import Referral
+
+REF_RE = re.compile(r"^(?:KB-?)?(\d{1,8})$", re.IGNORECASE)
+
+
+def org_kind(session: Session, person: Person) -> str | None:
+    team = session.get(Team, person.team_id)
+    org = session.get(Organisation, team.organisation_id) if team else None
+    return org.kind if org else None
+
+
+def guard(session: Session, ctx: Context, text: str, need_open: bool = True
+           ) -> tuple[Referral, set[str]]:
+    """The referral named first in `text` and the actor's parties on it.
+
+    Raises Refused (answered by the registry, nothing written) when the
+    reference is malformed or unknown, the actor is no party, or it is closed.
+    """
+    m = REF_RE.match(text.split()[0]) if text.split() else None
+    if not m:
+        raise Refused(error("ref_usage"))
+    ref = session.exec(select(Referral).where(Referral.id == int(m.group(1)))).first()
+    if ref is None:
+        raise Refused(error("ref_unknown", ref=text.split()[0][:20]))
+    assert ctx.actor is not None
+    parties = parties_of(session, ref, ctx.actor)
+    if not parties:
+        raise Refused(error("not_party", ref=ref.ref))
+    if need_open and ref.status != "open":
+        raise Refused(error("referral_closed", ref=ref.ref, status=ref.status))
+    return ref, parties

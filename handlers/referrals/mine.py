@@ -1,0 +1,78 @@
+"""`mijn`: every open referral where it is this person's turn or they are a party.
+
+Named on the referral: the JB, the LT worker and the koppelgenoot. Through
+their organisation: the zorgaanbieder (co-owner from step 5 on, and wherever it
+acts), the backoffice where it acts or is told, the RET while a case waits for
+its discussion. Team leaders see their team's open referrals, lapsed ones
+first; the regionale contactpersoon the region's step-1 and step-6 cases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, or_, select
+
+from handlers.core import Context
+from handlers.referrals.flow import summary
+from handlers.referrals.membership import gemeente_name, parties_of
+from scheduling.routes import ESCALATION
+from storage.models import Organisation, OrgKind, Person, Role, Team, TeamGemeente
+from storage.tables import Deadline, Referral
+
+
+def _candidates(session: Session, person: Person, kind: str | None,
+                org_id: int | None) -> list[Referral]:
+    pid = person.id
+    conds: list[Any] = [Referral.jb_id == pid, Referral.lt_id == pid, Referral.lt_backup_id == pid]
+    if kind == OrgKind.ZORGAANBIEDER and org_id is not None:
+        conds.append(Referral.zorgaanbieder_id == org_id)
+    by_gemeente = kind in (OrgKind.BACKOFFICE, OrgKind.RET) or (
+        kind == OrgKind.REGIO and person.role == Role.REGIONALE_CONTACTPERSOON) or (
+        kind == OrgKind.LOKAAL_TEAM and person.role == Role.TEAMLEIDER)
+    if by_gemeente:
+        served = select(TeamGemeente.gemeente_id).where(TeamGemeente.team_id == person.team_id)
+        conds.append(col(Referral.gemeente_id).in_(served))
+    if kind == OrgKind.GI and person.role == Role.TEAMLEIDER:
+        team = select(Person.id).where(Person.team_id == person.team_id)
+        conds.append(col(Referral.jb_id).in_(team))
+    return list(session.exec(select(Referral).where(Referral.status == "open", or_(*conds))
+                             .order_by(col(Referral.id))).all())
+
+
+def mine_items(session: Session, ctx: Context, person: Person) -> list[dict[str, Any]]:
+    team = session.get(Team, person.team_id)
+    org = session.get(Organisation, team.organisation_id) if team else None
+    kind = org.kind if org else None
+    refs = _candidates(session, person, kind, org.id if org else None)
+    ids = [r.id for r in refs]
+    deadlines = list(session.exec(select(Deadline).where(
+        col(Deadline.referral_id).in_(ids), col(Deadline.status).in_(["lapsed", "pending"])
+    )).all()) if ids else []
+    leader = person.role == Role.TEAMLEIDER
+    items = []
+    for ref in refs:
+        route = ctx.routes.route(ref.route)
+        step = route.step(ref.step)
+        parties = parties_of(session, ref, person)
+        mine = [d for d in deadlines if d.referral_id == ref.id]
+        ret_waiting = any(d.key == "ret" and d.status == "pending" for d in mine)
+        lapsed = any(d.status == "lapsed" and d.key in (f"step:{ref.step}", "ret") for d in mine)
+        named = person.id in (ref.jb_id, ref.lt_id, ref.lt_backup_id) or (
+            "zorgaanbieder" in parties)
+        why = parties & set(step.done_by.who)
+        if not (named or why or leader
+                or ("backoffice" in parties and "backoffice" in (step.actor, *step.inform))
+                or ("ret" in parties and ret_waiting)
+                or ("regionale_contactpersoon" in parties
+                    and (bool(step.needs) or ref.step == ESCALATION))):
+            continue
+        items.append(summary(session, ref, route) | {
+            "my_turn": bool(why), "lapsed": lapsed,
+            "gemeente": gemeente_name(session, ref),
+        })
+    if leader:  # the team's lapsed referrals first
+        items.sort(key=lambda i: (not i["lapsed"], not i["my_turn"], i["due_at"] or "9999"))
+    else:
+        items.sort(key=lambda i: (not i["my_turn"], not i["lapsed"], i["due_at"] or "9999"))
+    return items

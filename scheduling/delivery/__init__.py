@@ -1,0 +1,1 @@
+"""Delivering outbox rows to chat platforms: dispatch, rate-limit pauses, unreachable people."""
