@@ -94,6 +94,10 @@ def changes(engine: Engine) -> list[DirectoryChange]:
 
 
 def teams_on(html: str) -> set[str]:
+    """The teams this person can open: the team picker's choices, or the one table."""
+    picker = re.search(r'<select name="team" id="pick-team">(.*?)</select>', html, re.S)
+    if picker:
+        return set(re.findall(r'<option value="([\w-]+)"', picker.group(1)))
     return set(re.findall(r'data-team="([\w-]+)"', html))
 
 
@@ -101,8 +105,14 @@ async def test_a_contactbeheerder_sees_the_regions_teams_with_freshness(
         web: Starlette, bot: KetenBot) -> None:
     async with signed_in(web, bot, "rcp@fv.example.org") as c:
         page = await c.get("/overzicht/contacten")
+        ede = await c.get("/overzicht/contacten?team=lt-ede")
     assert page.status_code == 200
     assert {"lt-ede", "lt-barneveld", "gi-fv", "regio-fv"} <= teams_on(page.text)
+    # One team at a time, picked above it: the forms stay near the top.
+    assert page.text.count("<table") == 1 and ede.text.count("<table") == 1
+    assert 'data-team="lt-ede"' in ede.text and 'data-team="lt-barneveld"' not in ede.text
+    assert "Sociaal Team Ede (1 niet actueel)</option>" in page.text  # the picker says where
+    page = ede
     assert not {"lt-doetinchem", "gi-ah"} & teams_on(page.text)  # another region
     # Anouk confirmed four days ago (period 30 days); Bert never did.
     anouk = re.search(r'<tr class="" data-email="lt@ede.example.org">.*?</tr>', page.text, re.S)
@@ -115,7 +125,7 @@ async def test_a_contactbeheerder_sees_the_regions_teams_with_freshness(
     assert page.headers["x-frame-options"] == "DENY"
     with Session(bot.engine) as s:
         logged = s.exec(select(WebAccess).where(WebAccess.path == "/overzicht/contacten")).all()
-    assert [a.status for a in logged] == [200]
+    assert [a.status for a in logged] == [200, 200]
 
 
 async def test_add_move_pair_and_remove_through_the_page(web: Starlette, bot: KetenBot) -> None:
@@ -129,7 +139,7 @@ async def test_add_move_pair_and_remove_through_the_page(web: Starlette, bot: Ke
         assert r.status_code == 200 and team_of(bot.engine, new) == "lt-barneveld"
         r = await post(c, "koppelen", email=new, ander="lt@barneveld.example.org")
         assert r.status_code == 200
-        r = await post(c, "verwijderen", email=new)
+        r = await post(c, "verwijderen", email=new, bevestigd="ja")
         assert r.status_code == 200 and team_of(bot.engine, new) == "uit-dienst"
     trail = [c for c in changes(bot.engine) if c.platform == "web"]
     assert [c.action for c in trail if c.subject == new] == [
@@ -145,8 +155,14 @@ async def test_remove_is_refused_while_they_own_open_referrals(web: Starlette,
     before = len(changes(bot.engine))
     async with signed_in(web, bot, "rcp@fv.example.org") as c:
         r = await post(c, "verwijderen", email="lt@ede.example.org")
-    assert r.status_code == 400
-    assert f"herverdeel {ref} &lt;e-mail&gt;" in r.text and "Er is niets veranderd." in r.text
+        first = await post(c, "verwijderen", email="lt@ede.example.org", bevestigd="ja")
+    assert r.status_code == 200 and 'id="confirm-remove"' in r.text  # first: are you sure?
+    assert first.status_code == 400
+    # What to do on the page, not chat syntax.
+    result = re.search(r'<div class="notice refused" id="result".*?</div>', first.text, re.S)
+    assert result and f"{ref} (lokaal-teammedewerker)" in result.group(0)
+    assert "herverdeel" not in result.group(0) and "`" not in result.group(0)
+    assert "Vraag de teamleider" in result.group(0) and "Er is niets veranderd." in result.group(0)
     assert team_of(bot.engine, "lt@ede.example.org") == "lt-ede"
     assert len(changes(bot.engine)) == before
 
@@ -182,7 +198,7 @@ async def test_a_team_leader_sees_only_their_team_and_a_worker_gets_403(
     async with signed_in(web, bot, "tl@ede.example.org") as c:
         page = await c.get("/overzicht/contacten")
         assert page.status_code == 200 and teams_on(page.text) == {"lt-ede"}
-        r = await post(c, "verwijderen", email="lt@ede.example.org")
+        r = await post(c, "verwijderen", email="lt@ede.example.org", bevestigd="ja")
         assert r.status_code == 200 and team_of(bot.engine, "lt@ede.example.org") == "uit-dienst"
     async with signed_in(web, bot, "jb@gi.example.org") as c:
         assert (await c.get("/overzicht/contacten")).status_code == 403
@@ -236,7 +252,7 @@ async def test_english_and_incomplete_forms(web: Starlette, bot: KetenBot) -> No
 async def test_removing_a_contactbeheerder_on_the_page_audits_the_steunstructuur(
         web: Starlette, bot: KetenBot) -> None:
     async with signed_in(web, bot, "rcp@fv.example.org") as c:
-        r = await post(c, "verwijderen", email="za@zorg.example.org")
+        r = await post(c, "verwijderen", email="za@zorg.example.org", bevestigd="ja")
     assert r.status_code == 200
     [steun] = [c for c in changes(bot.engine) if c.action == "steunstructuur"]
     assert (steun.platform, steun.actor, steun.subject) == ("web", "rcp@fv.example.org",
@@ -259,3 +275,28 @@ async def test_pairing_someone_with_themselves_or_across_teams_is_refused(
     assert anouk is not None and anouk.koppelgenoot_id == person_id(bot.engine,
                                                                    "tl@ede.example.org")
     assert [c.action for c in changes(bot.engine)[before:]] == ["koppelgenoot", "koppelgenoot"]
+
+
+async def test_removing_asks_first_naming_the_person_and_nothing_is_chosen_beforehand(
+        web: Starlette, bot: KetenBot) -> None:
+    before = len(changes(bot.engine))
+    async with signed_in(web, bot, "rcp@fv.example.org") as c:
+        page = await c.get("/overzicht/contacten?team=lt-ede")
+        # No person preselected in any form that changes someone.
+        for select_id in ("remove-email", "move-email", "buddy-email", "buddy-other"):
+            found = re.search(rf'<select name="\w+" id="{select_id}" required>\s*'
+                              r'<option value="" selected disabled>', page.text)
+            assert found, select_id
+        assert re.search(r'<button type="submit" class="danger" id="remove-submit">', page.text)
+        asked = await post(c, "verwijderen", email="lt@ede.example.org")
+        assert asked.status_code == 200
+        box = re.search(r'<section class="notice confirm" id="confirm-remove".*?</section>',
+                        asked.text, re.S)
+        assert box and "Anouk Jansen verwijderen?" in box.group(0)
+        assert "Ja, verwijder Anouk Jansen" in box.group(0) and "Sociaal Team Ede" in box.group(0)
+        assert team_of(bot.engine, "lt@ede.example.org") == "lt-ede"
+        assert len(changes(bot.engine)) == before  # asking changed nothing
+        done = await c.post("/overzicht/contacten/verwijderen?team=lt-ede", data={
+            "csrf": csrf_of(asked.text), "email": "lt@ede.example.org", "bevestigd": "ja"})
+    assert done.status_code == 200 and "uit de contactenlijst gehaald" in done.text
+    assert team_of(bot.engine, "lt@ede.example.org") == "uit-dienst"

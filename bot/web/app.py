@@ -3,6 +3,10 @@
 Server-rendered (Jinja2 templates in messages/templates/web/), no scripts, every
 asset served from the package. URLs carry nothing about a case beyond the
 referral's id (KB-0001); filters use gemeente ids and route/step keys.
+
+Every page endpoint is a plain `def`: Starlette runs it in its threadpool, so
+the database work of a page never holds up the event loop that also answers
+Slack, Telegram and /healthz (issue 18, point 14).
 """
 
 from __future__ import annotations
@@ -19,8 +23,14 @@ from bot.web.context import BASE, STATIC, SecurityHeaders, Web
 from handlers.overview.sign_in import WebSettings
 
 
-async def stylesheet(_request: Request) -> Response:
+def stylesheet(_request: Request) -> Response:
     return Response((STATIC / "style.css").read_text("utf-8"), media_type="text/css")
+
+
+def not_found(request: Request, exc: Exception) -> Response:
+    """No such page (404) or not that method (405): the styled page, not bare text."""
+    web: Web = request.app.state.web
+    return web.not_found(request, 405 if getattr(exc, "status_code", 404) == 405 else 404)
 
 
 def web_app(bot: KetenBot, settings: WebSettings | None = None) -> Starlette:
@@ -37,7 +47,8 @@ def web_app(bot: KetenBot, settings: WebSettings | None = None) -> Starlette:
         Route("/taal/{lang}", sign_in_page.language),
         Route("/static/style.css", stylesheet),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
+    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)],
+                    exception_handlers={404: not_found, 405: not_found})
     app.state.web = Web(bot, settings)
     return app
 

@@ -81,14 +81,17 @@ class Web:
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
     def render(self, name: str, status: int = 200, **data: Any) -> HTMLResponse:
+        """A page; the menu shows only the pages this person may open (blocking: call
+        it from a plain `def` endpoint, which Starlette runs in its threadpool)."""
         lang = data.get("lang", self.bot.settings.language)
         person = data.get("person")
-        if "manages" not in data:  # the contacts link, for who may administer
+        if person is not None and ("access" not in data or "manages" not in data):
             with Session(self.bot.engine) as s:
-                data["manages"] = person is not None and may_administer(s, person)
+                data.setdefault("access", access_for(s, person))
+                data.setdefault("manages", may_administer(s, person))
         html = self.env.get_template(f"{name}.html.j2").render(
             base=BASE, t=text_for(lang), L=LABELS.get(lang, LABELS["nl"]),
-            **({"access": None} | data))
+            **({"access": None, "manages": False} | data))
         return HTMLResponse(html, status_code=status)
 
     def who(self, request: Request) -> tuple[WebSession, Person] | None:
@@ -127,10 +130,21 @@ class Web:
                 self.log_access(person.id, request.url.path, 303)
                 return RedirectResponse(f"{BASE}/contacten", status_code=303)
             self.log_access(person.id, request.url.path, 403)
-            return self.render("message", 403, lang=lang, key="forbidden", person=person)
+            return self.render("message", 403, lang=lang, key="forbidden", person=person,
+                               access=None, manages=False)
         return person, access, lang
 
     def forbidden(self, person: Person, lang: str, path: str,
                   referral_id: int | None = None) -> Response:
         self.log_access(person.id, path, 403, referral_id)
         return self.render("message", 403, lang=lang, key="forbidden", person=person)
+
+    def not_found(self, request: Request, status: int = 404) -> Response:
+        """A path the overview does not have (or a method it does not take there):
+        the page in the reader's language, with the menu and a way back."""
+        found = self.who(request)
+        person = found[1] if found else None
+        lang = self.lang(*found) if found else self.bot.settings.language
+        self.log_access(person.id if person else None, request.url.path, status)
+        return self.render("message", status, lang=lang, person=person,
+                           key="not_found" if status == 404 else "bad_method")

@@ -48,8 +48,33 @@ TEXT: dict[str, dict[str, str]] = {
         "remove_help": "Wie nog open verwijzingen heeft, kan pas weg als die herverdeeld zijn.",
         "csrf": "Dit formulier is verlopen of komt niet van deze pagina; er is niets "
                 "veranderd. Laad de pagina opnieuw.",
-        "form_incomplete": "Vul alle velden in (e-mailadressen, teamsleutel en rol zonder "
-                           "spaties); er is niets veranderd.",
+        "form_incomplete": "Kies een persoon (en een team) en vul alle velden in; er is "
+                           "niets veranderd.",
+        "h_not_found": "Pagina niet gevonden", "h_forbidden": "Geen toegang",
+        "h_bad_method": "Dit kan hier niet",
+        "bad_method": "Deze pagina kan dat niet; ga terug en gebruik de knoppen op de pagina.",
+        "back_contacts": "Naar contactbeheer", "back_start": "Naar het ketenoverzicht",
+        "no_term": "geen termijn in deze stap", "sent_to": "naar",
+        "period_invalid": "\u201e{value}\u201d is geen datum; gebruik jjjj-mm-dd, bijvoorbeeld "
+                          "2026-11-01. Er zijn geen cijfers getoond.",
+        "period_range": "{value} valt buiten de periode die het overzicht kent; kies datums "
+                        "tussen 01-01-2000 en 31-12-2099.",
+        "period_reversed": "De periode eindigt voordat hij begint; kies een einddatum op of na "
+                           "de begindatum.",
+        "started_line": "In deze periode zijn {n} verwijzingen gestart, waarvan {w} "
+                        "ingetrokken. Alle tijden in werkdagen.",
+        "started_line_1": "In deze periode is 1 verwijzing gestart, waarvan {w} ingetrokken. "
+                          "Alle tijden in werkdagen.",
+        "month_csv": "De cijfers per maand (gestart, mediaan tot acceptatie en tot zorgstart) "
+                     "als CSV downloaden",
+        "choose_person": "— kies een persoon —", "choose_team": "— kies een team —",
+        "confirm_title": "{name} verwijderen?",
+        "confirm_text": "U haalt {name} ({email}, {role} in {team}) uit de contactenlijst. "
+                        "{name} krijgt dan geen nieuwe verwijzingen, herinneringen of "
+                        "escalaties meer; de geschiedenis blijft bewaard.",
+        "confirm_button": "Ja, verwijder {name}", "cancel": "Annuleren",
+        "form_add": "Iemand toevoegen aan {team}", "form_move": "Iemand naar een ander team",
+        "form_pair": "Koppelgenoten koppelen", "form_remove": "Iemand verwijderen",
     },
     "en": {
         "title": "Chain overview", "open": "Open referrals", "figures": "Figures",
@@ -96,8 +121,33 @@ TEXT: dict[str, dict[str, str]] = {
         "remove_help": "Someone with open referrals can leave only once those are reassigned.",
         "csrf": "This form has expired or did not come from this page; nothing was changed. "
                 "Reload the page.",
-        "form_incomplete": "Fill in every field (e-mail addresses, team key and role without "
-                           "spaces); nothing was changed.",
+        "form_incomplete": "Choose a person (and a team) and fill in every field; nothing "
+                           "was changed.",
+        "h_not_found": "Page not found", "h_forbidden": "No access",
+        "h_bad_method": "Not possible here",
+        "bad_method": "This page cannot do that; go back and use the buttons on the page.",
+        "back_contacts": "To the contact list", "back_start": "To the chain overview",
+        "no_term": "no term in this step", "sent_to": "to",
+        "period_invalid": "\u201c{value}\u201d is not a date; use yyyy-mm-dd, for example "
+                          "2026-11-01. No figures are shown.",
+        "period_range": "{value} is outside the period the overview knows; choose dates "
+                        "between 01-01-2000 and 31-12-2099.",
+        "period_reversed": "The period ends before it starts; choose an end date on or after "
+                           "the start date.",
+        "started_line": "{n} referrals started in this period, {w} of them withdrawn. All "
+                        "times in working days.",
+        "started_line_1": "1 referral started in this period, {w} of them withdrawn. All "
+                          "times in working days.",
+        "month_csv": "Download the figures per month (started, median to acceptance and to "
+                     "care start) as CSV",
+        "choose_person": "— choose a person —", "choose_team": "— choose a team —",
+        "confirm_title": "Remove {name}?",
+        "confirm_text": "You take {name} ({email}, {role} in {team}) off the contact list. "
+                        "{name} then gets no new referrals, reminders or escalations; the "
+                        "history is kept.",
+        "confirm_button": "Yes, remove {name}", "cancel": "Cancel",
+        "form_add": "Add someone to {team}", "form_move": "Move someone to another team",
+        "form_pair": "Pair koppelgenoten", "form_remove": "Remove someone",
     },
 }
 

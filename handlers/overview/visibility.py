@@ -86,6 +86,25 @@ def step_choices(routes: Routes) -> list[dict[str, Any]]:
             for name, route in routes.routes.items() for s in route.steps]
 
 
+def step_groups(routes: Routes) -> list[dict[str, Any]]:
+    """The step filter's choices: per route (its name), its steps in route order."""
+    return [{"route": name, "name_nl": route.name.nl, "name_en": route.name.en,
+             "steps": [{"key": s.key, "number": s.number, "title_nl": s.title.nl,
+                        "title_en": s.title.en} for s in route.steps]}
+            for name, route in routes.routes.items()]
+
+
+def current_due(session: Session, ref: Referral) -> datetime | None:
+    """When the current step's term lapses (its open or lapsed deadline); None when
+    the referral is done or the step has no term. The same row the list shows."""
+    if ref.status != "open" or ref.id is None:
+        return None
+    due = session.execute(select(func.max(col(Deadline.due_at))).where(
+        col(Deadline.referral_id) == ref.id, col(Deadline.key) == f"step:{ref.step}",
+        col(Deadline.status).in_(("pending", "lapsed")))).scalar_one_or_none()
+    return due if isinstance(due, datetime) else None
+
+
 def open_referrals(session: Session, access: Access, routes: Routes, now: datetime,
                    filters: Filters = Filters(), limit: int = LIST_LIMIT
                    ) -> tuple[list[dict[str, Any]], int]:
