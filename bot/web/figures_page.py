@@ -21,8 +21,10 @@ from storage.models import Gemeente, Person
 
 # Periods outside these years are a typo (and 9999-12-31 + 1 day does not exist).
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
-MONTHS = {"nl": "jan feb mrt apr mei jun jul aug sep okt nov dec".split(),
-          "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()}
+MONTHS = {
+    "nl": ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}
 
 
 def default_period(today: date) -> Period:
