@@ -300,3 +300,17 @@ async def test_removing_asks_first_naming_the_person_and_nothing_is_chosen_befor
             "csrf": csrf_of(asked.text), "email": "lt@ede.example.org", "bevestigd": "ja"})
     assert done.status_code == 200 and "uit de contactenlijst gehaald" in done.text
     assert team_of(bot.engine, "lt@ede.example.org") == "uit-dienst"
+
+
+async def test_a_contactbeheerder_without_a_case_view_sees_only_links_to_their_pages(
+        web: Starlette, bot: KetenBot) -> None:
+    async with signed_in(web, bot, "za@zorg.example.org") as c:
+        page = await c.get("/overzicht/contacten")
+        missing = await c.get("/overzicht/nergens")
+    for html in (page.text, missing.text):
+        nav = re.search(r"<nav>.*?</nav>", html, re.S)
+        assert nav and 'id="nav-contacts"' in nav.group(0)
+        # The overview and figures would only send them elsewhere (or refuse).
+        assert 'id="nav-open"' not in nav.group(0) and 'id="nav-figures"' not in nav.group(0)
+    assert missing.status_code == 404
+    assert 'href="/overzicht/contacten" id="back"' in missing.text

@@ -206,3 +206,135 @@ def test_dutch_by_default_english_on_request(bot: KetenBot, cases: dict[str, str
     timeline = c.get(f"/overzicht/verwijzing/{cases['lapsed']}").text
     assert "referral created" in timeline
     assert "Time until the right help" in c.get("/overzicht/cijfers").text
+
+
+# -- issue 18: what the page shows ------------------------------------------------------
+
+
+def test_a_bad_url_gets_the_styled_page_in_the_readers_language_with_a_way_back(
+        bot: KetenBot, cases: dict[str, str]) -> None:
+    anonymous = client(bot)
+    r = anonymous.get("/overzicht/bestaat-niet")
+    assert r.status_code == 404 and "Pagina niet gevonden" in r.text
+    assert '<link rel="stylesheet"' in r.text and 'id="back"' in r.text
+    assert r.headers["content-security-policy"].startswith("default-src 'none'")
+    c = client(bot)
+    sign_in(c, bot, "rcp@fv.example.org")
+    c.get("/overzicht/taal/en")
+    r = c.get("/overzicht/verwijzing/KB-0001/extra")
+    assert r.status_code == 404 and "Page not found" in r.text and '<html lang="en">' in r.text
+    assert 'href="/overzicht/" id="back"' in r.text and 'id="nav-figures"' in r.text
+    assert c.get("/overzicht/contacten/verwijderen").status_code == 405  # a GET of a form
+    with Session(bot.engine) as s:
+        logged = s.exec(select(WebAccess.path, WebAccess.status)).all()
+    assert ("/overzicht/bestaat-niet", 404) in logged
+
+
+def test_403_keeps_the_menu_the_person_may_use(bot: KetenBot, cases: dict[str, str]) -> None:
+    c = client(bot)
+    sign_in(c, bot, "rcp@fv.example.org")
+    r = c.get(f"/overzicht/verwijzing/{cases['other']}")
+    assert r.status_code == 403 and "Geen toegang" in r.text
+    for link in ('id="nav-open"', 'id="nav-figures"', 'href="/overzicht/" id="back"'):
+        assert link in r.text, link
+    worker = client(bot)
+    sign_in(worker, bot, "jb2@gi.example.org")
+    r = worker.get("/overzicht/cijfers")
+    assert r.status_code == 403 and 'id="nav-open"' in r.text
+    assert 'id="nav-figures"' not in r.text  # not a link to the page that just refused
+
+
+@pytest.mark.parametrize("query, says", [
+    ("?tot=9999-12-31", "31-12-2099"),  # issue 17: this was a bare 500
+    ("?van=2026-11-30&tot=2026-11-01", "eindigt voordat hij begint"),
+    ("?van=30-11-2026", "„30-11-2026” is geen datum"),
+    ("?van=2026-02-30", "„2026-02-30” is geen datum"),
+])
+def test_a_bad_period_says_so(bot: KetenBot, cases: dict[str, str], query: str,
+                              says: str) -> None:
+    c = client(bot)
+    sign_in(c, bot, "rcp@fv.example.org")
+    for path in ("/overzicht/cijfers", "/overzicht/cijfers/gemeenten.csv"):
+        r = c.get(path + query)
+        assert r.status_code == 400, path
+        assert 'id="period-error"' in r.text and says in r.text, r.text
+        assert "<svg" not in r.text  # no figures of some other period
+
+
+def test_figures_read_as_sentences_with_a_scale_and_step_titles(
+        bot: KetenBot, cases: dict[str, str]) -> None:
+    c = client(bot)
+    sign_in(c, bot, "rcp@fv.example.org")
+    make_referral(bot.engine, start="2026-11-02 10:00", status="closed", step="zorg",
+                  closed="2026-11-16 10:00",
+                  events=[("acceptatie", "2026-11-10 10:00", "reactie", {}),
+                          ("zorg_gestart", "2026-11-16 10:00", "zorg", {})],
+                  deadlines=[("step:contact", "2026-11-05 00:00", "met")])
+    page = c.get("/overzicht/cijfers?van=2026-11-01&tot=2026-11-30").text
+    assert re.search(r"In deze periode zijn \d+ verwijzingen gestart, waarvan 0 ingetrokken\. "
+                     r"Alle tijden in werkdagen\.", page)
+    assert "Maand: " not in page and "als CSV downloaden</a>" in page
+    # The bar charts have a y-axis scale: 0 and a round number at or above the top.
+    chart = re.search(r'<svg id="chart-distribution".*?</svg>', page, re.S)
+    assert chart and re.findall(r'class="tick">(\d+)</text>', chart.group(0))[0] == "0"
+    assert len(re.findall(r'class="tick">', chart.group(0))) >= 2
+    # The on-time chart names the step as the table does.
+    shares = re.search(r'<div id="chart-on-time".*?</div>\s*</figure>', page, re.S)
+    assert shares and "301 · 1 JB en lokaal-teammedewerker hebben contact" in shares.group(0)
+    assert "· contact<" not in shares.group(0)
+
+
+def test_the_step_filter_is_grouped_per_route_in_step_order_with_titles(
+        bot: KetenBot, cases: dict[str, str]) -> None:
+    c = client(bot)
+    sign_in(c, bot, "rcp@fv.example.org")
+    page = c.get("/overzicht/").text
+    select_html = re.search(r'<select name="stap" id="f-stap">(.*?)</select>', page, re.S)
+    assert select_html
+    groups = re.findall(r'<optgroup label="([^"]+)" data-route="(\d+)">(.*?)</optgroup>',
+                        select_html.group(1), re.S)
+    assert [(label, route) for label, route, _ in groups] == [
+        ("301 · De Lokale Toegang route", "301"), ("315 · De Zorgaanbieder route", "315")]
+    for _, route, options in groups:
+        found = re.findall(r'<option value="(\d+):([\w-]+)" >([^<]+)</option>', options)
+        steps = bot.routes.route(route).steps
+        assert [key for _, key, _ in found] == [s.key for s in steps]
+        assert [text for _, _, text in found] == [f"{s.number} {s.title.nl}" for s in steps]
+    # The same key in the other route is another step: 315's reactie is step 3, not 4.
+    assert "315:reactie\" >3 Zorgaanbieder kan tijdig" in select_html.group(1)
+    assert len(refs_on(c.get("/overzicht/?stap=301:contact").text)) == 3
+    assert refs_on(c.get("/overzicht/?stap=315:consult").text) == []
+    chosen = c.get("/overzicht/?stap=301:contact").text
+    assert '<option value="301:contact" selected>' in chosen
+
+
+def test_the_timeline_shows_the_current_due_date_and_who_an_escalation_went_to(
+        bot: KetenBot, cases: dict[str, str]) -> None:
+    from tests.overview_history import make_referral as made
+
+    ref = made(bot.engine, start="2026-11-16 10:00",
+               deadlines=[("step:contact", "2026-11-20 00:00", "lapsed")],
+               events=[("escalatie", "2026-11-20 00:05", "contact",
+                        {"deadline": "step:contact", "tier": 1,
+                         "recipients": ["Rianne Claes"]})]).ref
+    c = client(bot)
+    sign_in(c, bot, "rcp@fv.example.org")
+    listing = c.get("/overzicht/").text
+
+    def listed(r: str) -> str:
+        """The date the list shows for `r` (how it is worded is the list's business)."""
+        found = re.search(rf'{r}</a></td>.*?<td data-label="Termijn tot" class="due">'
+                          r'(\d\d-\d\d-\d{4})', listing, re.S)
+        assert found, r
+        return found.group(1)
+
+    page = c.get(f"/overzicht/verwijzing/{ref}").text
+    due = re.search(r'<dd id="current-due" class="lapsed">(.*?)</dd>', page, re.S)
+    # Lapsed, with the same date as the list shows for this referral.
+    assert due and listed(ref) in due.group(0) and "verlopen" in due.group(0)
+    row = re.search(r'<tr class="ev-escalatie">.*?</tr>', page, re.S)
+    assert row and "geëscaleerd (termijn verlopen)" in row.group(0)
+    assert "naar Rianne Claes" in row.group(0)
+    pending = c.get(f"/overzicht/verwijzing/{cases['due_later']}").text
+    due = re.search(r'<dd id="current-due" class="">(.*?)</dd>', pending, re.S)
+    assert due and listed(cases["due_later"]) in due.group(0) and "verlopen" not in due.group(0)
