@@ -1,8 +1,11 @@
-"""The overview in real headless Chromium (Debian's package) driven by Playwright.
+"""The overview in real headless Chromium (Debian's package) driven by Playwright,
+on SQLite and (with TEST_DATABASE_URL) PostgreSQL, at 1280 px and at 390 px (a phone).
 
 Skips with the reason when Playwright or /usr/bin/chromium is missing, except
 under CI (env CI set), where a missing browser is a failure: `.ci/browser`
-installs it there. Screenshots go to artifacts/ (or $KETENBOT_ARTIFACTS).
+installs it there. Screenshots go to artifacts/ (or $KETENBOT_ARTIFACTS), one
+per page and width (`overview-390.png`, ...); they are written on every run and
+kept out of git (.gitignore).
 """
 
 from __future__ import annotations
@@ -13,16 +16,19 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
-from storage import db
 from tests.conftest import FakeClock
 from tests.overview_history import at, gemeente_id, load_directory, make_model_case, make_referral
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("KETENBOT_ARTIFACTS",
                                 Path(__file__).resolve().parent.parent / "artifacts"))
+WIDTHS = (1280, 390)
+RCP = "rcp@fv.example.org"
 
 
 def _missing() -> str | None:
@@ -36,7 +42,7 @@ def _missing() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Any]:
     reason = _missing()
     if reason:
         if os.environ.get("CI"):
@@ -57,11 +63,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _populate(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _populate(engine: Engine) -> dict[str, str]:
     load_directory(engine)
     refs = {}
     refs["lapsed"] = make_referral(engine, start="2026-11-16 10:00",
-                                   deadlines=[("step:contact", "2026-11-20 00:00", "lapsed")]).ref
+                                   deadlines=[("step:contact", "2026-11-20 00:00", "lapsed")],
+                                   events=[("escalatie", "2026-11-20 00:05", "contact",
+                                            {"deadline": "step:contact", "tier": 1,
+                                             "recipients": ["Rianne Claes"]})]).ref
     refs["barneveld"] = make_referral(
         engine, gemeente="Barneveld", lt="lt@barneveld.example.org", start="2026-11-20 10:00",
         step="bepaling", deadlines=[("step:bepaling", "2026-11-27 00:00", "pending")],
@@ -73,6 +82,8 @@ def _populate(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
                       ("stap", "2026-11-23 10:00", "contact", {"number": "1"}),
                       ("contact", "2026-11-24 09:00", "contact", {"met": "lt"})],
                   deadlines=[("step:contact", "2026-11-27 00:00", "pending")])
+    make_referral(engine, route="315", step="consult", start="2026-11-23 11:00",
+                  deadlines=[("step:consult", "2026-11-30 00:00", "pending")])
     refs["other"] = make_referral(engine, gemeente="Doetinchem", lt="lt@doetinchem.example.org",
                                   jb="jb3@gi.example.org", start="2026-11-20 10:00").ref
     # Finished referrals over the months, for the figures.
@@ -92,11 +103,14 @@ def _populate(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
                                  ("step:bepaling", f"{care} 00:00", "met")])
     make_model_case(engine, gemeente="Ede", situation="dilemma", tier=2,
                     start="2026-10-02 10:00", closed="2026-10-09 10:00")
+    _make_beheerder(engine, RCP, "food-valley")
     return refs
 
 
 @pytest.fixture
-def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, object, dict]]:
+def live(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Any, dict]]:
+    """`ketenbot serve`'s overview on a real port, on this test's database (SQLite or
+    PostgreSQL), the clock on Tuesday 24 November 2026."""
     import uvicorn
     from starlette.applications import Starlette
 
@@ -108,9 +122,6 @@ def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str,
     base = f"http://127.0.0.1:{port}"
     monkeypatch.setenv("KETENBOT_WEB_BASE_URL", base)
     monkeypatch.setenv("KETENBOT_WEB_SECRET", "browser-test-secret")
-    url = f"sqlite:///{tmp_path / 'web.sqlite'}"
-    db.upgrade(url)
-    engine = db.make_engine(url)
     refs = _populate(engine)
     bot = KetenBot(Settings(_env_file=None), engine,  # type: ignore[call-arg]
                    FakeClock(at("2026-11-24 10:00")))
@@ -125,24 +136,93 @@ def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str,
     yield base, bot, refs
     server.should_exit = True
     thread.join(5)
-    engine.dispose()
 
 
-def test_overview_in_chromium(browser, live) -> None:  # type: ignore[no-untyped-def]
-    base, bot, refs = live
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    person = bot.person_by_email("rcp@fv.example.org")
+def sign_in(page: Any, bot: Any, email: str) -> None:
+    person = bot.person_by_email(email)
     link = bot.registry.dispatch(bot.context("console", person), "overzicht").data["url"]
-    page = browser.new_page(viewport={"width": 1200, "height": 900}, accept_downloads=True)
-    # Sign in through the chat link.
     page.goto(link)
     page.click("#signin")
+    page.wait_for_load_state()
+
+
+def shoot(page: Any, name: str, width: int) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+
+
+def no_sideways_scroll(page: Any, what: str) -> None:
+    """Nothing wider than the window, and the header's background as wide as it."""
+    sizes = page.evaluate("""() => ({
+        page: document.documentElement.scrollWidth, window: window.innerWidth,
+        header: document.querySelector('header').getBoundingClientRect().width,
+        widest: [...document.querySelectorAll('body *')].map(e => [
+            e.getBoundingClientRect().right, e.tagName + '#' + e.id + '.' + e.className])
+            .filter(([r]) => r > window.innerWidth + 1).slice(0, 3)})""")
+    assert sizes["page"] <= sizes["window"], f"{what}: scrolls sideways {sizes}"
+    assert sizes["header"] >= sizes["window"] - 1, f"{what}: header narrower {sizes}"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_page_fits_the_screen(browser: Any, live: Any, width: int) -> None:
+    base, bot, refs = live
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    # Signed out: the sign-in page, a spent link, the signed-out page, a 404.
+    page.goto(f"{base}/overzicht/login/not-a-token")
+    no_sideways_scroll(page, "login")
+    shoot(page, "login", width)
+    page.click("#signin")
+    assert page.locator("#message").count() == 1
+    no_sideways_scroll(page, "link spent")
+    page.goto(f"{base}/overzicht/")
+    no_sideways_scroll(page, "signed out")
+    shoot(page, "signed-out", width)
+    sign_in(page, bot, RCP)
+    pages = [
+        ("overview", "/overzicht/", 200),
+        ("timeline", f"/overzicht/verwijzing/{refs['barneveld']}", 200),
+        ("timeline-lapsed", f"/overzicht/verwijzing/{refs['lapsed']}", 200),
+        ("figures", "/overzicht/cijfers?van=2026-06-01&tot=2026-11-30", 200),
+        ("figures-bad-period", "/overzicht/cijfers?tot=9999-12-31", 400),
+        ("contacts", "/overzicht/contacten?team=lt-ede", 200),
+        ("forbidden", f"/overzicht/verwijzing/{refs['other']}", 403),
+        ("not-found", "/overzicht/bestaat-niet", 404),
+    ]
+    for name, path, status in pages:
+        response = page.goto(base + path)
+        assert response is not None and response.status == status, name
+        no_sideways_scroll(page, name)
+        shoot(page, name, width)
+    # The confirmation step too (nothing is removed by asking).
+    page.goto(f"{base}/overzicht/contacten?team=lt-ede")
+    page.select_option("#remove-email", value="lt@ede.example.org")
+    page.click("#remove-submit")
+    page.wait_for_selector("#confirm-remove")
+    no_sideways_scroll(page, "confirm remove")
+    shoot(page, "contacts-confirm", width)
+    # The charts stay readable on a phone: the on-time labels are HTML text at full size.
+    page.goto(f"{base}/overzicht/cijfers?van=2026-06-01&tot=2026-11-30")
+    label = page.locator("#chart-on-time .label").first
+    assert float(label.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 13
+    for chart in ("#chart-distribution", "#chart-trend"):
+        box = page.locator(chart).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
+    context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_overview_timeline_figures_in_chromium(browser: Any, live: Any, width: int) -> None:
+    base, bot, refs = live
+    context = browser.new_context(viewport={"width": width, "height": 900},
+                                  accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, bot, RCP)
     page.wait_for_selector("#open-referrals")
     # The lapsed referral comes first.
     first = page.locator("#open-referrals tbody tr").first
     assert refs["lapsed"] in first.inner_text()
     assert "lapsed" in (first.get_attribute("class") or "")
-    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
     # Filter to a gemeente.
     page.select_option("#f-gemeente", label="Barneveld")
     page.click("#f-apply")
@@ -150,50 +230,107 @@ def test_overview_in_chromium(browser, live) -> None:  # type: ignore[no-untyped
     rows = page.locator("#open-referrals tbody tr")
     assert rows.count() == 1 and refs["barneveld"] in rows.first.inner_text()
     assert f"gemeente={gemeente_id(bot.engine, 'Barneveld')}" in page.url
-    # Open its timeline.
-    page.click(f"text={refs['barneveld']}")
-    page.wait_for_selector("#timeline")
-    assert refs["barneveld"] in page.locator("h1").inner_text()
-    assert page.locator("#timeline tbody tr").count() >= 1
-    page.screenshot(path=str(ARTIFACTS / "timeline.png"), full_page=True)
-    # The figures: three charts drawn with bars.
+    # The step filter: per route, in the route's order, titled.
+    groups = page.eval_on_selector_all("#f-stap optgroup", """gs => gs.map(g => [
+        g.label, [...g.querySelectorAll('option')].map(o => [o.value, o.textContent])])""")
+    assert [label for label, _ in groups] == ["301 · De Lokale Toegang route",
+                                              "315 · De Zorgaanbieder route"]
+    for (_, options), route in zip(groups, ("301", "315"), strict=True):
+        steps = bot.routes.route(route).steps
+        assert options == [[f"{route}:{s.key}", f"{s.number} {s.title.nl}"] for s in steps]
+    page.select_option("#f-gemeente", label="alle")
+    page.select_option("#f-stap", value="315:consult")
+    page.click("#f-apply")
+    page.wait_for_load_state()
+    assert page.locator("#open-referrals tbody tr").count() == 1
+    # Open a timeline: the current step's due date, and to whom an escalation went.
+    page.goto(f"{base}/overzicht/verwijzing/{refs['lapsed']}")
+    assert refs["lapsed"] in page.locator("h1").inner_text()
+    assert "verlopen" in page.locator("#current-due").inner_text()
+    assert "naar Rianne Claes" in page.locator("#timeline tr.ev-escalatie").inner_text()
+    # The figures: three charts drawn with bars, the columns on a scale.
     page.goto(f"{base}/overzicht/cijfers?van=2026-06-01&tot=2026-11-30")
     for chart in ("#chart-distribution", "#chart-trend", "#chart-on-time"):
         box = page.locator(chart).bounding_box()
         assert box and box["width"] > 200 and box["height"] > 50
         assert page.locator(f"{chart} rect.bar").count() > 0
-    page.screenshot(path=str(ARTIFACTS / "figures.png"), full_page=True)
+    assert page.locator("#chart-distribution text.tick").count() >= 2
     # Download a table as CSV.
     with page.expect_download() as info:
         page.locator("a.csv").first.click()
     text = Path(info.value.path()).read_text("utf-8")
     assert text.startswith("maat,n,mediaan_werkdagen")
-    # Another region's referral: 403.
+    # Another region's referral: 403, the menu still there.
     response = page.goto(f"{base}/overzicht/verwijzing/{refs['other']}")
     assert response is not None and response.status == 403
-    # As contactbeheerder of Food Valley: move a person on the contacts page, and see it.
-    _make_beheerder(bot.engine, "rcp@fv.example.org", "food-valley")
-    page.goto(f"{base}/overzicht/")
+    assert page.locator("#nav-figures").is_visible()
+    # A bad URL: the styled page with a way back.
+    response = page.goto(f"{base}/overzicht/nergens")
+    assert response is not None and response.status == 404
+    page.click("#back")
+    page.wait_for_selector("#open-referrals")
+    context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_contacts_move_and_a_confirmed_remove(browser: Any, live: Any, width: int) -> None:
+    base, bot, _refs = live
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    sign_in(page, bot, RCP)
     page.click("#nav-contacts")
-    page.wait_for_selector("table.contacts")
-    assert page.locator('table[data-team="lt-barneveld"] tr[data-email="lt@barneveld.example.org"]'
-                        ).count() == 1
+    page.wait_for_selector("#team-picker")
+    page.select_option("#pick-team", value="lt-barneveld")
+    page.click("#pick-submit")
+    page.wait_for_selector('table[data-team="lt-barneveld"]')
+    assert page.locator('tr[data-email="lt@barneveld.example.org"]').count() == 1
+    # Nobody is chosen beforehand in a form that changes someone.
+    for select in ("#remove-email", "#move-email", "#buddy-email", "#move-team"):
+        assert page.input_value(select) == "", select
     page.select_option("#move-email", value="lt@barneveld.example.org")
     page.select_option("#move-team", value="lt-ede")
     page.click("#move-submit")
     page.wait_for_selector("#result")
     assert "Carla Prins" in page.locator("#result").inner_text()
+    page.goto(f"{base}/overzicht/contacten?team=lt-ede")
     assert page.locator('table[data-team="lt-ede"] tr[data-email="lt@barneveld.example.org"]'
                         ).count() == 1
-    assert page.locator('table[data-team="lt-barneveld"] tr[data-email="lt@barneveld.example.org"]'
-                        ).count() == 0
-    page.screenshot(path=str(ARTIFACTS / "contacts.png"), full_page=True)
-    page.close()
+    # Remove: first a confirmation that names the person and what happens.
+    page.select_option("#remove-email", value="lt@barneveld.example.org")
+    assert "danger" in (page.get_attribute("#remove-submit", "class") or "")
+    page.click("#remove-submit")
+    box = page.locator("#confirm-remove")
+    box.wait_for()
+    assert "Carla Prins verwijderen?" in box.inner_text()
+    assert "geen nieuwe verwijzingen" in box.inner_text()
+    assert bot.person_by_email("lt@barneveld.example.org").team_id is not None
+    shoot(page, "contacts-confirm-flow", width)
+    page.click("#confirm-cancel")  # cancelling changes nothing
+    page.wait_for_selector('table[data-team="lt-ede"]')
+    assert page.locator('tr[data-email="lt@barneveld.example.org"]').count() == 1
+    page.select_option("#remove-email", value="lt@barneveld.example.org")
+    page.click("#remove-submit")
+    page.click("#confirm-submit")
+    page.wait_for_selector("#result")
+    # Carla still has an open referral: the page says what to do, in words, not chat syntax.
+    refused = page.locator("#result").inner_text()
+    assert "Vraag de teamleider" in refused and "herverdeel" not in refused
+    assert page.locator('tr[data-email="lt@barneveld.example.org"]').count() == 1
+    # Bert has none: confirmed, he is gone.
+    page.select_option("#remove-email", value="tl@ede.example.org")
+    page.click("#remove-submit")
+    assert "Bert Smit verwijderen?" in page.locator("#confirm-remove").inner_text()
+    page.click("#confirm-submit")
+    page.wait_for_selector("#result")
+    assert "Bert Smit is uit de contactenlijst gehaald" in page.locator("#result").inner_text()
+    assert page.locator('tr[data-email="tl@ede.example.org"]').count() == 0
+    context.close()
 
 
-def _make_beheerder(engine, email: str, region: str) -> None:  # type: ignore[no-untyped-def]
+def _make_beheerder(engine: Engine, email: str, region: str) -> None:
     from sqlmodel import select
 
+    from storage import db
     from storage.contact_tables import Contactbeheerder
     from storage.models import Region
     from tests.overview_history import person_id
