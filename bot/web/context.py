@@ -87,8 +87,10 @@ class Web:
         person = data.get("person")
         if person is not None and ("access" not in data or "manages" not in data):
             with Session(self.bot.engine) as s:
-                data.setdefault("access", access_for(s, person))
-                data.setdefault("manages", may_administer(s, person))
+                if "access" not in data:
+                    data["access"] = access_for(s, person)
+                if "manages" not in data:
+                    data["manages"] = may_administer(s, person)
         html = self.env.get_template(f"{name}.html.j2").render(
             base=BASE, t=text_for(lang), L=LABELS.get(lang, LABELS["nl"]),
             **({"access": None, "manages": False} | data))
