@@ -20,13 +20,13 @@ from sqlmodel import Session, col, select
 
 from handlers.contacts.lookup import find_gemeente
 from handlers.core import Context, Refused, Reply, error
+from handlers.escalations.access import is_party, works_for
 from handlers.escalations.people import (
     KIND_WORDS,
     MAY_CLOSE,
     MAY_TAKE,
     PARTY_KINDS,
     find_orgs,
-    is_party,
     org_of,
     participants,
     party_orgs,
@@ -70,7 +70,8 @@ def _guard(session: Session, ctx: Context, text: str, need_open: bool = True
         raise Refused(error("model_unknown", es_ref=words[0][:20]))
     assert ctx.actor is not None
     if not is_party(session, esc, ctx.actor):
-        raise Refused(error("model_not_party", es_ref=esc.ref))
+        raise Refused(error("model_not_party", es_ref=esc.ref,
+                            gemeente=gemeente_of(session, esc)))
     if need_open and esc.status != "open":
         raise Refused(error("model_closed", es_ref=esc.ref))
     return esc, words[1:]
@@ -107,6 +108,8 @@ def start(ctx: Context, text: str) -> Reply:
             if org is None or org.kind not in PARTY_KINDS:
                 return error("model_not_professional")
             gemeente_id, referral, orgs = match.gemeente.id, None, [org]
+            if not works_for(session, actor, orgs, gemeente_id):
+                return error("model_not_gemeente", gemeente=match.gemeente.name)
             open_q = select(ModelEscalation).where(
                 func.lower(ModelEscalation.kenmerk) == kenmerk.lower(),
                 ModelEscalation.gemeente_id == gemeente_id, ModelEscalation.status == "open")
@@ -120,12 +123,18 @@ def start(ctx: Context, text: str) -> Reply:
             if referral is None:
                 return error("ref_unknown", ref=words[0][:20])
             orgs = _referral_orgs(session, referral)
-            if org is None or org.id not in {o.id for o in orgs}:
+            if org is None or org.id not in {o.id for o in orgs} or not (
+                    parties_of(session, referral, actor)
+                    or works_for(session, actor, orgs, referral.gemeente_id)):
                 return error("model_not_involved", ref=referral.ref)
             kenmerk, gemeente_id = referral.kenmerk, referral.gemeente_id
             open_q = select(ModelEscalation).where(ModelEscalation.referral_id == referral.id,
                                                    ModelEscalation.status == "open")
-        existing = session.exec(open_q).first()
+        # By kenmerk, only an escalation the actor is a party of is named: another
+        # organisation's escalation on the same kenmerk is not theirs to learn of
+        # (the answer is the one for a kenmerk nobody escalated).
+        existing = next((e for e in session.exec(open_q).all()
+                         if referral is not None or is_party(session, e, actor)), None)
         if existing is not None:
             return error("model_open", es_ref=existing.ref, kenmerk=kenmerk)
         esc = ModelEscalation(referral_id=referral.id if referral else None, kenmerk=kenmerk,
@@ -242,7 +251,7 @@ def take_tier(ctx: Context, text: str) -> Reply:
 def family(ctx: Context, text: str) -> Reply:
     """`gezin ES-0001 ja|nee|later [waarom]`: yes/no/later and why, never family data."""
     with session_scope(ctx.engine) as session:
-        esc, rest = _guard(session, ctx, text, need_open=False)
+        esc, rest = _guard(session, ctx, text)  # a closed escalation is read-only
         answer = FAMILY.get(rest[0].lower()) if rest else None
         if answer is None:
             return error("model_family_usage", es_ref=esc.ref)

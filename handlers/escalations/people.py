@@ -58,14 +58,6 @@ def brought_in(session: Session, esc: ModelEscalation) -> set[int]:
     return ids
 
 
-def is_party(session: Session, esc: ModelEscalation, person: Person) -> bool:
-    """A person of a party organisation, or someone a tier brought in."""
-    org = org_of(session, person)
-    if org is not None and org.id in {o.id for o in party_orgs(session, esc)}:
-        return True
-    return person.id in brought_in(session, esc)
-
-
 def participants(session: Session, esc: ModelEscalation) -> set[int]:
     """Who a report is put to: everyone who acted on it, and everyone brought in."""
     actors = session.exec(select(ModelEscalationEvent.actor_id).where(

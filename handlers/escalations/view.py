@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from handlers.core import Context, Refused, error
+from handlers.escalations.access import is_party
 from handlers.escalations.people import brought_in, participants, party_orgs
 from storage.models import Gemeente, Person
 from storage.outbox import enqueue
@@ -140,6 +141,8 @@ def for_person(session: Session, person: Person) -> list[dict[str, Any]]:
         on_referral = referral is not None and person.id in (
             referral.jb_id, referral.lt_id, referral.lt_backup_id)
         if not on_referral and person.id not in participants(session, esc):
+            continue
+        if not is_party(session, esc, person):  # moved to another region, or removed
             continue
         report = latest_report(session, esc)
         approve = False
