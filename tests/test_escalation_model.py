@@ -37,6 +37,7 @@ BRAM = "bram.devries@sociaalteam-ede.example.org"  # LT Ede worker
 CARLA = "carla.smit@sociaalteam-ede.example.org"  # LT Ede teamleider
 MONIQUE = "monique.peters@regio-foodvalley.example.org"  # regionale contactpersoon
 OLGA = "olga.huisman@jbgld.example.org"  # JB in the Achterhoek (same GI)
+KOEN = "koen.vanderwal@jbgld.example.org"  # JB in Food Valley (same GI, serves Ede)
 MARIA = "maria.manager@jbgld.example.org"  # GI manager (tests/data/bestuur.yaml)
 BAS = "bas.bestuur@jbgld.example.org"  # GI bestuurder
 DIRK = "dirk.directeur@sociaalteam-ede.example.org"  # LT Ede directeur
@@ -210,7 +211,7 @@ def test_the_report_closes_it_when_every_participant_approves(chat: Chat) -> Non
     assert [m.template for m in chat.messages_to(TESS)][-1] == "model_report"
     assert "▶ Verslag ter goedkeuring: `akkoord ES-0001`" in chat.say(TESS, "mijn")
     chat.refused(JEROEN, "akkoord ES-0001", "model_already_approved")
-    chat.refused(OLGA, "akkoord ES-0001", "model_not_participant")  # same GI, not in it
+    chat.refused(OLGA, "akkoord ES-0001", "model_not_party")  # same GI, another region
     chat.refused(MONIQUE, "akkoord ES-0001", "model_not_party")
     for who in (BRAM, TESS, MARIA, CARLA):
         assert chat.ok(who, "akkoord ES-0001").data["status"] == "open"
@@ -254,7 +255,8 @@ def test_starting_from_a_case_reference_and_who_may_start(chat: Chat) -> None:
     text = chat.refused(CARLA, "partij ES-0001 gi", "model_party_ambiguous")
     assert "jbgld, ldh-jr" in text  # two GIs work in Ede: name the one
     chat.ok(CARLA, "partij ES-0001 jbgld")
-    chat.ok(OLGA, "status ES-0001")  # her GI is a party now
+    chat.ok(KOEN, "status ES-0001")  # his GI is a party now, and he works in Ede
+    chat.refused(OLGA, "status ES-0001", "model_not_party")  # she does not
     chat.refused(BRAM, "escaleer kenmerk x-1 Ede samenwerking", "model_open")
 
 

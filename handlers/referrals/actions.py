@@ -48,9 +48,17 @@ def start_referral(ctx: Context, text: str) -> Reply:
             code = "gemeente_ambiguous" if match.ambiguous else "gemeente_unknown"
             return error(code, query=gemeente_text, suggestions=match.candidates)
         gem = match.gemeente
-        duplicate = session.exec(select(Referral).where(
-            func.lower(Referral.kenmerk) == kenmerk.lower(), Referral.gemeente_id == gem.id,
-            Referral.status == "open")).first()
+        # A kenmerk is an organisation's own case reference: only a referral of the
+        # actor's organisation is a duplicate. Another organisation's referral with
+        # the same kenmerk is not theirs to learn of: the answer is the one for a
+        # kenmerk nobody used.
+        team = session.get(Team, actor.team_id)
+        duplicate = session.exec(
+            select(Referral).join(Person, col(Person.id) == Referral.jb_id)
+            .join(Team, col(Team.id) == Person.team_id)
+            .where(func.lower(Referral.kenmerk) == kenmerk.lower(),
+                   Referral.gemeente_id == gem.id, Referral.status == "open",
+                   Team.organisation_id == (team.organisation_id if team else -1))).first()
         if duplicate:
             return error("referral_duplicate", ref=duplicate.ref, kenmerk=kenmerk)
         lt = teams_for(session, gem.id or 0, (OrgKind.LOKAAL_TEAM,))
