@@ -38,9 +38,9 @@ ARNHEM_LT = "carla.peeters@buurtteam-arnhem.example.org"
 HANNEKE = "hanneke.vanbeek@ldh-jr.example.org"  # JB of another GI (Leger des Heils), Food Valley
 
 
-def _move(chat: Chat, email: str, team_key: str) -> None:
+def _move(c: Chat, email: str, team_key: str) -> None:
     """The directory changed: the person now works in another team."""
-    with session_scope(chat.engine) as s:
+    with session_scope(c.engine) as s:
         person = s.exec(select(Person).where(Person.email == email)).one()
         person.team_id = s.exec(select(Team.id).where(Team.key == team_key)).one() or 0
         s.add(person)

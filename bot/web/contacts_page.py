@@ -31,9 +31,10 @@ from handlers.contacts.web_forms import (
     contacts_view,
     manageable_teams,
     may_administer,
+    offered_roles,
 )
 from messages.render import Renderer
-from storage.models import Person, Role
+from storage.models import Person
 
 ACTIONS = ("toevoegen", "verplaatsen", "verwijderen", "koppelen")
 MAX_FORM = 4096
@@ -82,8 +83,10 @@ def _contacts(request: Request, body: bytes) -> Response:
     status = 200
     form: dict[str, str] = {}
     with Session(web.bot.engine) as s:
-        teams = contacts_view(s, manageable_teams(s, person),
-                              web.bot.context("web", person).today())
+        managed = manageable_teams(s, person)
+        teams = contacts_view(s, managed, web.bot.context("web", person).today())
+        # The add form offers only the roles this person may give (handlers/contacts/grants.py).
+        roles = offered_roles(s, person, managed)
     if request.method == "POST":
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         if not web.sessions.csrf_ok(request, form.get("csrf", "")):
@@ -111,7 +114,7 @@ def _contacts(request: Request, body: bytes) -> Response:
     web.log_access(person.id, path, status)
     return web.render("contacts", status, lang=lang, person=person, teams=teams, shown=shown,
                       result=result, confirm=confirm, csrf=web.sessions.csrf_token(request),
-                      roles=[r.value for r in Role], manages=True)
+                      roles=roles, manages=True)
 
 
 def _team_of(teams: list[TeamView], email: str) -> str | None:

@@ -16,7 +16,9 @@ import re
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, or_, select
 
+from handlers.contacts.grants import grantable
 from handlers.contacts.permissions import (
+    authority,
     changed,
     check_edit,
     check_team,
@@ -76,6 +78,11 @@ def _add(session: Session, ctx: Context, team: Team, email: str, rest: list[str]
     roles = [r.value for r in Role]
     if len(rest) < 2 or rest[0] not in roles:
         return Reply("contact_usage", {"what": "teamlid_nieuw", "roles": roles})
+    # Nobody creates a person above themselves (handlers/contacts/grants.py).
+    allowed = grantable(session, me(session, ctx), team.id or 0)
+    if rest[0] not in allowed:
+        raise refuse("role_not_yours", role=rest[0], allowed=[r for r in roles if r in allowed],
+                     **vars(authority(session, team.id or 0)))
     if not EMAIL_RE.match(email) or len(email) > 254:
         raise refuse("email_invalid", email=email[:254])
     name = " ".join(rest[1:])[:200]

@@ -16,6 +16,7 @@ from datetime import date
 from sqlmodel import Session, col, or_, select
 
 from handlers.contacts.admin import ARCHIVE
+from handlers.contacts.grants import grantable
 from handlers.contacts.permissions import may_manage_team, regions_of_team, steun_of
 from storage.contact_tables import DEFAULT_FREQUENCY_DAYS, Contactbeheerder
 from storage.models import Gemeente, Organisation, Person, Role, Team, TeamGemeente
@@ -23,7 +24,7 @@ from storage.models import Gemeente, Organisation, Person, Role, Team, TeamGemee
 # One word each (e-mail, team key, role): a form field cannot smuggle in a second argument.
 WORD_RE = re.compile(r"^[^\s]{1,254}$")
 # The refusals that mean "not yours to change": the page answers 403 for them.
-PERMISSION_CODES = ("not_yours", "not_your_team", "remove_self")
+PERMISSION_CODES = ("not_yours", "not_your_team", "remove_self", "role_not_yours")
 
 
 @dataclass
@@ -76,6 +77,15 @@ def manageable_teams(session: Session, actor: Person) -> list[Team]:
         or_(col(Team.id).in_(by_org), col(Team.id).in_(by_served), Team.id == actor.team_id)
     ).order_by(col(Team.name))).all()
     return [t for t in candidates if t.id is not None and may_manage_team(session, actor, t.id)]
+
+
+def offered_roles(session: Session, actor: Person, teams: list[Team]) -> list[str]:
+    """The roles the add form offers: those `actor` may give in any of `teams`
+    (the command still checks the one team the form names)."""
+    allowed: set[str] = set()
+    for team in teams:
+        allowed |= grantable(session, actor, team.id or 0)
+    return [r.value for r in Role if r.value in allowed]
 
 
 def _beheert_any(session: Session, actor: Person) -> bool:
