@@ -9,6 +9,7 @@ import sys
 import typer
 from sqlmodel import Session
 
+from bot import csv_safe
 from handlers.escalations.export import FIELDS, export_rows
 
 app = typer.Typer(help="Escalatiemodel (Bouwsteen 6): gesloten escalaties voor evaluatie.",
@@ -32,4 +33,4 @@ def export(fmt: str = typer.Option("csv", "--format", help="csv of json")) -> No
         return
     writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(csv_safe.record(r) for r in rows)

@@ -9,6 +9,7 @@ import sys
 import typer
 from sqlmodel import Session, select
 
+from bot import csv_safe
 from bot.startup import start_bot
 from handlers.referrals.guard import REF_RE
 from handlers.referrals.report import export_rows, lead_times, timeline
@@ -62,4 +63,4 @@ def export(fmt: str = typer.Option("csv", "--format", help="csv of json")) -> No
     for r in rows:
         base = {k: r[k] for k in fields[:7]}
         for s in r["steps"]:
-            writer.writerow(base | {k: s[k] for k in fields[7:]})
+            writer.writerow(csv_safe.record(base | {k: s[k] for k in fields[7:]}))

@@ -11,6 +11,7 @@ from typing import Any
 import typer
 from sqlmodel import Session, select
 
+from bot import csv_safe
 from handlers.overview.figures import Period, Scope, figures, tables
 
 app = typer.Typer(help="Cijfers: tijd tot de juiste hulp, termijnen, escalaties.",
@@ -77,8 +78,8 @@ def emit(data: dict[str, Any], format_: str) -> None:
     for name, table in tables(data).items():
         if format_ == "csv":
             writer = csv.writer(sys.stdout)
-            writer.writerow(["tabel", *table.columns])
-            writer.writerows([name, *row] for row in table.rows)
+            writer.writerow(csv_safe.row(["tabel", *table.columns]))
+            writer.writerows(csv_safe.row([name, *row]) for row in table.rows)
             continue
         typer.echo(f"\n{name}")
         widths = [max(len(_cell(v)) for v in [c, *(r[i] for r in table.rows)])

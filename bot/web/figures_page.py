@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot import csv_safe
 from bot.web.charts import columns, shares
 from bot.web.context import Web
 from handlers.overview.figures import Period, Scope, figures, tables
@@ -154,8 +155,8 @@ def figures_csv(request: Request) -> Response:
         return web.not_found(request)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(table.columns)
-    writer.writerows(table.rows)
+    writer.writerow(csv_safe.row(table.columns))
+    writer.writerows(csv_safe.row(r) for r in table.rows)
     web.log_access(person.id, request.url.path, 200)
     filename = f"{name}_{scope.period.start}_{scope.period.end}.csv"
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
