@@ -163,3 +163,18 @@ async def test_a_button_of_someone_elses_escalation_is_refused(slack: Slack) -> 
     assert refused["response_type"] == "ephemeral" and "geen partij" in refused["text"]
     shown = await slack.press("UOLGA", "status", "ES-0001")
     assert "geen partij" in shown["text"] and "plek gevonden" not in shown["text"]
+
+
+def test_a_tier_never_pings_the_same_gi_in_other_regions(chat: Chat) -> None:  # noqa: F811
+    # The Food Valley team has no team leader for a while: tier 2 must not fall
+    # back on every team leader of the GI in the other six regions.
+    with session_scope(chat.engine) as s:
+        tess = s.exec(select(Person).where(Person.email == TESS)).one()
+        tess.role = "medewerker"
+        s.add(tess)
+    chat.ok(JEROEN, "escaleer KB-0001 samenwerking")
+    reply = chat.ok(BRAM, "trede ES-0001 2")
+    assert "Hester Prins" not in reply.data["brought"]
+    assert "Maria Mulder" in reply.data["brought"]  # the GI's own staff (directie) still are
+    assert not chat.messages_to(HESTER)
+    chat.refused(HESTER, "status ES-0001", "model_not_party")

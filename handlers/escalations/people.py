@@ -3,9 +3,10 @@
 The parties of an escalation are organisations (lokaal team, GI, Veilig
 Thuis, Raad, zorgaanbieder). A tier brings in people *of those
 organisations*: preferably of their teams that serve the escalation's
-gemeente, else of the organisation as a whole (a GI's manager or bestuurder
-usually sits in no local team). Nobody is ever pinged in place of someone the
-directory lacks: a tier names who is missing instead.
+gemeente, else of its teams that serve no gemeente (a GI's manager or
+bestuurder usually sits in no local team), never of its teams elsewhere.
+Nobody is ever pinged in place of someone the directory lacks: a tier names
+who is missing instead. Who is a party: `access`.
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ def participants(session: Session, esc: ModelEscalation) -> set[int]:
 def people_of(session: Session, org: Organisation, gemeente_id: int | None,
               roles: tuple[str, ...]) -> list[Person]:
     """People with `roles` in `org`, per role: of its teams serving the gemeente
-    if it has any there (a teamleider), else of the whole organisation (a director)."""
+    if it has any there (a teamleider), else of its teams that serve no gemeente
+    at all (the organisation's own staff: a director). Never of its teams in
+    other gemeenten: a GI's team leaders elsewhere have no part in this case."""
     found: list[Person] = []
     for role in roles:
         base = (select(Person).join(Team, col(Team.id) == Person.team_id)
@@ -79,7 +82,9 @@ def people_of(session: Session, org: Organisation, gemeente_id: int | None,
             local = list(session.exec(
                 base.join(TeamGemeente, col(TeamGemeente.team_id) == Team.id)
                 .where(TeamGemeente.gemeente_id == gemeente_id)).all())
-        found += local or list(session.exec(base).all())
+        serving = select(TeamGemeente.team_id)
+        found += local or list(session.exec(
+            base.where(col(Team.id).not_in(serving))).all())
     return found
 
 
