@@ -60,8 +60,7 @@ REFERRAL_301 = [
     "volgende KB-0001",  # wrong step: refused
     "ontvangen KB-0001",  # either side records step 1
     f":als {JEUGDBESCHERMER}",
-    "volgende KB-0001",
-    f"aanbieder KB-0001 {PROVIDER}",
+    f"volgende KB-0001 {PROVIDER}",  # the aanmeldformulier goes to the voorkeursaanbieder
     f":als {LT_WORKER}",
     "301 KB-0001",
     f":als {PROVIDER_WORKER}",
@@ -103,8 +102,7 @@ REFERRAL_STEP6 = [
     f":als {LT_WORKER}",
     "ontvangen KB-0003",
     f":als {JEUGDBESCHERMER}",
-    "volgende KB-0003",
-    f"aanbieder KB-0003 {PROVIDER}",
+    f"volgende KB-0003 {PROVIDER}",  # the aanmeldformulier goes to the voorkeursaanbieder
     "escaleer KB-0003",  # refused: step 6 only after step 5
     f":als {LT_WORKER}",
     "301 KB-0003",

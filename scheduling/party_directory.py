@@ -46,21 +46,36 @@ class Directory:
     def __init__(self, session: Session, referrals: Iterable[Referral]) -> None:
         self.s = session
         self.refs = list(referrals)
-        pids = {p for r in self.refs for p in (r.jb_id, r.lt_id, r.lt_backup_id) if p}
+        pids = {p for r in self.refs
+                for p in (r.jb_id, r.lt_id, r.lt_backup_id, r.zorgaanbieder_contact_id) if p}
         self.persons: dict[int, Person | None] = dict.fromkeys(pids)
         if pids:
             for p in session.exec(select(Person).where(col(Person.id).in_(pids))):
                 self.persons[p.id or 0] = p
         self._groups: dict[str, _Groups] = {}
+        # (referral id, party) -> the absent people a team leader stands in for.
+        self.stand_ins: dict[tuple[int, str], list[str]] = {}
 
     def resolve(self, ref: Referral, party: str, today: date) -> list[Person]:
-        """The people who stand for `party` on this referral (absent ones passed over)."""
+        """The people who stand for `party` on this referral (absent ones passed over).
+
+        Nobody absent is sent work: when everyone for the party is away (the
+        LT worker's koppelgenoot too, or there is none), the present team
+        leaders of their teams are told instead, so no deadline lapses unseen.
+        """
         people = self._people(ref, party)
         present = [p for p in people if not is_absent(p, today)]
         if party == "lokaal_team" and not present and ref.lt_backup_id:
             backup = self._person(ref.lt_backup_id)
-            present = [backup] if backup else []
-        return present or people  # everyone absent: still tell someone
+            present = [backup] if backup and not is_absent(backup, today) else []
+        if present or not people:
+            return present
+        leaders = [p for team in dict.fromkeys(p.team_id for p in people)
+                   for p in self._group("team_leader", team, self._named_teams,
+                                        partial(_team_role, role=Role.TEAMLEIDER))
+                   if not is_absent(p, today) and p.id not in {q.id for q in people}]
+        self.stand_ins[ref.id or 0, party] = [p.name for p in people]
+        return leaders
 
     def _people(self, ref: Referral, party: str) -> list[Person]:
         if party in ("jeugdbeschermer", "lokaal_team", "koppelgenoot"):
@@ -79,9 +94,15 @@ class Directory:
             return self._group(party, ref.gemeente_id, self._gemeenten,
                                partial(_serving, kind=kind, roles=roles))
         if party == "zorgaanbieder":
+            # The provider's contact for this referral; without one, the
+            # organisation's team leaders (not everyone who works there).
+            contact = self._person(ref.zorgaanbieder_contact_id)
+            if contact is not None:
+                return [contact]
             if not ref.zorgaanbieder_id:
                 return []
-            return self._group(party, ref.zorgaanbieder_id, self._organisations, _working_for)
+            return self._group(party, ref.zorgaanbieder_id, self._organisations,
+                               partial(_working_for, role=Role.TEAMLEIDER))
         raise ValueError(f"unknown party {party!r}")
 
     def _person(self, pid: int | None) -> Person | None:
@@ -94,6 +115,9 @@ class Directory:
     # Every key of the batch, for each kind of group.
     def _jb_teams(self) -> set[int]:
         return {jb.team_id for r in self.refs if (jb := self._person(r.jb_id)) is not None}
+
+    def _named_teams(self) -> set[int]:
+        return {p.team_id for p in self.persons.values() if p is not None}
 
     def _gemeenten(self) -> set[int]:
         return {r.gemeente_id for r in self.refs}
@@ -134,7 +158,7 @@ def _serving(gemeenten: set[int], *, kind: str, roles: tuple[str, ...]) -> Any:
                    col(Person.role).in_(roles)))
 
 
-def _working_for(organisations: set[int]) -> Any:
-    """Everyone in these organisations' teams (the zorgaanbieders)."""
+def _working_for(organisations: set[int], *, role: str) -> Any:
+    """The people with `role` in these organisations' teams (the zorgaanbieders)."""
     return (select(Team.organisation_id, Person).join(Team, col(Team.id) == Person.team_id)
-            .where(col(Team.organisation_id).in_(organisations)))
+            .where(col(Team.organisation_id).in_(organisations), Person.role == role))

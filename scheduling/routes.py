@@ -57,6 +57,12 @@ class Tier(_Strict):
     # What the people told are asked to do, in their message (e.g. the regional
     # contact person arranges the contact and takes over no tasks).
     note: Text | None = None
+    # Step 1: this tier only while that consultation is still missing (the
+    # regional contact person is only about the JB–lokaal team contact).
+    when_missing: Consult | None = None
+    # Told that `to` was told (the JB hears the contact person was asked).
+    tell: list[Party] = []
+    tell_note: Text | None = None
 
     _after = field_validator("after", mode="before")(lambda v: None if v is None else _term(v))
 

@@ -155,7 +155,10 @@ def _decide_and_write(session: Session, rows: Sequence[Deadline], ctx: _Context,
     def people(ref: Referral, party: str) -> list[Person]:
         return resolve(loaded.directory, ref, party, ctx.today)
 
-    planner = Planner(ctx, people, loaded.gemeenten)
+    def stand_in(ref: Referral, party: str) -> list[str]:
+        return loaded.directory.stand_ins.get((ref.id or 0, party), [])
+
+    planner = Planner(ctx, people, loaded.gemeenten, stand_in, loaded.consulted)
     plans: list[Plan] = []
     # Deciding only reads, but a lookup that fails in the database leaves a
     # PostgreSQL transaction aborted: hence a savepoint, renewed after a failure.
@@ -187,10 +190,15 @@ class Planner:
     """Decides claimed deadlines one by one, writing nothing: each becomes a `Plan`."""
 
     def __init__(self, ctx: _Context, people: Callable[[Referral, str], list[Person]],
-                 gemeenten: dict[int, str]) -> None:
+                 gemeenten: dict[int, str],
+                 stand_in: Callable[[Referral, str], list[str]] | None = None,
+                 consulted: dict[int, set[str]] | None = None) -> None:
         self.now, self.routes, self.cal = ctx.now, ctx.routes, ctx.calendar
         self.person_after = ctx.person_after
         self.people, self.gemeenten = people, gemeenten
+        # Whom a team leader stands in for (everyone of the party absent).
+        self.stand_in = stand_in or (lambda _ref, _party: [])
+        self.consulted = consulted or {}
         # Deadlines fall due at midnight: a batch shares a handful of due instants.
         self._fire_at: dict[tuple[datetime, Term | None], datetime] = {}
         self._steps: dict[tuple[str, str], _Definition] = {}  # (route, step key)
@@ -234,6 +242,9 @@ class Planner:
                 d.next_check_at = fire_at
                 return
             n = d.tier + 1
+            if tier.when_missing and tier.when_missing in self.consulted.get(ref.id or 0, ()):
+                d.tier = n  # that consultation took place: this tier is not for it
+                continue
             # A lapse never makes anything bestuurlijk: people decide that (step 6).
             base = self._base(d, ref, df) | {
                 "tier": n, "note_nl": tier.note.nl if tier.note else None,
@@ -241,13 +252,34 @@ class Planner:
             names = self._notify(d, ref, tier.to, base, kind="escalation",
                                  person_key=f"esc:{d.id}:{d.tier}:",
                                  thread_key=f"esc-thread:{d.id}:{d.tier}")
+            told = self._tell(d, ref, tier, base, names) if tier.tell and names else []
             self._event(ref, d, "escalatie", {"deadline": d.key, "tier": n,
-                                              "recipients": names})
+                                              "recipients": names, "told": told or None})
             log.info("escalatie %s termijn=%s trede=%d ontvangers=%d", ref.ref, d.key, n,
                      len(names))
             d.escalations += 1
             d.tier = n
         d.status, d.next_check_at = "lapsed", None
+
+    def _tell(self, d: Plan, ref: Referral, tier: Tier, base: dict[str, Any],
+              names: list[str]) -> list[str]:
+        """Tell `tier.tell` (the JB) that the tier's people were told: whom, and why."""
+        told: list[str] = []
+        for party in tier.tell:
+            for person in self.people(ref, party):
+                if person.name in names or person.name in told:
+                    continue
+                told.append(person.name)
+                d.messages.append(outbox_row(
+                    dedupe_key=f"told:{d.id}:{d.tier}:{person.id}", kind="notice",
+                    template="escalation_told",
+                    payload=base | {"party": party, "recipient_name": person.name,
+                                    "reported_to": names, "missing": tier.when_missing,
+                                    "tell_nl": tier.tell_note.nl if tier.tell_note else None,
+                                    "tell_en": tier.tell_note.en if tier.tell_note else None},
+                    now=self.now, deliver_after=self.person_after,
+                    person_id=person.id, referral_id=ref.id))
+        return told
 
     def _remind(self, d: Plan, ref: Referral, df: _Definition) -> None:
         if not df.remind:
@@ -318,7 +350,8 @@ class Planner:
                 told[person.id] = person.name
                 d.messages.append(outbox_row(
                     dedupe_key=f"{person_key}{person.id}", kind=kind, template=kind,
-                    payload=base | {"party": party, "recipient_name": person.name},
+                    payload=base | {"party": party, "recipient_name": person.name,
+                                    "stand_in_for": self.stand_in(ref, party)},
                     now=self.now, deliver_after=self.person_after,
                     person_id=person.id, referral_id=ref.id))
         names = list(told.values())

@@ -35,6 +35,8 @@ class Batch:
     referrals: dict[int, Referral]
     gemeenten: dict[int, str]  # id -> name
     directory: Directory
+    # Step 1's consultations recorded in the current step: referral id -> sides.
+    consulted: dict[int, set[str]] = field(default_factory=dict)
 
 
 def load(session: Session, rows: Sequence[Deadline]) -> Batch:
@@ -47,7 +49,26 @@ def load(session: Session, rows: Sequence[Deadline]) -> Batch:
     if gids:
         names = {gid: name for gid, name in session.exec(
             select(Gemeente.id, Gemeente.name).where(col(Gemeente.id).in_(gids))) if gid}
-    return Batch(refs, names, Directory(session, live))
+    # Only referrals whose own step's term is due can need it (step 1's tiers).
+    at_step = {r.id for r in live for d in rows if d.key == f"step:{r.step}"}
+    return Batch(refs, names, Directory(session, live), _consulted(session, refs, at_step))
+
+
+def _consulted(session: Session, refs: dict[int, Referral],
+               ids: set[int | None]) -> dict[int, set[str]]:
+    """The step-1 consultations recorded since each referral entered its step."""
+    found: dict[int, set[str]] = {}
+    if not ids:
+        return found
+    for rid, step, at, detail in session.exec(
+            select(ReferralEvent.referral_id, ReferralEvent.step, ReferralEvent.at,
+                   ReferralEvent.detail)
+            .where(col(ReferralEvent.referral_id).in_(ids),
+                   col(ReferralEvent.action).in_(["contact", "ontvangen"]))):
+        ref = refs[rid]
+        if step == ref.step and at >= ref.step_started_at and detail.get("met"):
+            found.setdefault(rid, set()).add(str(detail["met"]))
+    return found
 
 
 # -- the outcome -------------------------------------------------------------------

@@ -65,6 +65,9 @@ class Referral(SQLModel, table=True):
     lt_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     lt_backup_id: int | None = Field(default=None, foreign_key="person.id")
     zorgaanbieder_id: int | None = Field(default=None, foreign_key="organisation.id")
+    # The provider's contact person for this referral (named, or the first of
+    # the provider to act on it): told instead of everyone who works there.
+    zorgaanbieder_contact_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _ts(nullable=False)
     closed_at: datetime | None = _ts()
 
@@ -198,7 +201,9 @@ class ModelEscalation(SQLModel, table=True):
     tier: int = 0
     status: str = Field(default="open", max_length=16, index=True)  # open|closed
     started_by_id: int = Field(foreign_key="person.id", index=True)
-    # The family's position: ja (informed beforehand) | nee | later (told afterwards).
+    # The family's position at the latest answer: ja (informed beforehand) |
+    # nee | later (told afterwards). Every answer, per tier, with who and when:
+    # ModelEscalationFamily.
     family_informed: str | None = Field(default=None, max_length=8)
     family_reason: str | None = Field(default=None, max_length=300)
     created_at: datetime = _ts(nullable=False)
@@ -224,3 +229,20 @@ class ModelEscalationEvent(SQLModel, table=True):
     platform: str = Field(max_length=16)
     action: str = Field(max_length=32)  # gestart|trede|familie|verslag|goedgekeurd|gesloten
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ModelEscalationFamily(SQLModel, table=True):
+    """The family's position as asked at one tier: who answered, when, and why
+    not (never family data). One answer per tier, never overwritten: a tier
+    brings in new people, and the question is asked again."""
+
+    __tablename__ = "model_escalation_family"
+    __table_args__ = (UniqueConstraint("escalation_id", "tier"),)
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="model_escalation.id", index=True)
+    tier: int
+    answer: str = Field(max_length=8)  # ja | nee | later
+    reason: str | None = Field(default=None, max_length=300)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    platform: str = Field(max_length=16)
+    at: datetime = _ts(nullable=False)

@@ -177,7 +177,7 @@ def started(chat: Chat) -> Chat:
 def to_start(chat: Chat) -> None:
     """The 301 route from step 1 up to 'reactie' (the provider's match or afwijzing)."""
     chat.ok(BRAM, "ontvangen KB-0001")
-    chat.ok(JEROEN, "volgende KB-0001")
+    chat.ok(JEROEN, f"volgende KB-0001 {WILGENHOF}")
     chat.ok(BRAM, "301 KB-0001")
     assert chat.referral().step == "reactie"
 
@@ -407,7 +407,7 @@ def test_the_happy_301_path(started: Chat, clock: FakeClock) -> None:
     assert chat.notices_to(JEROEN)[-1].template == "your_turn"  # now Jeroen's turn
 
     clock.set(at(30, 11))  # Mon
-    reply = chat.ok(JEROEN, "volgende KB-0001")
+    reply = chat.ok(JEROEN, f"volgende KB-0001 {WILGENHOF}")
     assert reply.data["step_key"] == "toewijzing" and reply.data["step_number"] == "4"
     assert chat.pending() == {"step:toewijzing": end_of(7, 12), "span:2-4": end_of(16, 12)}
 
@@ -420,7 +420,7 @@ def test_the_happy_301_path(started: Chat, clock: FakeClock) -> None:
 
     reply = chat.ok(JEROEN, f"aanbieder KB-0001 {WILGENHOF}")
     assert reply.data["zorgaanbieder"] == "Wilgenhof Orthopedagogisch Centrum"
-    assert chat.referral().step == "reactie"  # naming the provider is no step
+    assert chat.referral().step == "reactie"  # naming the provider (again) is no step
 
     clock.set(at(3, 10, month=12))  # Thu: the provider can help in time
     reply = chat.ok(SASKIA, "acceptatie KB-0001")
@@ -448,6 +448,7 @@ def test_the_happy_301_path(started: Chat, clock: FakeClock) -> None:
         ("stap", "contact", "Jeroen Bakker"),
         ("ontvangen", "contact", "Bram de Vries"),
         ("stap", "bepaling", "Bram de Vries"),
+        ("zorgaanbieder", "bepaling", "Jeroen Bakker"),  # the voorkeursaanbieder, at `volgende`
         ("volgende", "bepaling", "Jeroen Bakker"),
         ("stap", "toewijzing", "Jeroen Bakker"),
         ("301", "toewijzing", "Bram de Vries"),
@@ -479,8 +480,7 @@ def test_the_happy_301_path(started: Chat, clock: FakeClock) -> None:
 
 def test_the_provider_may_report_the_start_of_care(started: Chat) -> None:
     to_start(started)
-    started.refused(SASKIA, "gestart KB-0001", "not_party")
-    started.ok(JEROEN, f"aanbieder KB-0001 {WILGENHOF}")
+    started.refused(KOEN, "gestart KB-0001", "not_party")
     # Care starting at once says the provider accepted: both are recorded, in order.
     started.ok(SASKIA, "gestart KB-0001")
     assert started.referral().status == "closed"
@@ -510,7 +510,6 @@ def test_afwijzing_goes_to_step_5_and_informs_backoffice_jb_and_lt(started: Chat
     chat = started
     to_start(chat)
     chat.refused(BRAM, "afwijzing KB-0001", "not_allowed")
-    chat.ok(JEROEN, f"aanbieder KB-0001 {WILGENHOF}")
 
     reply = chat.ok(SASKIA, "afwijzing KB-0001 wachtlijst van 12 weken")
     assert reply.data["step_key"] == "alternatief" and reply.data["step_number"] == "5"
@@ -529,10 +528,11 @@ def test_afwijzing_goes_to_step_5_and_informs_backoffice_jb_and_lt(started: Chat
     for email in (BACKOFFICE, JEROEN, BRAM):
         assert [o.template for o in chat.notices_to(email)][-1:] == ["afwijzing"], email
     assert "wachtlijst" not in json.dumps([o.payload for o in chat.outbox()])
-    # The provider is co-owner from now on: told so, and it sees the referral in `mijn`.
-    told = [o for o in chat.notices_to(ESTHER) if o.template == "step_inform"]
-    assert told and "mede-eigenaar" in chat.renderer.render_name("step_inform", told[0].payload)
-    assert "KB-0001" in chat.say(ESTHER, "mijn")
+    # The provider is co-owner from now on: Saskia, its contact for the referral
+    # (the first of Wilgenhof to act on it), not each of her colleagues.
+    assert chat.referral().zorgaanbieder_contact_id == chat.person(SASKIA).id
+    assert not [o for o in chat.notices_to(ESTHER) if o.template == "step_inform"]
+    assert "KB-0001" in chat.say(SASKIA, "mijn")
 
 
 def test_no_afwijzing_at_step_1(started: Chat) -> None:
@@ -545,7 +545,7 @@ def test_afwijzing_in_the_315_route_at_step_3(chat: Chat) -> None:
     chat.ok(BRAM, "ontvangen KB-0001")
     chat.ok(JEROEN, "contact KB-0001 za")
     chat.refused(JEROEN, "afwijzing KB-0001", "no_afwijzing")  # at 'bepaling'
-    reply = chat.ok(JEROEN, "volgende KB-0001")
+    reply = chat.ok(JEROEN, f"volgende KB-0001 {WILGENHOF}")
     assert reply.data["step_key"] == "reactie" and reply.data["step_number"] == "3"
     # No term of its own: steps 2-3 together run two weeks from step 1.
     assert chat.pending() == {"span:2-3": end_of(8, 12)}
@@ -561,7 +561,7 @@ def test_the_315_route_to_the_end(chat: Chat) -> None:
     chat.ok(JEROEN, "verwijs 315 Ede K-315")
     chat.ok(BRAM, "ontvangen KB-0001")
     chat.ok(JEROEN, "contact KB-0001 za")
-    chat.ok(JEROEN, "volgende KB-0001")
+    chat.ok(JEROEN, f"volgende KB-0001 {WILGENHOF}")
     chat.refused(JEROEN, "301 KB-0001", "wrong_action")
     # Sending the 315 is the provider's match too: the span ends, step 4 begins.
     assert chat.ok(JEROEN, "315 KB-0001").data["step_key"] == "toewijzing"
@@ -621,9 +621,8 @@ def test_the_gi_teamleider_reassigns_the_jeugdbeschermer(started: Chat) -> None:
 
 
 def test_herverdeel_refusals(started: Chat) -> None:
-    text = started.refused(JEROEN, f"herverdeel KB-0001 {WENDY}", "only_teamleider")
+    text = started.refused(BRAM, f"herverdeel KB-0001 {WENDY}", "only_teamleider")
     assert text.startswith("Alleen de teamleider van het lokaal team of van de GI")
-    started.refused(BRAM, f"herverdeel KB-0001 {WENDY}", "only_teamleider")
     # Carla's team is the lokaal team: she cannot hand the case to a GI worker...
     started.refused(CARLA, f"herverdeel KB-0001 {KOEN}", "target_wrong_team")
     # ... nor to a worker of another gemeente's lokaal team ...
@@ -753,7 +752,7 @@ def test_the_span_of_steps_2_to_4(started: Chat, clock: FakeClock) -> None:
     assert len(span) == 1 and span[0].status == "pending" and span[0].due_at == end_of(15, 12)
     assert span[0].step == "bepaling"
 
-    chat.ok(JEROEN, "volgende KB-0001")
+    chat.ok(JEROEN, f"volgende KB-0001 {WILGENHOF}")
     assert chat.deadlines()["span:2-4"][0].status == "pending"  # still running at step 4
     chat.ok(BRAM, "301 KB-0001")
     # Entering step 4's reaction is not the end: the provider's match or afwijzing is.

@@ -326,7 +326,7 @@ def test_escaleer_is_refused_before_step_5_with_the_reason(chat: Chat) -> None:
     chat.ok(BRAM, "ontvangen KB-0001")
     text = chat.refused(JEROEN, "escaleer KB-0001", "escalate_too_early")
     assert text.startswith("KB-0001 staat op stap 2-3. Stap 6 (escalatie) volgt pas na stap 5")
-    chat.ok(JEROEN, "volgende KB-0001")
+    chat.ok(JEROEN, f"volgende KB-0001 {WILGENHOF}")
     chat.refused(TESS, "escaleer KB-0001", "escalate_too_early")
     chat.refused(OLGA, "escaleer KB-0001", "not_party")
 
@@ -339,11 +339,11 @@ def test_mijn_for_backoffice_provider_and_team_leaders(chat: Chat) -> None:
     chat.ok(JEROEN, "verwijs 301 Ede K-2")
     assert "KB-0001" not in chat.say(BACKOFFICE, "mijn")  # nothing for the backoffice yet
     chat.ok(BRAM, "ontvangen KB-0001")
-    chat.ok(JEROEN, "volgende KB-0001")
+    assert "KB-0001" not in chat.say(SASKIA, "mijn")  # no provider yet
+    chat.ok(JEROEN, f"volgende KB-0001 {WILGENHOF}")
     # Step 4: the backoffice sends the 301 — it is its turn.
     assert "▶ U bent aan zet: KB-0001" in chat.say(BACKOFFICE, "mijn")
     assert "KB-0002" not in chat.say(BACKOFFICE, "mijn")
-    chat.ok(JEROEN, f"aanbieder KB-0001 {WILGENHOF}")
     assert "KB-0001" in chat.say(SASKIA, "mijn")
     for leader in (CARLA, TESS):  # their team's open referrals
         text = chat.say(leader, "mijn")

@@ -28,11 +28,17 @@ def test_the_shipped_routes_follow_bouwsteen_5() -> None:
     assert r301.steps[0].term.amount == 3 and r315.steps[0].term.amount == 5  # type: ignore[union-attr]
     # 315 step 1 needs both consultations; 301 the lokaal team only.
     assert r301.steps[0].needs == ["lt"] and r315.steps[0].needs == ["lt", "za"]
-    # No contact in time: only the regional contact person, told she takes over no tasks.
+    # No contact in time with the LT worker: only the regional contact person, told
+    # she takes over no tasks, and the JB hears it was reported ("kan dit gemeld worden").
     for route in (r301, r315):
-        [tier] = route.steps[0].escalate
-        assert tier.to == ["regionale_contactpersoon"]
+        tier = route.steps[0].escalate[0]
+        assert tier.to == ["regionale_contactpersoon"] and tier.when_missing == "lt"
         assert tier.note is not None and "neemt geen taken" in tier.note.nl
+        assert tier.tell == ["jeugdbeschermer"]
+    # 315: a missing provider consultation is none of the contact person's business.
+    assert [t.when_missing for t in r301.steps[0].escalate] == ["lt"]
+    za = r315.steps[0].escalate[1]
+    assert za.when_missing == "za" and "regionale_contactpersoon" not in za.to
     # Acceptance is not care start: the provider's match (or afwijzing) ends the spans.
     assert r301.step("reactie").done_by.action == "acceptatie"
     assert r301.after(r301.step("reactie")).key == "zorg"  # type: ignore[union-attr]

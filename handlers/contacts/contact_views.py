@@ -45,6 +45,16 @@ class TeamView:
     organisation: str
     team: str
     contacts: list[ContactView] = field(default_factory=list)
+    # A lokaal team whose medewerkers are all absent: new work reaches no one
+    # but the team leader (`scheduling.party_directory`), so `wie` says so.
+    nobody_present: bool = False
+
+
+def nobody_present(tp: TeamPeople, today: date) -> bool:
+    if tp.kind != OrgKind.LOKAAL_TEAM:
+        return False
+    workers = [p for p in tp.people if p.role == Role.MEDEWERKER]
+    return bool(workers) and all(is_absent(p, today) for p in workers)
 
 
 def pick_contact(people: list[Person], today: date) -> tuple[Person | None, Person | None, bool]:

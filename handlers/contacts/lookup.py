@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from handlers.contacts.contact_views import TeamView, contacts_of, view_of
+from handlers.contacts.contact_views import TeamView, contacts_of, nobody_present, view_of
 from handlers.contacts.directory_cache import TeamPeople, snapshot
 from handlers.contacts.lookup_group import group, split_group
 from handlers.contacts.matching import search_key, suggestions
@@ -155,7 +155,8 @@ def lookup(ctx: Context, text: str) -> Reply:
     stale_after = min(steun["frequency_days"], ctx.stale_after_days) if steun \
         else ctx.stale_after_days
     teams = [TeamView(tp.kind, tp.organisation.name, tp.team.name,
-                      contacts_of(tp, today, stale_after)) for tp in serving]
+                      contacts_of(tp, today, stale_after), nobody_present(tp, today))
+             for tp in serving]
     if roles is not None:
         for t, tp in zip(teams, serving, strict=True):
             t.contacts = [view_of(p, p.role, today, stale_after)

@@ -26,10 +26,11 @@ from handlers.contacts.permissions import (
     steun_of,
 )
 from handlers.core import Context, Reply
+from scheduling.party_directory import is_absent
 from storage.contact_tables import DEFAULT_FREQUENCY_DAYS, KoppelProposal
 from storage.db import session_scope
 from storage.directory.records import PHONE_RE
-from storage.models import Organisation, Person, Team
+from storage.models import Organisation, Person, Role, Team
 from storage.outbox import enqueue
 
 MAX_ABSENCE = timedelta(days=366)
@@ -139,8 +140,25 @@ def absent(ctx: Context, text: str) -> Reply:
         subject.absent_until = until
         session.add(subject)
         changed(session, ctx, "afwezig", subject, {"absent_until": (old, until)})
+        cover, names = _cover(session, subject, today)
+        buddy = session.get(Person, subject.koppelgenoot_id) if subject.koppelgenoot_id else None
         return Reply("contact_done", {"what": "afwezig", "name": subject.name, "until": until,
-                                      "mine": subject.id == ctx.actor.id if ctx.actor else False})
+                                      "mine": subject.id == ctx.actor.id if ctx.actor else False,
+                                      "cover": cover, "cover_names": names,
+                                      "buddy": buddy.name if buddy else None})
+
+
+def _cover(session: Session, subject: Person, today: date) -> tuple[str, list[str]]:
+    """Who gets the absent person's work and reminders, as the sweep decides it
+    (`scheduling.party_directory`): the koppelgenoot when present, else the
+    team's present team leaders, else nobody."""
+    buddy = session.get(Person, subject.koppelgenoot_id) if subject.koppelgenoot_id else None
+    if buddy is not None and not is_absent(buddy, today):
+        return "koppelgenoot", [buddy.name]
+    leaders = [p.name for p in session.exec(select(Person).where(
+        Person.team_id == subject.team_id, Person.role == Role.TEAMLEIDER,
+        Person.id != subject.id).order_by(col(Person.id))) if not is_absent(p, today)]
+    return ("teamleider", leaders) if leaders else ("niemand", [])
 
 
 def back(ctx: Context, text: str) -> Reply:

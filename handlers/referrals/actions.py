@@ -10,28 +10,36 @@ import re
 from collections.abc import Callable
 
 from sqlalchemy import func
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, select
 
 from handlers.contacts.contact_views import pick_contact
 from handlers.contacts.lookup import find_gemeente, teams_for
-from handlers.core import Context, Reply, error
+from handlers.core import Context, Refused, Reply, error
 from handlers.escalations import model as escalation_model
 from handlers.incoming import free_text
 from handlers.referrals.flow import enter_step, finish, notify_person, notify_thread, record
 from handlers.referrals.guard import guard, org_kind
 from handlers.referrals.membership import parties_of, resolve
+from handlers.referrals.providers import (
+    assign_provider,
+    named_lt_worker,
+    provider_and_contact,
+    split_email,
+)
 from handlers.referrals.steps import record_contact, start_step6
 from handlers.referrals.view import mine_view, status_view
 from scheduling.party_directory import is_absent
 from storage.db import session_scope
-from storage.models import Organisation, OrgKind, Person, Role, Team
+from storage.models import OrgKind, Person, Role, Team
 from storage.tables import Referral
 
 KENMERK_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{0,39}$")
 
 
 def start_referral(ctx: Context, text: str) -> Reply:
-    words = text.split()
+    """`verwijs 301|315 <gemeente> <kenmerk> [e-mail]`: the e-mail names the LT
+    worker (one of the gemeente's lokaal team, present) who knows the family."""
+    words, email = split_email(text.split())
     if len(words) < 3 or words[0] not in ("301", "315"):
         return error("verwijs_usage")
     route_name, kenmerk, gemeente_text = words[0], words[-1], " ".join(words[1:-1])
@@ -61,8 +69,14 @@ def start_referral(ctx: Context, text: str) -> Reply:
                    Team.organisation_id == (team.organisation_id if team else -1))).first()
         if duplicate:
             return error("referral_duplicate", ref=duplicate.ref, kenmerk=kenmerk)
-        lt = teams_for(session, gem.id or 0, (OrgKind.LOKAAL_TEAM,))
-        contact, backup, _ = pick_contact(lt[0].people if lt else [], ctx.today())
+        contact: Person | None
+        if email is not None:
+            contact = named_lt_worker(session, email, gem.id or 0, ctx.today())
+            backup = (session.get(Person, contact.koppelgenoot_id)
+                      if contact.koppelgenoot_id else None)
+        else:
+            lt = teams_for(session, gem.id or 0, (OrgKind.LOKAAL_TEAM,))
+            contact, backup, _ = pick_contact(lt[0].people if lt else [], ctx.today())
         if contact is None:
             return error("no_lokaal_team", gemeente=gem.name)
         now = ctx.clock()
@@ -75,7 +89,8 @@ def start_referral(ctx: Context, text: str) -> Reply:
         session.flush()
         ref.ref = f"KB-{ref.id:04d}"
         record(session, ctx, ref, "aangemaakt", actor, route=route_name, gemeente=gem.name,
-               lokaal_team=contact.name, koppelgenoot=backup.name if backup else None)
+               lokaal_team=contact.name, koppelgenoot=backup.name if backup else None,
+               gekozen=True if email else None)
         enter_step(session, ctx, ref, route, first, actor)
         # An absent koppelgenoot (the worker stands in for them) is not told: the
         # referral is in `mijn` when they are back.
@@ -106,6 +121,13 @@ def complete_step(action: str) -> Callable[[Context, str], Reply]:
             ref, parties = guard(session, ctx, text)
             route = ctx.routes.route(ref.route)
             step = route.step(ref.step)
+            if (action == "volgende" and step.done_by.action == "volgende"
+                    and parties & set(step.done_by.who)):
+                # The aanmeldformulier goes to the voorkeursaanbieder: name it now
+                # if step 1 did not (`volgende <ref> <zorgaanbieder> [e-mail]`).
+                need_provider(session, ctx, ref, parties, text.split()[1:])
+            if step.actor == "zorgaanbieder" and not ref.zorgaanbieder_id:
+                return error("route_provider_missing", ref=ref.ref, step=step.number)
             if action == "ontvangen" and step.needs:
                 return record_contact(session, ctx, ref, route, step, parties, None,
                                       "ontvangen")
@@ -150,6 +172,8 @@ def reject(ctx: Context, text: str) -> Reply:
         step = route.step(ref.step)
         if step.on_afwijzing is None:
             return error("no_afwijzing", ref=ref.ref, step=step.number)
+        if not ref.zorgaanbieder_id:
+            return error("route_provider_missing", ref=ref.ref, step=step.number)
         if not parties & {"jeugdbeschermer", "zorgaanbieder"}:
             return error("not_allowed", ref=ref.ref, action="afwijzing",
                          who=["jeugdbeschermer", "zorgaanbieder"])
@@ -197,7 +221,11 @@ def reassign(ctx: Context, text: str) -> Reply:
         if target is None:
             return error("person_unknown", email=words[1][:80])
         assert ctx.actor is not None
-        if "lt_teamleider" in parties:
+        # The JB may name the LT worker who knows the family while step 1's
+        # contact is still to be made; later it is the team leaders' call.
+        jb_names_lt = ("jeugdbeschermer" in parties
+                       and bool(ctx.routes.route(ref.route).step(ref.step).needs))
+        if "lt_teamleider" in parties or jb_names_lt:
             role = "lokaal_team"
             right_team = target.role == Role.MEDEWERKER and org_kind(
                 session, target) == OrgKind.LOKAAL_TEAM and "lokaal_team" in parties_of(
@@ -250,6 +278,8 @@ def withdraw(ctx: Context, text: str) -> Reply:
 
 
 def set_provider(ctx: Context, text: str) -> Reply:
+    """`aanbieder <ref> <zorgaanbieder> [e-mail]`: the provider, and its contact for
+    this referral when named (else the first of the provider to act on it)."""
     words = text.split()
     if len(words) < 2:
         return error("aanbieder_usage")
@@ -257,21 +287,31 @@ def set_provider(ctx: Context, text: str) -> Reply:
         ref, parties = guard(session, ctx, text)
         if "jeugdbeschermer" not in parties:
             return error("not_allowed", ref=ref.ref, action="aanbieder", who=["jeugdbeschermer"])
-        wanted = " ".join(words[1:])
-        # The name is matched whole: % and _ typed by the user are no wildcards.
-        literal = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        org = session.exec(select(Organisation).where(
-            Organisation.kind == OrgKind.ZORGAANBIEDER,
-            or_(Organisation.key == wanted.lower(),
-                col(Organisation.name).ilike(literal, escape="\\")),
-        )).first()
-        if org is None:
-            return error("provider_unknown", name=wanted[:80])
-        ref.zorgaanbieder_id = org.id
+        org, contact = provider_and_contact(session, words[1:])
+        assign_provider(ref, org, contact)
         session.add(ref)
-        record(session, ctx, ref, "zorgaanbieder", ctx.actor, naam=org.name)
+        record(session, ctx, ref, "zorgaanbieder", ctx.actor, naam=org.name,
+               contact=contact.name if contact else None)
         return Reply("referral", status_view(session, ctx, ref, headline="zorgaanbieder"),
                      private=False)
+
+
+def need_provider(session: Session, ctx: Context, ref: Referral, parties: set[str],
+                  words: list[str]) -> None:
+    """At `volgende`: the voorkeursaanbieder named now (recorded), or refused when
+    none is known yet, so no step waits on a provider nobody told."""
+    if not words:
+        if not ref.zorgaanbieder_id:
+            raise Refused(error("route_provider_needed", ref=ref.ref))
+        return
+    if "jeugdbeschermer" not in parties:
+        raise Refused(error("not_allowed", ref=ref.ref, action="aanbieder",
+                            who=["jeugdbeschermer"]))
+    org, contact = provider_and_contact(session, words)
+    assign_provider(ref, org, contact)
+    session.add(ref)
+    record(session, ctx, ref, "zorgaanbieder", ctx.actor, naam=org.name,
+           contact=contact.name if contact else None)
 
 
 def show_status(ctx: Context, text: str) -> Reply:

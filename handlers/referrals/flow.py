@@ -16,6 +16,7 @@ from sqlmodel import Session, col, or_, select
 
 from handlers.core import Context, Refused, error
 from handlers.referrals.membership import gemeente_name, resolve
+from handlers.referrals.providers import claim_contact
 from scheduling.deadlines import due_at, remind_at
 from scheduling.routes import ALTERNATIVE, Route, Step
 from storage.models import Person
@@ -36,6 +37,7 @@ def record(session: Session, ctx: Context, ref: Referral, action: str,
         detail={k: v for k, v in detail.items() if v is not None},
     )
     session.add(event)
+    claim_contact(session, ref, actor)
     session.flush()
     # One line per referral event: the reference and what happened, never free text.
     log.info("verwijzing %s %s stap=%s platform=%s", ref.ref, action, ref.step, event.platform)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, select
 
 from handlers.core import Context, Refused, Reply, error
 from handlers.incoming import free_text
@@ -27,10 +27,11 @@ from handlers.referrals.flow import (
 )
 from handlers.referrals.guard import guard
 from handlers.referrals.membership import resolve
+from handlers.referrals.providers import assign_provider, provider_and_contact
 from handlers.referrals.view import status_view
 from scheduling.routes import ALTERNATIVE, ESCALATION, Route, Step
 from storage.db import session_scope
-from storage.models import Organisation, OrgKind, Person
+from storage.models import Person
 from storage.tables import Deadline, Referral
 
 SIDES = ("lt", "za")
@@ -123,16 +124,6 @@ def incorrect_315(ctx: Context, text: str) -> Reply:
 # -- step 5 ----------------------------------------------------------------------
 
 
-def _provider(session: Session, wanted: str) -> Organisation | None:
-    # The name is matched whole: % and _ typed by the user are no wildcards.
-    literal = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return session.exec(select(Organisation).where(
-        Organisation.kind == OrgKind.ZORGAANBIEDER,
-        or_(Organisation.key == wanted.lower(),
-            col(Organisation.name).ilike(literal, escape="\\")),
-    )).first()
-
-
 def found(ctx: Context, text: str) -> Reply:
     """`gevonden <ref> <zorgaanbieder>`: 5A, the network found a place (or, in step 6,
     help was found after all): the found provider and the backoffice get the
@@ -148,13 +139,12 @@ def found(ctx: Context, text: str) -> Reply:
             return error("gevonden_step", ref=ref.ref, step=step.number)
         if not parties & set(step.done_by.who):
             return error("not_allowed", ref=ref.ref, action="gevonden", who=step.done_by.who)
-        org = _provider(session, " ".join(words[1:]))
-        if org is None:
-            return error("provider_unknown", name=" ".join(words[1:])[:80])
+        org, contact = provider_and_contact(session, words[1:])
         assert ctx.actor is not None
-        ref.zorgaanbieder_id = org.id
+        assign_provider(ref, org, contact)
         session.add(ref)
-        record(session, ctx, ref, "gevonden", ctx.actor, naam=org.name, number=step.number)
+        record(session, ctx, ref, "gevonden", ctx.actor, naam=org.name, number=step.number,
+               contact=contact.name if contact else None)
         nxt = route.after(step)
         assert nxt is not None
         enter_step(session, ctx, ref, route, nxt, ctx.actor)
