@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -228,3 +229,15 @@ def sample_at_0005(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) 
     yield url
     if pg is not None:
         pg.drop(name)
+
+
+def old_referral(session: Any, **values: Any) -> int:
+    """Insert a referral row into a database at an older revision: only the
+    columns given (the ORM model has columns later revisions added)."""
+    from sqlalchemy import insert
+
+    from storage.tables import Referral
+
+    table = Referral.__table__  # type: ignore[attr-defined]
+    result = session.execute(insert(table).values(**values).returning(table.c.id))
+    return int(result.scalar_one())

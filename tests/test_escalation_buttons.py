@@ -31,7 +31,7 @@ async def test_slack_participant_approves_the_report_with_a_button(slack: Slack)
     assert "&lt;spoed&gt; &amp; geregeld" in answer["text"]  # typed text, escaped for mrkdwn
     await slack.tick()
     dm = [c for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "DBRAM"][-1]
-    assert "legt het verslag van het overleg aan u voor" in dm.args["text"]
+    assert "legt het verslag van het overleg van trede 2 aan u voor" in dm.args["text"]
     assert action_ids(dm.args["blocks"]) == ["keten_akkoord", "keten_status"]
     values = {e["value"] for b in dm.args["blocks"] if b["type"] == "actions"
               for e in b["elements"]}
@@ -69,5 +69,7 @@ async def test_telegram_participant_approves_the_report_with_a_button(tg: Telegr
     assert buttons(dm.params) == ["k:akkoord:1", "k:esstatus:1"]
     await tg.feed(tg.press(BRAM_TG, "k:akkoord:1"))
     answer = tg.api.called("answerCallbackQuery")[-1]
-    assert answer.params["text"].startswith("Escalatie gesloten: ES-0001")
-    assert _status(tg.bot.engine) == "closed"
+    # The last approval records the meeting; the escalation goes on until the
+    # parties say it is resolved.
+    assert answer.params["text"].startswith("Overleg vastgelegd: ES-0001")
+    assert _status(tg.bot.engine) == "open"

@@ -29,7 +29,7 @@ from storage.tables import (
     Referral,
     ReferralEvent,
 )
-from tests.conftest import AMS, FakeClock, import_file
+from tests.conftest import AMS, FakeClock, import_file, old_referral
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -42,7 +42,8 @@ CARLA = "carla.smit@sociaalteam-ede.example.org"
 @pytest.fixture
 def closed(env_db: str, sample_engine: Engine, clock: FakeClock,
            monkeypatch: pytest.MonkeyPatch) -> KetenBot:
-    """ES-0001 (samenwerking, tier 2) closed by approval a week later; ES-0002 still open."""
+    """ES-0001 (samenwerking, tier 2): its meeting recorded a week later and closed
+    when both parties said it was resolved; ES-0002 still open."""
     monkeypatch.setattr(bot.app, "system_clock", lambda tz: clock)
     kb = KetenBot(Settings(database_url=env_db), sample_engine, clock)
 
@@ -59,6 +60,9 @@ def closed(env_db: str, sample_engine: Engine, clock: FakeClock,
     say(JEROEN, "verslag ES-0001 vertrouwelijk verslag: wachtlijst doorbroken")
     for who in (BRAM, TESS, CARLA):
         say(who, "akkoord ES-0001")
+    # The meeting is recorded; it closes when both parties say it is resolved.
+    say(BRAM, "opgelost ES-0001")
+    say(TESS, "opgelost ES-0001")
     say(CARLA, "escaleer kenmerk LT-2 Ede dilemma")
     return kb
 
@@ -73,7 +77,7 @@ def test_export_has_closed_escalations_without_free_text(closed: KetenBot) -> No
         "ES-0001", "samenwerking", "Ede", "Food Valley")
     assert (row["tier"], row["tiers"], row["days"], row["werkdagen"]) == ("2", "2", "7", "5")
     assert row["organisation_kinds"] == "gi lokaal_team"
-    assert (row["family"], row["closed_by"]) == ("ja", "goedgekeurd")
+    assert (row["family"], row["closed_by"]) == ("ja", "opgelost")
     assert "vertrouwelijk" not in result.output and "K-1" not in result.output
     as_json = runner.invoke(app, ["escalation", "export", "--format", "json"])
     assert json.loads(as_json.output)[0]["ref"] == "ES-0001"
@@ -93,10 +97,11 @@ def test_upgrade_carries_old_model_escalations_over(sample_at_0005: str) -> None
         lt = s.exec(text("SELECT id FROM person WHERE email = :e"),  # type: ignore[call-overload]
                     params={"e": BRAM}).scalar_one()
         gem = s.exec(text("SELECT id FROM gemeente WHERE name = 'Ede'")).scalar_one()  # type: ignore[call-overload]
-        ref = Referral(ref="KB-0001", route="301", kenmerk="K-1", gemeente_id=gem, step="contact",
-                       step_started_at=t0, jb_id=jb, lt_id=lt, created_at=t0)
-        s.add(ref)
-        s.flush()
+        ref = Referral(id=old_referral(s, ref="KB-0001", route="301", kenmerk="K-1",
+                                       gemeente_id=gem, status="open", step="contact",
+                                       step_started_at=t0, jb_id=jb, lt_id=lt, created_at=t0),
+                       route="301", kenmerk="K-1", gemeente_id=gem, step="contact",
+                       step_started_at=t0, jb_id=jb, created_at=t0)
         assert ref.id is not None
         s.add_all([
             # An open dilemma that the old sweep had climbed to leidinggevenden ...

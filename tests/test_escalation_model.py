@@ -123,7 +123,7 @@ def test_the_model_takes_no_step_by_itself_at_any_time(chat: Chat) -> None:
     assert reply.data["es_ref"] == "ES-0001" and not reply.private
     text = chat.renderer.render(reply)
     assert "Geen termijnen, geen automatische stappen" in text
-    assert "Is het gezin vooraf geïnformeerd?" in text
+    assert "Is het gezin vooraf geïnformeerd over dit overleg?" in text
     esc = chat.esc()
     assert (esc.situation, esc.tier, esc.status, esc.kenmerk) == ("dilemma", 0, "open", "K-1")
     with Session(chat.engine) as s:
@@ -193,14 +193,16 @@ def test_family_position_yes_no_later_never_family_data(chat: Chat) -> None:
     chat.ok(JEROEN, "gezin ES-0001 later moeder is opgenomen, uitleg na het overleg")
     assert (chat.esc().family_informed, chat.esc().family_reason) == (
         "later", "moeder is opgenomen, uitleg na het overleg")
-    chat.ok(BRAM, "gezin ES-0001 yes")
-    assert (chat.esc().family_informed, chat.esc().family_reason) == ("ja", None)
-    assert [d for a, d in chat.actions() if a == "familie"] == [{"antwoord": "later"},
-                                                              {"antwoord": "ja"}]
-    assert "Gezin: vooraf geïnformeerd." in chat.say(JEROEN, "status ES-0001")
+    # One answer per tier: nobody overwrites it.
+    text = chat.refused(BRAM, "gezin ES-0001 yes", "model_family_done")
+    assert "al vastgelegd door Jeroen Bakker" in text and "niet overschreven" in text
+    assert [d for a, d in chat.actions() if a == "familie"] == [{"antwoord": "later",
+                                                                "tier": 0}]
+    assert "Gezin bij de start: wordt achteraf geïnformeerd — moeder is opgenomen" in \
+        chat.say(JEROEN, "status ES-0001")
 
 
-def test_the_report_closes_it_when_every_participant_approves(chat: Chat) -> None:
+def test_the_report_records_the_meeting_and_the_parties_close_it(chat: Chat) -> None:
     chat.ok(JEROEN, "escaleer KB-0001 samenwerking")
     chat.refused(JEROEN, "akkoord ES-0001", "model_no_report")
     chat.ok(BRAM, "trede ES-0001 2")
@@ -216,13 +218,28 @@ def test_the_report_closes_it_when_every_participant_approves(chat: Chat) -> Non
     for who in (BRAM, TESS, MARIA, CARLA):
         assert chat.ok(who, "akkoord ES-0001").data["status"] == "open"
     reply = chat.ok(DIRK, "akkoord ES-0001")
+    # The meeting is recorded; that is not the end of the escalation.
+    assert reply.data["status"] == "open" and reply.data["headline"] == "overleg"
+    assert "het overleg van trede 2 is vastgelegd" in chat.renderer.render(reply)
+    action, detail = chat.actions()[-1]
+    assert action == "overleg" and detail["tier"] == 2
+    chat.refused(BRAM, "verslag ES-0001 nog een keer", "model_meeting_done")
+    assert "ES-0001" in chat.say(TESS, "mijn")
+    # Each party says it is resolved; the last one closes it.
+    reply = chat.ok(BRAM, "opgelost ES-0001")
+    assert reply.data["status"] == "open" and reply.data["resolved_by"] == ["Sociaal Team Ede"]
+    chat.refused(CARLA, "opgelost ES-0001", "model_resolved_already")
+    reply = chat.ok(TESS, "opgelost ES-0001")
     assert reply.data["status"] == "closed" and chat.esc().closed_at == chat.clock.now
-    assert chat.actions()[-1] == ("gesloten", {"hoe": "goedgekeurd"})
+    assert chat.actions()[-1] == ("gesloten", {"hoe": "opgelost"})
     assert "Escalatie gesloten" in chat.renderer.render(reply)
     chat.refused(BRAM, "trede ES-0001 3", "model_closed")
     assert "ES-0001" not in chat.say(TESS, "mijn")
     assert "Escalatiemodel: ES-0001 (samenwerking, trede 2, gesloten)" in \
         chat.say(BRAM, "status KB-0001")
+    # The approved verslag stays readable by the parties after closing.
+    text = chat.say(CARLA, "status ES-0001")
+    assert "Vastgelegde verslagen:" in text and "wachtlijst doorbroken" in text
 
 
 def test_a_leidinggevende_closes_with_a_reason_and_opgelost_still_works(chat: Chat) -> None:
@@ -233,11 +250,13 @@ def test_a_leidinggevende_closes_with_a_reason_and_opgelost_still_works(chat: Ch
     chat.refused(CARLA, "sluit ES-0001", "model_close_usage")
     reply = chat.ok(CARLA, "sluit ES-0001 gesprek gevoerd, afspraken gemaakt")
     assert reply.data["how"] == "leidinggevende" and chat.esc().status == "closed"
-    # `opgelost` with a referral: its open escalation's report, put to approval.
+    # `opgelost` with a referral: its open escalation, for the actor's organisation.
     chat.ok(BRAM, "escaleer KB-0001 samenwerking")
     reply = chat.ok(BRAM, "opgelost KB-0001 samen opgelost")
     assert reply.data["es_ref"] == "ES-0002"
-    assert reply.data["status"] == "closed"  # Bram was the only participant
+    assert reply.data["status"] == "open"  # the GI has not said so yet
+    assert reply.data["resolved_waiting"] == ["Jeugdbescherming Gelderland"]
+    assert chat.ok(JEROEN, "opgelost KB-0001").data["status"] == "closed"
     chat.refused(JEROEN, "opgelost KB-0001", "model_none")
 
 
@@ -271,7 +290,8 @@ def test_english_aliases_and_help(chat: Chat) -> None:
                  "sluit <ES-ref>", "partij <ES-ref>", "(ook: approve)", "(ook: tier)"):
         assert word in help_text
     reply = chat.do(JEROEN, "status ES-0001", "en")
-    assert "Family: not told — we could not reach them." in chat.renderer.render(reply, "en")
+    assert "Family at the start: not told — we could not reach them (Jeroen Bakker," in \
+        chat.renderer.render(reply, "en")
 
 
 def test_every_escalation_message_renders_on_every_platform(chat: Chat) -> None:

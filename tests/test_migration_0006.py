@@ -17,7 +17,7 @@ from messages import Renderer
 from storage import db
 from storage.models import Gemeente, Person
 from storage.tables import Deadline, Referral, ReferralEvent
-from tests.conftest import AMS, FakeClock
+from tests.conftest import AMS, FakeClock, old_referral
 
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=AMS)
 
@@ -29,12 +29,13 @@ def _old_referral(s: Session, route: str, step: str, kenmerk: str,
     jb = s.exec(select(Person).where(Person.email == "jeroen.bakker@jbgld.example.org")).one()
     lt = s.exec(select(Person).where(
         Person.email == "bram.devries@sociaalteam-ede.example.org")).one()
-    ref = Referral(route=route, kenmerk=kenmerk, gemeente_id=ede.id or 0, status=status,
-                   step=step, step_started_at=T0, jb_id=jb.id or 0, lt_id=lt.id,
-                   created_at=T0)
-    s.add(ref)
-    s.flush()
-    ref.ref = f"KB-{ref.id:04d}"
+    rid = old_referral(s, route=route, kenmerk=kenmerk, gemeente_id=ede.id or 0,
+                       status=status, step=step, step_started_at=T0, jb_id=jb.id or 0,
+                       lt_id=lt.id, created_at=T0)
+    s.execute(text("UPDATE referral SET ref = :r WHERE id = :i"),
+              {"r": f"KB-{rid:04d}", "i": rid})
+    ref = Referral(id=rid, route=route, kenmerk=kenmerk, gemeente_id=ede.id or 0, step=step,
+                   step_started_at=T0, jb_id=jb.id or 0, created_at=T0)
     for action, ev_step, detail in events:
         s.add(ReferralEvent(referral_id=ref.id or 0, at=T0, actor_id=jb.id, platform="console",
                             action=action, step=ev_step, detail=detail))
@@ -107,6 +108,8 @@ def test_upgrade_from_0005_carries_referrals_over(sample_at_0005: str, clock: Fa
         assert reply.ok, (line, reply.data)
         return reply
 
+    # Care cannot be matched without a provider recorded (none was, before).
+    say(jeroen, "aanbieder KB-0002 wilgenhof-orthopedagogisch-centrum")
     assert say(jeroen, "acceptatie KB-0002").data["step_key"] == "zorg"
     say(jeroen, "gestart KB-0002")
     say(jeroen, "aanbieder KB-0003 wilgenhof-orthopedagogisch-centrum")

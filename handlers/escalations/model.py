@@ -4,10 +4,11 @@ Separate from the referral routes: it concerns a referral or only a case
 reference (kenmerk) in a gemeente, and its parties are organisations. It sets
 **no terms and takes no step by itself**: people take the next tier by
 command (`trede`), nothing is scheduled, the sweep never looks at it.
-The family's position is asked and recorded (yes / no / later, with why;
-never family data). A meeting's report is put to the participants, each
-approves in chat, and the escalation closes when all have, or when a
-leidinggevende closes it with a reason.
+The family's position is asked at each tier and recorded (yes / no / later,
+with why; never family data). Each meeting's verslag is put to that meeting's
+participants, each approves in chat, and the meeting is recorded; the
+escalation closes when its parties say it is resolved, or when a
+leidinggevende closes it with a reason (`meetings`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from handlers.contacts.lookup import find_gemeente
 from handlers.core import Context, Refused, Reply, error
+from handlers.escalations import meetings
 from handlers.escalations.access import is_party, works_for
 from handlers.escalations.people import (
     KIND_WORDS,
@@ -34,10 +36,8 @@ from handlers.escalations.people import (
 )
 from handlers.escalations.view import (
     TIER_NAMES,
-    approvals,
     for_person,
     gemeente_of,
-    latest_report,
     notify,
     record,
     view,
@@ -249,7 +249,8 @@ def take_tier(ctx: Context, text: str) -> Reply:
 
 
 def family(ctx: Context, text: str) -> Reply:
-    """`gezin ES-0001 ja|nee|later [waarom]`: yes/no/later and why, never family data."""
+    """`gezin ES-0001 ja|nee|later [waarom]`: yes/no/later and why, never family data;
+    asked at each tier, every answer kept (meetings.record_family)."""
     with session_scope(ctx.engine) as session:
         esc, rest = _guard(session, ctx, text)  # a closed escalation is read-only
         answer = FAMILY.get(rest[0].lower()) if rest else None
@@ -258,61 +259,35 @@ def family(ctx: Context, text: str) -> Reply:
         reason = _free_text(rest[1:])
         if answer != "ja" and reason is None:
             return error("model_family_reason", es_ref=esc.ref, answer=answer)
-        esc.family_informed, esc.family_reason = answer, reason
-        session.add(esc)
-        record(session, ctx, esc, "familie", ctx.actor, antwoord=answer)
+        meetings.record_family(session, ctx, esc, answer, reason)
         return Reply("escalation_model", view(session, ctx, esc, "familie"), private=False)
 
 
-# -- the report, approval and closing ---------------------------------------------
+# -- the verslag per meeting, approval and closing ----------------------------------
 
 
 def report(ctx: Context, text: str) -> Reply:
-    """`verslag ES-0001 <tekst>`: put the meeting's report to the participants."""
+    """`verslag ES-0001 <tekst>`: the verslag of the meeting at the current tier,
+    put to that meeting's participants."""
     with session_scope(ctx.engine) as session:
         esc, rest = _guard(session, ctx, text)
         if not rest:
             return error("model_report_usage", es_ref=esc.ref)
-        return _put_report(session, ctx, esc, _free_text(rest))
-
-
-def _put_report(session: Session, ctx: Context, esc: ModelEscalation,
-                tekst: str | None) -> Reply:
-    actor = ctx.actor
-    assert actor is not None and actor.id is not None
-    who = sorted(participants(session, esc) | {actor.id})
-    event = record(session, ctx, esc, "verslag", actor, tekst=tekst, deelnemers=who)
-    # Recording it is the recorder's approval.
-    record(session, ctx, esc, "goedgekeurd", actor, verslag=event.id)
-    if who == [actor.id]:
-        return _close(session, ctx, esc, "goedgekeurd", None)
-    others = [p for p in (session.get(Person, i) for i in who) if p is not None]
-    notify(session, ctx, esc, event, others, "model_report", report=tekst)
-    return Reply("escalation_model", view(session, ctx, esc, "verslag"), private=False)
+        headline = meetings.put_report(session, ctx, esc, _free_text(rest))
+        return Reply("escalation_model", view(session, ctx, esc, headline), private=False)
 
 
 def approve(ctx: Context, text: str) -> Reply:
-    """`akkoord ES-0001`: approve the latest report; the last approval closes it."""
-    actor = ctx.actor
-    assert actor is not None
+    """`akkoord ES-0001`: approve the meeting's verslag; the last approval records
+    the meeting (the escalation goes on until its parties say it is resolved)."""
     with session_scope(ctx.engine) as session:
         esc, _ = _guard(session, ctx, text)
-        last = latest_report(session, esc)
-        if last is None:
-            return error("model_no_report", es_ref=esc.ref)
-        wanted, done = approvals(session, esc, last)
-        if actor.id not in wanted:
-            return error("model_not_participant", es_ref=esc.ref)
-        if actor.id in done:
-            return error("model_already_approved", es_ref=esc.ref)
-        record(session, ctx, esc, "goedgekeurd", actor, verslag=last.id)
-        if set(wanted) <= done | {actor.id}:
-            return _close(session, ctx, esc, "goedgekeurd", None)
-        return Reply("escalation_model", view(session, ctx, esc, "goedgekeurd"), private=False)
+        headline = meetings.approve(session, ctx, esc)
+        return Reply("escalation_model", view(session, ctx, esc, headline), private=False)
 
 
 def close(ctx: Context, text: str) -> Reply:
-    """`sluit ES-0001 <reden>`: a leidinggevende closes it without everyone's approval."""
+    """`sluit ES-0001 <reden>`: a leidinggevende closes it without everyone's say."""
     actor = ctx.actor
     assert actor is not None
     with session_scope(ctx.engine) as session:
@@ -336,7 +311,8 @@ def _close(session: Session, ctx: Context, esc: ModelEscalation, how: str,
 
 
 def resolved(ctx: Context, text: str) -> Reply:
-    """`opgelost <ES-ref|KB-ref> [verslag]` (the older word): the report, put to approval."""
+    """`opgelost <ES-ref|KB-ref> [toelichting]`: the actor's organisation says the
+    difference is bridged; the escalation closes when every party has said so."""
     words = text.split()
     if words and not ES_RE.match(words[0]):
         m = KB_RE.match(words[0])
@@ -357,7 +333,10 @@ def resolved(ctx: Context, text: str) -> Reply:
             words[0] = esc.ref or ""
     with session_scope(ctx.engine) as session:
         esc, rest = _guard(session, ctx, " ".join(words))
-        return _put_report(session, ctx, esc, _free_text(rest))
+        note = _free_text(rest, "reden") if rest else None
+        if meetings.say_resolved(session, ctx, esc, note) == "close":
+            return _close(session, ctx, esc, "opgelost", None)
+        return Reply("escalation_model", view(session, ctx, esc, "opgelost"), private=False)
 
 
 # -- looking -------------------------------------------------------------------------

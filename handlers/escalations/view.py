@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from handlers.core import Context, Refused, error
+from handlers.escalations import minutes
 from handlers.escalations.access import is_party
 from handlers.escalations.people import brought_in, participants, party_orgs
 from storage.models import Gemeente, Person
@@ -56,23 +57,6 @@ def summary(session: Session, esc: ModelEscalation) -> dict[str, Any]:
     }
 
 
-def latest_report(session: Session, esc: ModelEscalation) -> ModelEscalationEvent | None:
-    return session.exec(select(ModelEscalationEvent).where(
-        ModelEscalationEvent.escalation_id == esc.id, ModelEscalationEvent.action == "verslag",
-    ).order_by(col(ModelEscalationEvent.id).desc())).first()
-
-
-def approvals(session: Session, esc: ModelEscalation,
-              report: ModelEscalationEvent) -> tuple[list[int], set[int]]:
-    """(who must approve the report, who has)."""
-    wanted = [int(i) for i in report.detail.get("deelnemers", [])]
-    done = {e.actor_id for e in session.exec(select(ModelEscalationEvent).where(
-        ModelEscalationEvent.escalation_id == esc.id,
-        ModelEscalationEvent.action == "goedgekeurd",
-        col(ModelEscalationEvent.id) > report.id)).all() if e.actor_id is not None}
-    return wanted, done
-
-
 def _names(session: Session, ids: list[int] | set[int]) -> list[str]:
     people = [session.get(Person, i) for i in sorted(ids)]
     return [p.name for p in people if p is not None]
@@ -82,13 +66,14 @@ def view(session: Session, ctx: Context, esc: ModelEscalation,
          headline: str | None, **extra: Any) -> dict[str, Any]:
     events = session.exec(select(ModelEscalationEvent).where(
         ModelEscalationEvent.escalation_id == esc.id).order_by(col(ModelEscalationEvent.id))).all()
-    report = latest_report(session, esc)
+    report = minutes.pending_report(session, esc)
     pending: list[str] = []
     approved: list[str] = []
     if report is not None and esc.status == "open":
-        wanted, done = approvals(session, esc, report)
+        wanted, done = minutes.approvals_of(session, esc, report)
         pending = _names(session, [w for w in wanted if w not in done])
         approved = _names(session, done & set(wanted))
+    said, waiting = minutes.resolved_state(session, esc)
     starter = session.get(Person, esc.started_by_id)
     closing = next((e for e in reversed(events) if e.action == "gesloten"), None)
     return summary(session, esc) | {
@@ -97,9 +82,15 @@ def view(session: Session, ctx: Context, esc: ModelEscalation,
         "headline": headline,
         "started_by": starter.name if starter else "?",
         "family": esc.family_informed, "family_reason": esc.family_reason,
+        # Every tier's answer, and whether the current tier still lacks one.
+        "family_answers": minutes.family_answers(session, esc),
+        "family_missing": minutes.family_missing(session, esc),
         "report": (report.detail.get("tekst") if report else None),
         "has_report": report is not None,
         "pending": pending, "approved": approved,
+        # The meetings' verslagen that stand: readable by the parties, also closed.
+        "reports": [r for r in minutes.reports(session, esc) if r["recorded"]],
+        "resolved_by": said, "resolved_waiting": waiting,
         "people": _names(session, brought_in(session, esc)),
         "history": [{"at": e.at.isoformat(), "action": e.action,
                      "tier": e.detail.get("tier"),
@@ -144,12 +135,14 @@ def for_person(session: Session, person: Person) -> list[dict[str, Any]]:
             continue
         if not is_party(session, esc, person):  # moved to another region, or removed
             continue
-        report = latest_report(session, esc)
+        report = minutes.pending_report(session, esc)
         approve = False
         if report is not None:
-            wanted, done = approvals(session, esc, report)
+            wanted, done = minutes.approvals_of(session, esc, report)
             approve = person.id in wanted and person.id not in done
-        family = esc.family_informed is None and esc.started_by_id == person.id
+        # Asked at each tier, of whoever took it (at first: who started it).
+        family = (minutes.family_missing(session, esc)
+                  and minutes.asked_of(session, esc) == person.id)
         out.append(summary(session, esc) | {"approve": approve, "family_missing": family,
                                             "my_turn": approve or family})
     out.sort(key=lambda i: not i["my_turn"])

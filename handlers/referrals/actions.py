@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from handlers.contacts.contact_views import pick_contact
 from handlers.contacts.lookup import find_gemeente, teams_for

@@ -48,10 +48,17 @@ _family = sa.table('model_escalation_family', sa.column('escalation_id', sa.Inte
 
 def upgrade() -> None:
     """Upgrade schema."""
-    with op.batch_alter_table('referral', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('zorgaanbieder_contact_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key('fk_referral_zorgaanbieder_contact', 'person',
-                                    ['zorgaanbieder_contact_id'], ['id'])
+    if op.get_bind().dialect.name == 'sqlite':
+        # Not a batch (copy-and-move) on SQLite: other tables' foreign keys point
+        # at referral, so it cannot be dropped and recreated; ADD COLUMN can
+        # carry the reference itself.
+        op.execute('ALTER TABLE referral ADD COLUMN zorgaanbieder_contact_id INTEGER '
+                   'REFERENCES person (id)')
+    else:
+        op.add_column('referral', sa.Column('zorgaanbieder_contact_id', sa.Integer(),
+                                            nullable=True))
+        op.create_foreign_key('fk_referral_zorgaanbieder_contact', 'referral', 'person',
+                              ['zorgaanbieder_contact_id'], ['id'])
     op.create_table('model_escalation_family',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('escalation_id', sa.Integer(), nullable=False),
@@ -96,15 +103,27 @@ def _family_and_meetings(conn: Any) -> None:
         last_family = None
         events = conn.execute(sa.select(_esc_event).where(
             _esc_event.c.escalation_id == esc['id']).order_by(_esc_event.c.id)).mappings().all()
+        last_report = None
         for e in events:
             detail = dict(e['detail'] or {})
             if e['action'] == 'trede' and detail.get('tier'):
                 tier = max(tier, int(detail['tier']))
             elif e['action'] == 'familie':
                 last_family = (e, tier)
-            elif e['action'] == 'verslag' and 'tier' not in detail:
-                conn.execute(_esc_event.update().where(_esc_event.c.id == e['id'])
-                             .values(detail=detail | {'tier': tier}))
+            elif e['action'] == 'verslag':
+                last_report = (e, tier)
+                if 'tier' not in detail:
+                    conn.execute(_esc_event.update().where(_esc_event.c.id == e['id'])
+                                 .values(detail=detail | {'tier': tier}))
+            elif (e['action'] == 'gesloten' and detail.get('hoe') == 'goedgekeurd'
+                  and last_report is not None):
+                # Closed by everyone's approval (the old rule): that verslag's
+                # meeting stands recorded, readable after closing.
+                report, at_tier = last_report
+                conn.execute(_esc_event.insert().values(
+                    escalation_id=esc['id'], at=e['at'], actor_id=e['actor_id'],
+                    platform=e['platform'], action='overleg',
+                    detail={'verslag': report['id'], 'tier': at_tier, 'overgezet': True}))
         if esc['family_informed'] is None:
             continue
         if last_family is not None:
@@ -122,6 +141,8 @@ def downgrade() -> None:
     with op.batch_alter_table('model_escalation_family', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_model_escalation_family_escalation_id'))
     op.drop_table('model_escalation_family')
-    with op.batch_alter_table('referral', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_referral_zorgaanbieder_contact', type_='foreignkey')
-        batch_op.drop_column('zorgaanbieder_contact_id')
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE referral DROP COLUMN zorgaanbieder_contact_id')
+    else:
+        op.drop_constraint('fk_referral_zorgaanbieder_contact', 'referral', type_='foreignkey')
+        op.drop_column('referral', 'zorgaanbieder_contact_id')
