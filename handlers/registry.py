@@ -23,9 +23,11 @@ def build_registry() -> Registry:
         "gemeente, bestuur, leiding, gw, alle)",
         aliases=("who",), needs_person=False,
     ))
-    add(Command("verwijs", rc.start_referral, "verwijs 301|315 <gemeente> <kenmerk>",
-                "start een verwijzing (alleen jeugdbeschermers)",
-                "start a referral (jeugdbeschermers only)", aliases=("refer",)))
+    add(Command("verwijs", rc.start_referral, "verwijs 301|315 <gemeente> <kenmerk> [e-mail]",
+                "start een verwijzing (alleen jeugdbeschermers); e-mail: de medewerker van "
+                "het lokaal team die het gezin kent",
+                "start a referral (jeugdbeschermers only); e-mail: the local-team worker who "
+                "knows the family", aliases=("refer",)))
     add(Command("ontvangen", rc.complete_step("ontvangen"), "ontvangen <ref>",
                 "stap 1: contact tussen JB en lokaal team is er (lokaal team of JB legt het vast)",
                 "step 1: the JB and the local team have had contact (either side records it)",
@@ -35,9 +37,12 @@ def build_registry() -> Registry:
                 "315-route, de zorgaanbieder (za)",
                 "step 1: the JB records the consultation with the local team (lt) or, in the "
                 "315 route, the provider (za)", aliases=("consulted",)))
-    add(Command("volgende", rc.complete_step("volgende"), "volgende <ref>",
-                "bepaling en aanmeldformulier zijn verstuurd (stap 2-3)",
-                "decision and form sent (step 2-3)", aliases=("next",)))
+    add(Command("volgende", rc.complete_step("volgende"),
+                "volgende <ref> [<zorgaanbieder> [e-mail]]",
+                "bepaling en aanmeldformulier zijn verstuurd (stap 2-3), naar de "
+                "voorkeursaanbieder (noem die als hij nog niet is vastgelegd)",
+                "decision and form sent (step 2-3), to the preferred provider (name it when "
+                "it is not recorded yet)", aliases=("next",)))
     add(Command("301", rc.complete_step("301"), "301 <ref>",
                 "het 301-bericht (toewijzing) is verstuurd", "the 301 message was sent"))
     add(Command("315", rc.complete_step("315"), "315 <ref>",
@@ -57,7 +62,7 @@ def build_registry() -> Registry:
                 "backoffice: het 315-verzoek is onjuist (JW319), terug naar de zorgaanbieder",
                 "back office: the 315 request is incorrect (JW319), back to the provider",
                 aliases=("incorrect",)))
-    add(Command("gevonden", rs.found, "gevonden <ref> <zorgaanbieder>",
+    add(Command("gevonden", rs.found, "gevonden <ref> <zorgaanbieder> [e-mail]",
                 "stap 5A/6: er is een plek gevonden; de termijnen van de route lopen opnieuw",
                 "step 5A/6: a place was found; the route's terms run again", aliases=("found",)))
     add(Command("ret", rs.involve_ret, "ret <ref>",
@@ -90,27 +95,35 @@ def build_registry() -> Registry:
                 "3 bestuurders en wethouders", "take the next tier: 1 behavioural scientists "
                 "(dilemma), 2 managers, 3 board members and aldermen", aliases=("tier",)))
     add(Command("gezin", em.family, "gezin <ES-ref> ja|nee|later [waarom]",
-                "is het gezin vooraf geïnformeerd (of later, en waarom)?",
-                "was the family told beforehand (or later, and why)?", aliases=("family",)))
+                "is het gezin vooraf geïnformeerd (of later, en waarom)? Per trede gevraagd",
+                "was the family told beforehand (or later, and why)? Asked at each tier",
+                aliases=("family",)))
     add(Command("verslag", em.report, "verslag <ES-ref> <verslag>",
-                "leg het verslag vast en leg het voor aan de deelnemers",
-                "record the report and put it to the participants", aliases=("report",)))
+                "het verslag van het overleg van deze trede, voorgelegd aan de deelnemers",
+                "the report of this tier's meeting, put to its participants",
+                aliases=("report",)))
     add(Command("akkoord", em.approve, "akkoord <ES-ref>",
-                "keur het verslag goed; als iedereen akkoord is, is de escalatie gesloten",
-                "approve the report; when all have, the escalation is closed",
+                "keur het verslag goed; als alle deelnemers akkoord zijn, is het overleg "
+                "vastgelegd", "approve the report; when all participants have, the meeting "
+                "is recorded",
                 aliases=("approve",)))
     add(Command("sluit", em.close, "sluit <ES-ref> <reden>",
                 "sluit een escalatie met een reden (leidinggevenden)",
                 "close an escalation with a reason (managers)", aliases=("close",)))
-    add(Command("opgelost", em.resolved, "opgelost <ref> [verslag]",
-                "escalatie opgelost: het verslag gaat ter goedkeuring naar de deelnemers",
-                "escalation resolved: the report goes to the participants for approval",
+    add(Command("opgelost", em.resolved, "opgelost <ES-ref|ref> [toelichting]",
+                "het verschil is overbrugd, namens uw organisatie; als alle partijen dat "
+                "zeggen, is de escalatie gesloten",
+                "the difference is bridged, for your organisation; when every party says so, "
+                "the escalation is closed",
                 aliases=("resolved",)))
-    add(Command("aanbieder", rc.set_provider, "aanbieder <ref> <zorgaanbieder>",
-                "leg de zorgaanbieder vast", "set the care provider", aliases=("provider",)))
+    add(Command("aanbieder", rc.set_provider, "aanbieder <ref> <zorgaanbieder> [e-mail]",
+                "leg de zorgaanbieder vast (e-mail: de contactpersoon daar)",
+                "set the care provider (e-mail: the contact person there)",
+                aliases=("provider",)))
     add(Command("herverdeel", rc.reassign, "herverdeel <ref> <e-mail>",
-                "wijs een andere medewerker toe (alleen teamleiders)",
-                "reassign (team leaders only)", aliases=("reassign",)))
+                "wijs een andere medewerker toe (teamleiders; de JB in stap 1 een medewerker "
+                "van het lokaal team)", "reassign (team leaders; the JB in step 1 a "
+                "local-team worker)", aliases=("reassign",)))
     add(Command("intrekken", rc.withdraw, "intrekken <ref> [reden]",
                 "trek de verwijzing in", "withdraw the referral", aliases=("withdraw",)))
     add(Command("status", em.status_or(rc.show_status), "status <ref|ES-ref>",
