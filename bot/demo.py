@@ -165,8 +165,9 @@ CONTACTBEHEER = [
 
 
 # Bouwsteen 6: the escalation model. No terms, no automatic tiers: people take
-# each tier by command, the family's position is recorded, and the report is
-# approved by everyone who took part before the escalation closes.
+# each tier by command, the family's position is recorded (asked again at each
+# tier), a meeting's verslag is approved by the people who took part in it, and
+# the escalation closes when the parties say the difference is bridged.
 GEDRAGSWETENSCHAPPER = "dennis.smits@jbgld.example.org"
 GI_TEAMLEIDER = "tess.visser@jbgld.example.org"
 LT_TEAMLEIDER = "carla.smit@sociaalteam-ede.example.org"
@@ -190,7 +191,12 @@ ESCALATION_MODEL = [
     f":als {GI_TEAMLEIDER}",
     "akkoord ES-0001",
     f":als {GEDRAGSWETENSCHAPPER}",
-    "akkoord ES-0001",
+    "akkoord ES-0001",  # the last approval records the meeting: the escalation goes on
+    "gezin ES-0001 ja",  # tier 2 brought in new people: asked again
+    f":als {LT_TEAMLEIDER}",
+    "opgelost ES-0001",  # the lokaal team says the difference is bridged ...
+    f":als {JEUGDBESCHERMER}",
+    "opgelost ES-0001",  # ... and the GI: every party has, it closes
 ]
 
 

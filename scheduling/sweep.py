@@ -253,8 +253,10 @@ class Planner:
                                  person_key=f"esc:{d.id}:{d.tier}:",
                                  thread_key=f"esc-thread:{d.id}:{d.tier}")
             told = self._tell(d, ref, tier, base, names) if tier.tell and names else []
-            self._event(ref, d, "escalatie", {"deadline": d.key, "tier": n,
-                                              "recipients": names, "told": told or None})
+            detail: dict[str, Any] = {"deadline": d.key, "tier": n, "recipients": names}
+            if told:
+                detail["told"] = told
+            self._event(ref, d, "escalatie", detail)
             log.info("escalatie %s termijn=%s trede=%d ontvangers=%d", ref.ref, d.key, n,
                      len(names))
             d.escalations += 1

@@ -45,11 +45,13 @@ def test_demo_shows_routes_escalation_and_one_referral_on_two_platforms() -> Non
     assert "Actualiteitsronde Food Valley" in report and "1 van 2 gevraagden" in report
     assert "geen antwoord: Jasper Mulder" in report and "Iris" not in report.split("#")[0]
     assert "Vaste groep Scherpenzeel (GM0279)" in contact
-    # Bouwsteen 6: tiers by command only, through tier 2, closed by an approved report.
+    # Bouwsteen 6: tiers by command only, through tier 2, a meeting recorded, closed by the parties.
     model = text[text.index("## Escalatiemodel"):]
     assert "Zet eerst `trede ES-0001 1`. Er is niets veranderd." in model
     after_clock = model[model.index("> status ES-0001"):model.index(":als dennis")]
     assert "trede 1, gedragswetenschappers" in after_clock  # two weeks on: unchanged
     assert "Erbij gehaald: Carla Smit, Tess Visser." in model
-    assert model.rstrip().endswith("Gesloten: iedereen heeft het verslag goedgekeurd.")
+    assert "Overleg vastgelegd: ES-0001" in model
+    assert "Gesloten: alle partijen zeggen dat het verschil is overbrugd." in model
+    assert model.rstrip().endswith("Begeleid contact twee keer per week, evaluatie na zes weken.")
     assert "Traceback" not in text
