@@ -50,7 +50,8 @@ def load(session: Session, rows: Sequence[Deadline]) -> Batch:
         names = {gid: name for gid, name in session.exec(
             select(Gemeente.id, Gemeente.name).where(col(Gemeente.id).in_(gids))) if gid}
     # Only referrals whose own step's term is due can need it (step 1's tiers).
-    at_step = {r.id for r in live for d in rows if d.key == f"step:{r.step}"}
+    due_keys = {(d.referral_id, d.key) for d in rows}
+    at_step = {r.id for r in live if (r.id, f"step:{r.step}") in due_keys}
     return Batch(refs, names, Directory(session, live), _consulted(session, refs, at_step))
 
 
