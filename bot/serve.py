@@ -1,5 +1,11 @@
 """`ketenbot serve`: one ASGI process for the Slack endpoints, the Telegram
-webhook, `/healthz`, `/readyz` and `/metrics`.
+webhook, `/healthz`, `/readyz`, `/healthz/outbox` and `/metrics`.
+
+Readiness is only "this process can serve" (database reachable and
+migrated): a load balancer acts on it, and an overdue outbox (Telegram down,
+a worker stopped) says nothing about whether this process can answer Slack.
+That is `/healthz/outbox` and the `ketenbot_outbox_oldest_due_seconds` metric,
+for the alert.
 
 Each transport contributes its routes when it is configured; with none, the
 process still answers the health endpoints so a platform can check it is up.
@@ -35,17 +41,25 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 def readiness(bot: KetenBot) -> tuple[bool, dict[str, Any]]:
-    """Database reachable and migrated, the outbox not stuck (blocking: run in a thread)."""
+    """Database reachable and migrated (blocking: run in a thread)."""
     try:
         check_schema(bot.engine)
-        with Session(bot.engine) as session:
-            age = oldest_due_age(session, bot.clock())
     except SchemaNotCurrent:
         return False, {"status": "database not migrated"}
     except Exception:  # the database is the one thing we cannot work without
         return False, {"status": "database unreachable"}
+    return True, {"status": "ok"}
+
+
+def outbox_health(bot: KetenBot) -> tuple[bool, dict[str, Any]]:
+    """No deliverable message overdue longer than the limit (blocking: run in a thread)."""
+    try:
+        with Session(bot.engine) as session:
+            age = oldest_due_age(session, bot.clock())
+    except Exception:
+        return False, {"status": "database unreachable"}
     limit = bot.settings.ready_max_outbox_age_seconds
-    body = {"status": "ok", "outbox_oldest_due_seconds": round(age)}
+    body: dict[str, Any] = {"status": "ok", "outbox_oldest_due_seconds": round(age)}
     if age > limit:
         body["status"] = f"outbox stuck: oldest message {age:.0f} s overdue (limit {limit:.0f})"
         return False, body
@@ -57,6 +71,11 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
+async def outbox(request: Request) -> JSONResponse:
+    ok, body = await run_in_threadpool(outbox_health, request.app.state.bot)
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
 async def metrics(request: Request) -> Response:
     data = await run_in_threadpool(generate_latest, request.app.state.metrics)
     return Response(data, media_type=CONTENT_TYPE_LATEST)
@@ -64,7 +83,7 @@ async def metrics(request: Request) -> Response:
 
 def build_web_app(bot: KetenBot) -> Starlette:
     routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/readyz", readyz),
-                               Route("/metrics", metrics)]
+                               Route("/healthz/outbox", outbox), Route("/metrics", metrics)]
     routes += web_routes(bot)  # the overview page under /overzicht (issue 12)
     lifespans: list[Lifespan] = []
     settings = bot.settings
