@@ -50,7 +50,9 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     db_wait_seconds: float = Field(default=60.0, ge=0)
     ready_max_outbox_age_seconds: float = Field(default=900.0, gt=0)
-    worker_metrics_port: int = Field(default=9100, ge=0, le=65535)  # 0: no metrics server
+    # Off unless set: two workers on one host must not fight over a port (and
+    # 9100 is node_exporter's). 0: any free port, logged at start.
+    worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)
 
     # Web process (`ketenbot serve`): Slack HTTP endpoints, Telegram webhook, /healthz.
     host: str = "0.0.0.0"

@@ -85,7 +85,22 @@ def build_registry(engine: Engine, clock: Clock) -> CollectorRegistry:
     return registry
 
 
-def serve_worker_metrics(registry: CollectorRegistry, port: int, host: str) -> None:
-    """The worker's own /metrics (a small thread from prometheus-client)."""
-    start_http_server(port, addr=host, registry=registry)
-    log.info("metrics op poort %d", port)
+class MetricsPortTaken(Exception):
+    """The configured port is in use (another worker, node_exporter...)."""
+
+
+def serve_worker_metrics(registry: CollectorRegistry, port: int, host: str) -> int:
+    """The worker's own /metrics (a small thread from prometheus-client); the
+    port it listens on (`0` asks the system for any free one)."""
+    try:
+        server, _thread = start_http_server(port, addr=host, registry=registry)
+    except OSError as exc:
+        raise MetricsPortTaken(
+            f"Poort {port} voor de metrics van de worker is bezet of niet te gebruiken "
+            f"({exc.strerror or exc}) / metrics port {port} unavailable: "
+            f"zet KETENBOT_WORKER_METRICS_PORT op een vrije poort, 0 (een willekeurige vrije) "
+            f"of laat hem leeg (geen metrics) / set KETENBOT_WORKER_METRICS_PORT to a free "
+            f"port, 0 (any free one) or leave it unset (no metrics).") from None
+    bound = int(server.server_address[1])
+    log.info("worker metrics listening on %s:%d", host, bound)
+    return bound

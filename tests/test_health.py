@@ -178,3 +178,40 @@ def test_the_worker_serves_metrics_on_its_own_port(kb: KetenBot) -> None:
     text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
     assert sample(text, "ketenbot_open_referrals", '{step="contact"}') == 1
     assert "ketenbot_deliveries_total" in text or "ketenbot_deliveries" in text
+
+
+def test_a_taken_metrics_port_names_the_port_and_the_setting(
+        env_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from bot.cli.main import app
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("KETENBOT_WORKER_METRICS_PORT", str(port))
+        monkeypatch.setenv("KETENBOT_HOST", "127.0.0.1")
+        result = CliRunner().invoke(app, ["worker"])
+    assert result.exit_code == 2
+    assert f"{port}" in result.output and "KETENBOT_WORKER_METRICS_PORT" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_metrics_port_zero_takes_any_free_port_and_says_which(
+        kb: KetenBot, caplog: pytest.LogCaptureFixture) -> None:
+    from bot.metrics import build_registry, serve_worker_metrics
+
+    caplog.set_level("INFO", logger="ketenbot.metrics")
+    first = serve_worker_metrics(build_registry(kb.engine, kb.clock), 0, "127.0.0.1")
+    second = serve_worker_metrics(build_registry(kb.engine, kb.clock), 0, "127.0.0.1")
+    assert first != second and 0 not in (first, second)  # two workers, one host
+    assert f"127.0.0.1:{second}" in caplog.text
+    assert "ketenbot_open_referrals" in httpx.get(f"http://127.0.0.1:{second}/metrics",
+                                                  timeout=5).text
+
+
+def test_workers_serve_no_metrics_unless_configured() -> None:
+    assert Settings(_env_file=None).worker_metrics_port is None  # type: ignore[call-arg]

@@ -11,7 +11,7 @@ import typer
 from apscheduler.schedulers.base import BaseScheduler
 
 from bot.app import KetenBot
-from bot.startup import load_settings, start_bot
+from bot.startup import fail, load_settings, start_bot
 from scheduling import observe
 from scheduling.delivery.dispatch import Sender
 from scheduling.sweep import SweepResult
@@ -66,7 +66,7 @@ def worker(
     import signal
     import threading
 
-    from bot.metrics import build_registry, serve_worker_metrics
+    from bot.metrics import MetricsPortTaken, build_registry, serve_worker_metrics
     from bot.transports import build_senders
     from scheduling.worker import Worker
 
@@ -79,9 +79,12 @@ def worker(
         if once:
             worker_tick(bot, senders)()
             return
-        if settings.worker_metrics_port:
-            serve_worker_metrics(build_registry(bot.engine, bot.clock),
-                                 settings.worker_metrics_port, settings.host)
+        if settings.worker_metrics_port is not None:
+            try:
+                serve_worker_metrics(build_registry(bot.engine, bot.clock),
+                                     settings.worker_metrics_port, settings.host)
+            except MetricsPortTaken as exc:
+                raise fail(str(exc), 2) from None
         # The sweep and the dispatcher are two jobs: a delivery backlog (a
         # rate-limited workspace) never delays writing an escalation.
         worker = Worker(observed_sweep(bot), lambda stop: bot.dispatch_once(senders, stop),
