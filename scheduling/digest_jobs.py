@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import time
 
-from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
+
+from scheduling.worker import CronJob
 
 DIGEST_AT = time(8, 30)
 
@@ -21,8 +22,6 @@ def digest_trigger(tz: str = "Europe/Amsterdam") -> CronTrigger:
                        timezone=tz)
 
 
-def schedule_digests(scheduler: BaseScheduler, job: Callable[[], object],
-                     tz: str = "Europe/Amsterdam") -> None:
-    """Add the digest job to the worker's scheduler (it runs next to the tick)."""
-    scheduler.add_job(job, digest_trigger(tz), id="ketenbot-digests", max_instances=1,
-                      coalesce=True, misfire_grace_time=4 * 3600)
+def digest_job(job: Callable[[], object], tz: str = "Europe/Amsterdam") -> CronJob:
+    """The worker's digest job (next to the sweep, on a thread of its own)."""
+    return CronJob("digests", digest_trigger(tz), job)

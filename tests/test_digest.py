@@ -130,3 +130,33 @@ def test_weekly_digest_reads_in_both_languages(histories: Engine, platform: str)
     assert "verlopen sinds do 26 nov 2026" in nl  # the last day of the lapsed term
     assert "1 lapsed, 1 due this week" in en
     assert "https://keten.example.org/overzicht/" in nl and "KB-0002" in en
+
+
+@pytest.mark.parametrize(("when", "due"), [
+    ("2026-11-30 08:30", True), ("2026-11-30 08:45", True),  # cron's --once at quarter past
+    ("2026-11-30 12:29", True),  # a worker that was down all morning catches up
+    ("2026-11-30 07:00", False),  # not before its time
+    ("2026-11-30 12:31", False),  # past its 4 hours' grace
+    ("2026-11-28 09:00", False),  # Saturday
+])
+def test_worker_once_knows_when_the_digest_is_due(when: str, due: bool) -> None:
+    from scheduling.digest_jobs import digest_job
+
+    assert digest_job(lambda: None).due_now(at(when)) is due
+
+
+def test_worker_once_sends_the_monday_digest(histories: Engine, env_db: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    import bot.app
+    from bot.cli.main import app
+
+    monkeypatch.setattr(bot.app, "system_clock", lambda tz: lambda: at("2026-11-30 08:45"))
+    result = CliRunner().invoke(app, ["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert len([r for r in digests(histories) if ":week:" in r.dedupe_key]) == 2
+    # cron runs it again a quarter later: nothing twice.
+    monkeypatch.setattr(bot.app, "system_clock", lambda tz: lambda: at("2026-11-30 09:00"))
+    assert CliRunner().invoke(app, ["worker", "--once"]).exit_code == 0
+    assert len([r for r in digests(histories) if ":week:" in r.dedupe_key]) == 2

@@ -120,3 +120,36 @@ def test_sweep_stops_between_batches_when_asked(sample_engine: Any) -> None:
     assert (first.claimed, first.escalations) == (1, 1)  # one batch committed, then out
     rest = run(sample_engine, DUE)  # the next start goes on where it stopped
     assert rest.escalations == 2
+
+
+def test_a_long_cron_job_holds_up_neither_the_sweep_nor_the_dispatcher() -> None:
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from scheduling.worker import CronJob
+
+    release, digesting = threading.Event(), threading.Event()
+    swept, dispatched = threading.Semaphore(0), threading.Semaphore(0)
+
+    def digest() -> None:  # the 08:30 digest over a big region
+        digesting.set()
+        release.wait(30)
+
+    def sweep(stop: threading.Event) -> Any:
+        swept.release()
+        return SimpleNamespace(reminders=0, escalations=0)
+
+    def dispatch(stop: threading.Event) -> Any:
+        dispatched.release()
+        return SimpleNamespace(sent=0, dead=0, waiting=0, retried=0, deferred=0)
+
+    worker = Worker(sweep, dispatch, sweep_interval=0.05, dispatch_interval=0.05,
+                    cron_jobs=[CronJob("digests", IntervalTrigger(seconds=0.05), digest)])
+    worker.start()
+    try:
+        assert digesting.wait(10)
+        for _ in range(5):
+            assert swept.acquire(timeout=10) and dispatched.acquire(timeout=10)
+        assert not release.is_set()
+    finally:
+        release.set()
+        worker.stop()

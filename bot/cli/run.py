@@ -8,13 +8,13 @@ import time
 from collections.abc import Callable
 
 import typer
-from apscheduler.schedulers.base import BaseScheduler
 
 from bot.app import KetenBot
 from bot.startup import fail, load_settings, start_bot
 from scheduling import observe
 from scheduling.delivery.dispatch import Sender
 from scheduling.sweep import SweepResult
+from scheduling.worker import CronJob, run_due
 
 log = logging.getLogger("ketenbot.worker")
 
@@ -47,16 +47,18 @@ def observed_sweep(bot: KetenBot) -> Callable[[threading.Event], SweepResult]:
     return sweep
 
 
-def add_digests(scheduler: BaseScheduler, bot: KetenBot) -> None:
-    """The worker's digest job: Monday (team leaders) and month start (region)."""
+def cron_jobs(bot: KetenBot) -> list[CronJob]:
+    """The jobs that run at set times, in the long-running worker (a thread
+    each) and in `worker --once` when due. A new one is one line here."""
     from handlers.overview.digests import run_digests
     from handlers.overview.sign_in import WebSettings
-    from scheduling.digest_jobs import schedule_digests
+    from scheduling.digest_jobs import digest_job
 
     base_url = WebSettings().base_url.rstrip("/")
-    schedule_digests(scheduler, lambda: run_digests(
-        bot.engine, bot.clock(), bot.calendar(), bot.routes, base_url),
-        bot.settings.timezone)
+    return [
+        digest_job(lambda: run_digests(bot.engine, bot.clock(), bot.calendar(), bot.routes,
+                                       base_url), bot.settings.timezone),
+    ]
 
 
 def worker(
@@ -77,7 +79,12 @@ def worker(
     senders: list[Sender] = build_senders(bot)
     try:
         if once:
-            worker_tick(bot, senders)()
+            # What a running worker would have done by now: the sweep, the cron
+            # jobs whose time came (within their grace), then the outbox.
+            observed_sweep(bot)(threading.Event())
+            for name in run_due(cron_jobs(bot), bot.clock()):
+                log.info("worker --once ran cron job %s", name)
+            bot.dispatch_once(senders)
             return
         if settings.worker_metrics_port is not None:
             try:
@@ -88,8 +95,8 @@ def worker(
         # The sweep and the dispatcher are two jobs: a delivery backlog (a
         # rate-limited workspace) never delays writing an escalation.
         worker = Worker(observed_sweep(bot), lambda stop: bot.dispatch_once(senders, stop),
-                        settings.sweep_interval_seconds, settings.dispatch_interval_seconds)
-        add_digests(worker.scheduler, bot)
+                        settings.sweep_interval_seconds, settings.dispatch_interval_seconds,
+                        cron_jobs=cron_jobs(bot))
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
