@@ -35,7 +35,6 @@ from bench.sweep import NOW, populate
 from bot.app import KetenBot
 from bot.config import Settings
 from bot.slack.sender import SlackSender
-from scheduling.delivery.ratelimit import GATE
 from scheduling.worker import Worker
 from storage.models import ChatIdentity
 from storage.tables import Deadline
@@ -75,7 +74,6 @@ def run(args: argparse.Namespace) -> None:
                             slack_signing_secret="s", slack_api_url=fake.api_url)
         bot = KetenBot(settings, engine, clock)
         sender = SlackSender(bot)
-        GATE.clear()
         worker = Worker(bot.sweep_once, lambda stop: bot.dispatch_once([sender], stop),
                         interval, 0.2)
         lapse_at = time.monotonic() + interval / 2  # between two sweeps

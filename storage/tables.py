@@ -164,6 +164,22 @@ class ProcessedEvent(SQLModel, table=True):
     received_at: datetime = _ts(nullable=False)
 
 
+class RateLimit(SQLModel, table=True):
+    """When the next call may go out, shared by every process of the fleet.
+
+    One row per platform, account (a Slack workspace, a Telegram bot) and
+    scope: a Web API method a 429 paused (`chat.postMessage`, `*` for the
+    whole bot), or a throttle ahead of the platform's published limits (a
+    chat, a channel, the bot as a whole). `paused_until` only ever moves later.
+    """
+
+    __tablename__ = "rate_limit"
+    platform: str = Field(primary_key=True, max_length=16)
+    account: str = Field(primary_key=True, max_length=64)
+    scope: str = Field(primary_key=True, max_length=128)
+    paused_until: datetime = _ts(nullable=False)
+
+
 class LinkCode(SQLModel, table=True):
     """One-time code that links a chat account to a directory person."""
 

@@ -194,13 +194,14 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture(autouse=True)
-def _no_rate_limit_pauses() -> Iterator[None]:
-    """Rate-limit pauses are process-wide: one test's 429 must not hold up the next."""
-    from scheduling.delivery.ratelimit import GATE
+def _no_throttle(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most tests' clocks stand still between two messages to one chat, where
+    the platforms' per-chat limits would defer the second: they run without
+    the throttle. Tests marked `throttled` keep it (and travel in time)."""
+    if request.node.get_closest_marker("throttled") is None:
+        from scheduling.delivery.ratelimit import RateGate
 
-    GATE.clear()
-    yield
-    GATE.clear()
+        monkeypatch.setattr(RateGate, "throttle", False)
 
 
 @pytest.fixture

@@ -9,9 +9,11 @@ or a button press that replaced it, needs no edit). When the root was just
 posted for a step line that says nothing the root does not, the line is left
 out.
 
-Rate limits pause the whole workspace for Retry-After (`scheduling.delivery.ratelimit`;
-Slack's limits are per workspace and method, and one pause for the workspace
-is the safe reading: nothing goes out inside the window). Server and network
+Rate limits pause that Web API method in the workspace for Retry-After, in
+the fleet's gate (`scheduling.delivery.ratelimit`, in the database: no process
+calls it inside the window), and every chat.postMessage first takes its
+channel's slot there (Slack's published 1 per second per channel), or is
+deferred to the slot's end without a call. Server and network
 errors become `TemporaryFailure` (the dispatcher backs off); errors that no
 retry can fix (channel gone, bot not in it, account deactivated) become
 `PermanentFailure`. The thread line and the root update are recorded as
@@ -44,8 +46,8 @@ from bot.slack.blocks import (
 from bot.slack.contact_blocks import FRESHNESS_BUTTONS, entry_blocks
 from handlers.threads import home_channel, remember_root, root_digest, said_by_root, thread_of
 from messages import Renderer
-from scheduling.delivery.dispatch import Outgoing, PermanentFailure, TemporaryFailure
-from scheduling.delivery.ratelimit import GATE, RateGate
+from scheduling.delivery.dispatch import Deferred, Outgoing, PermanentFailure, TemporaryFailure
+from scheduling.delivery.ratelimit import SLACK_CHANNEL, Key, Limit, RateGate
 from storage.db import session_scope
 from storage.models import ChatIdentity
 from storage.tables import Referral, ReferralThread
@@ -75,7 +77,7 @@ class SlackSender:
     platform = "slack"
 
     def __init__(self, bot: KetenBot, client: WebClient | None = None,
-                 gate: RateGate = GATE) -> None:
+                 gate: RateGate | None = None) -> None:
         self.bot = bot
         settings = bot.settings
         # No built-in retries: the dispatcher owns retrying (and the order).
@@ -83,16 +85,22 @@ class SlackSender:
                                           base_url=settings.slack_api_url,
                                           timeout=HTTP_TIMEOUT, retry_handlers=[])
         self.renderer = Renderer("slack")
-        self.gate = gate
-        # One token is one workspace: its pause is keyed by the token's digest.
+        self.gate = gate or RateGate(bot.engine)
+        # One token is one workspace: its pauses are keyed by the token's digest.
         token = (settings.slack_bot_token or "").encode()
-        self.gate_key = "slack:" + hashlib.sha256(token).hexdigest()[:12]
+        self.account = hashlib.sha256(token).hexdigest()[:12]
 
-    def _key(self, api: str) -> str:
+    def _key(self, api: str) -> Key:
         # Slack limits each Web API method per workspace on its own tier
         # (chat.postMessage, chat.update and conversations.open differ), and a
         # 429's Retry-After is that method's: only that method waits.
-        return f"{self.gate_key}:{api}"
+        return Key(self.platform, self.account, api)
+
+    def _slots(self, api: str, kwargs: dict[str, Any]) -> list[tuple[Key, Limit]]:
+        if api == "chat.postMessage" and kwargs.get("channel"):
+            return [(Key(self.platform, self.account, f"channel:{kwargs['channel']}"),
+                     SLACK_CHANNEL)]
+        return []
 
     def paused_until(self, now: datetime) -> datetime | None:
         """Every delivery posts a message: while chat.postMessage waits, the
@@ -204,10 +212,9 @@ class SlackSender:
     def _call(self, method: str, **kwargs: Any) -> Any:
         api = method.replace("_", ".", 1)
         now = self.bot.clock()
-        until = self.gate.until(self._key(api), now)
-        if until is not None:  # another delivery hit the limit: no call inside the window
-            raise TemporaryFailure((until - now).total_seconds(),
-                                   f"slack {api}: rate-limited in this workspace")
+        until = self.gate.take(now, [self._key(api)], self._slots(api, kwargs))
+        if until is not None:  # paused after a 429, or the channel's slot is taken
+            raise Deferred((until - now).total_seconds(), f"slack {api}: waiting for a slot")
         try:
             return getattr(self.client, method)(**kwargs)
         except SlackApiError as exc:
@@ -217,7 +224,7 @@ class SlackSender:
                 headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
                 wait = _seconds(headers.get("retry-after"))
                 wait = 60.0 if wait is None else wait  # Slack always sends it; be safe
-                self.gate.pause(self._key(api), now, wait)
+                self.gate.pause(self._key(api), self.bot.clock(), wait)
                 raise TemporaryFailure(wait, f"slack {api}: rate limited") from None
             if status >= 500:
                 raise TemporaryFailure(None, f"slack {api}: HTTP {status}") from None

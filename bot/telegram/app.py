@@ -214,10 +214,14 @@ class TelegramHandlers:
             if reply.template == "overview_link" and not private and user is not None:
                 # A sign-in link is a credential: to the person only, never into a group.
                 link = self.render(reply, lang)
-                queued.append((replies.queue(user.id, link, None), user.id, link, None))
+                oid, now = replies.queue(user.id, link, None)
+                if now:
+                    queued.append((oid, user.id, link, None))
                 reply = Reply("overview_link_sent", {})
             rendered, markup = self.render(reply, lang), _entry_keys(reply, lang)
-            queued.append((replies.queue(chat_id, rendered, markup), chat_id, rendered, markup))
+            oid, now = replies.queue(chat_id, rendered, markup)
+            if now:  # else the worker sends it at its slot's end
+                queued.append((oid, chat_id, rendered, markup))
             return queued
 
         for oid, chat, rendered, markup in await asyncio.to_thread(work):

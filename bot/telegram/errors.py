@@ -9,6 +9,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 from scheduling.delivery.dispatch import PermanentFailure
+from scheduling.delivery.ratelimit import TELEGRAM_BOT, TELEGRAM_CHAT, TELEGRAM_GROUP, Key, Limit
 
 # BadRequest texts no retry can fix: the chat, topic or user is out of reach.
 GONE = ("chat not found", "user not found", "thread not found", "topic_closed",
@@ -32,6 +33,20 @@ def retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def gate_key(token: str) -> str:
-    """The rate-limit pause's key for one bot (its id, the token's public part)."""
-    return "telegram:" + token.partition(":")[0]
+def bot_account(token: str) -> str:
+    """One bot in the rate-limit gate: its id, the token's public part."""
+    return token.partition(":")[0]
+
+
+def pause_key(token: str) -> Key:
+    """Telegram's flood control holds the whole bot."""
+    return Key("telegram", bot_account(token), "*")
+
+
+def slots(token: str, chat_id: int) -> list[tuple[Key, Limit]]:
+    """The limits one message to `chat_id` counts against: the bot's, and the
+    chat's (a group's, for a negative id, or a private chat's)."""
+    account = bot_account(token)
+    return [(Key("telegram", account, "bot"), TELEGRAM_BOT),
+            (Key("telegram", account, f"chat:{chat_id}"),
+             TELEGRAM_GROUP if chat_id < 0 else TELEGRAM_CHAT)]

@@ -2,7 +2,11 @@
 
 Each answer is first queued (an outbox row held for `HOLD`), then sent at once
 in the background, so the webhook answers Telegram without waiting for the
-Bot API. If that send fails (flood control, a network error) the row keeps its
+Bot API. Queueing also takes the answer's slots in the fleet's rate-limit gate
+(`scheduling.delivery.ratelimit`), in the same transaction: while the bot is
+paused after a 429, or the chat has had its message this second, the row is
+left to the worker for the slot's end instead, and no call is made.
+If that send fails (flood control, a network error) the row keeps its
 place with the usual retry time and the worker delivers it: an answer is
 never lost, nor sent twice (the row is marked sent only after the call, and
 the worker's dispatcher leaves it alone while it is held).
@@ -19,9 +23,9 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import RetryAfter, TelegramError
 
 from bot.app import KetenBot
-from bot.telegram.errors import gate_key, permanent, retry_seconds
+from bot.telegram.errors import pause_key, permanent, retry_seconds, slots
 from scheduling.delivery.dispatch import TemporaryFailure, mark_sent, settle
-from scheduling.delivery.ratelimit import GATE
+from scheduling.delivery.ratelimit import RateGate
 from storage.db import session_scope
 from storage.outbox import enqueue_reply
 
@@ -34,15 +38,17 @@ FLUSH_AFTER = 0.02  # seconds: answers sent meanwhile are marked sent in one sta
 class Replies:
     def __init__(self, bot: KetenBot, api: Bot) -> None:
         self.bot, self.api = bot, api
-        self.key = gate_key(api.token)
+        self.key = pause_key(api.token)
+        self.gate = RateGate(bot.engine)
         self.tasks: set[asyncio.Task[Any]] = set()
         self._sent: list[int] = []
         self._flushing: asyncio.Future[None] | None = None
 
     async def send(self, chat_id: int, text: str,
                    markup: InlineKeyboardMarkup | None = None) -> None:
-        oid = await asyncio.to_thread(self.queue, chat_id, text, markup)
-        self.start(oid, chat_id, text, markup)
+        oid, now = await asyncio.to_thread(self.queue, chat_id, text, markup)
+        if now:
+            self.start(oid, chat_id, text, markup)
 
     def start(self, oid: int, chat_id: int, text: str,
               markup: InlineKeyboardMarkup | None) -> None:
@@ -52,29 +58,30 @@ class Replies:
         self.tasks.add(task)
         task.add_done_callback(self._done)
 
-    def queue(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> int:
-        """Queue an answer, held for this process (worker thread: database)."""
+    def queue(self, chat_id: int, text: str,
+              markup: InlineKeyboardMarkup | None) -> tuple[int, bool]:
+        """Queue an answer (worker thread: database); whether this process sends
+        it now (it holds the slot) or the worker does, at the slot's end."""
         now = self.bot.clock()
         with session_scope(self.bot.engine) as session:
-            return enqueue_reply(session, platform=PLATFORM, chat_id=str(chat_id), text=text,
-                                 now=now, hold_until=now + HOLD,
-                                 markup=markup.to_dict() if markup is not None else None)
+            wait = self.gate.take_in(session.connection(), now, [self.key],
+                                     slots(self.api.token, chat_id))
+            oid = enqueue_reply(session, platform=PLATFORM, chat_id=str(chat_id), text=text,
+                                now=now, hold_until=now + HOLD if wait is None else wait,
+                                markup=markup.to_dict() if markup is not None else None)
+            return oid, wait is None
 
     async def _attempt(self, oid: int, chat_id: int, text: str,
                        markup: InlineKeyboardMarkup | None, now: Any) -> None:
-        until = GATE.until(self.key, now)
         error: Exception | None = None
-        if until is not None:  # flood control is on: leave it to the worker
-            error = TemporaryFailure((until - now).total_seconds(), "telegram flood control")
-        else:
-            try:
-                await self.api.send_message(chat_id, text, reply_markup=markup)
-            except RetryAfter as exc:
-                wait = retry_seconds(exc)
-                GATE.pause(self.key, now, wait)
-                error = TemporaryFailure(wait, "telegram flood control")
-            except TelegramError as exc:
-                error = permanent(exc) or TemporaryFailure(None, f"telegram: {type(exc).__name__}")
+        try:
+            await self.api.send_message(chat_id, text, reply_markup=markup)
+        except RetryAfter as exc:
+            wait = retry_seconds(exc)
+            await asyncio.to_thread(self.gate.pause, self.key, self.bot.clock(), wait)
+            error = TemporaryFailure(wait, "telegram flood control")
+        except TelegramError as exc:
+            error = permanent(exc) or TemporaryFailure(None, f"telegram: {type(exc).__name__}")
         if error is None:
             # Marked sent in batches: under load one UPDATE for many answers. (A
             # crash before the batch is written sends those answers once more,

@@ -12,8 +12,11 @@ A command's answer (kind "reply", queued by the webhook when its own attempt
 failed) goes to the chat it came from, as rendered then.
 
 Flood control (RetryAfter) pauses the whole bot for `retry_after` in the
-process-wide gate (`scheduling.delivery.ratelimit`), so no further call goes out inside
-the window. Errors no retry can fix (blocked by the user, chat not found,
+fleet's gate (`scheduling.delivery.ratelimit`, in the database), so no process
+calls inside the window; and every message first takes its slots there, at
+Telegram's published limits (30/s per bot, 20/min per group, 1/s per chat),
+or is deferred to the slot's end without a call.
+Errors no retry can fix (blocked by the user, chat not found,
 deactivated) become `PermanentFailure`. The line and the root edit are
 recorded as separate parts, so a retry never posts the line twice. PTB's
 AIORateLimiter is not used: it waits out a RetryAfter by sleeping in the
@@ -37,14 +40,14 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.app import KetenBot
 from bot.telegram.app import PLATFORM, clip, file_url
 from bot.telegram.contact_keyboard import FRESHNESS_BUTTONS, entry_keyboard
-from bot.telegram.errors import gate_key, permanent, retry_seconds
+from bot.telegram.errors import pause_key, permanent, retry_seconds, slots
 from bot.telegram.keyboards import escalation_keyboard, referral_keyboard
 from handlers.referrals.membership import gemeente_name
 from handlers.referrals.view import status_view
 from handlers.threads import home_channel, remember_root, root_digest, said_by_root, thread_of
 from messages import Renderer
-from scheduling.delivery.dispatch import Outgoing, TemporaryFailure
-from scheduling.delivery.ratelimit import GATE, RateGate
+from scheduling.delivery.dispatch import Deferred, Outgoing, TemporaryFailure
+from scheduling.delivery.ratelimit import RateGate
 from storage.db import session_scope
 from storage.models import ChatIdentity
 from storage.tables import Referral, ReferralThread
@@ -55,7 +58,8 @@ WITH_BUTTONS = ("notice", "reminder", "escalation")  # person messages about a r
 class TelegramSender:
     platform = PLATFORM
 
-    def __init__(self, bot: KetenBot, api: Bot | None = None, gate: RateGate = GATE) -> None:
+    def __init__(self, bot: KetenBot, api: Bot | None = None,
+                 gate: RateGate | None = None) -> None:
         token = bot.settings.telegram_bot_token
         if not token:
             raise ValueError("KETENBOT_TELEGRAM_BOT_TOKEN is not set")
@@ -65,11 +69,19 @@ class TelegramSender:
         url = bot.settings.telegram_api_url
         self.api = api or Bot(token, base_url=url, base_file_url=file_url(url))
         self._ready = False
-        self.gate = gate
-        self.gate_key = gate_key(token)
+        self.gate = gate or RateGate(bot.engine)
+        self.token = token
+        self.gate_key = pause_key(token)
 
     def paused_until(self, now: datetime) -> datetime | None:
         return self.gate.until(self.gate_key, now)
+
+    def _slot(self, chat_id: int) -> None:
+        """Take this message's slots in the fleet's gate, or defer it (no call)."""
+        now = self.bot.clock()
+        until = self.gate.take(now, [self.gate_key], slots(self.token, chat_id))
+        if until is not None:
+            raise Deferred((until - now).total_seconds(), "telegram: waiting for a slot")
 
     # -- plumbing ----------------------------------------------------------------
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -85,10 +97,6 @@ class TelegramSender:
         self.loop.close()
 
     def deliver(self, message: Outgoing) -> None:
-        now = self.bot.clock()
-        until = self.gate.until(self.gate_key, now)
-        if until is not None:  # flood control is on: no call inside the window
-            raise TemporaryFailure((until - now).total_seconds(), "telegram flood control")
         try:
             if not self._ready:
                 self._run(self.api.initialize())
@@ -101,7 +109,8 @@ class TelegramSender:
                 self._to_person(message)
         except RetryAfter as exc:
             wait = retry_seconds(exc)
-            self.gate.pause(self.gate_key, now, wait)
+            # From the refusal on (not from the start of the delivery).
+            self.gate.pause(self.gate_key, self.bot.clock(), wait)
             raise TemporaryFailure(wait, "telegram flood control") from None
         except TelegramError as exc:
             dead = permanent(exc)  # blocked, chat gone, ...
@@ -117,6 +126,7 @@ class TelegramSender:
         p = message.payload
         markup = (InlineKeyboardMarkup.de_json(p["markup"], self.api)
                   if p.get("markup") else None)
+        self._slot(int(p["chat_id"]))
         self._run(self.api.send_message(int(p["chat_id"]), str(p["text"]),
                                         reply_markup=markup))
 
@@ -140,6 +150,7 @@ class TelegramSender:
         if chat is None:  # unlinked since it was chosen: try again later
             raise TemporaryFailure(None, "telegram: recipient no longer linked")
         text = clip(self.renderer.render_name(message.template, message.payload, lang))
+        self._slot(int(chat))
         self._run(self.api.send_message(int(chat), text, reply_markup=markup))
 
     # -- a referral's thread -------------------------------------------------------
@@ -157,6 +168,7 @@ class TelegramSender:
             if not (new and said_by_root(self.bot.engine, message.template, message.payload,
                                           message.referral_id)):
                 text = clip(self.renderer.render_name(message.template, message.payload, lang))
+                self._slot(int(thread.channel))
                 self._run(self.api.send_message(
                     int(thread.channel), text,
                     message_thread_id=int(thread.topic_id) if thread.topic_id else None,
@@ -190,8 +202,10 @@ class TelegramSender:
         chat = self._run(self.api.get_chat(int(channel)))
         topic_id: int | None = None
         if chat.is_forum:
+            self._slot(int(channel))
             topic = self._run(self.api.create_forum_topic(int(channel), name))
             topic_id = topic.message_thread_id
+        self._slot(int(channel))
         root = self._run(self.api.send_message(int(channel), text, reply_markup=markup,
                                                message_thread_id=topic_id))
         thread = ReferralThread(referral_id=referral_id, platform=PLATFORM, channel=channel,
@@ -209,6 +223,7 @@ class TelegramSender:
         digest = _digest(text, markup)
         if digest == thread.root_hash:
             return  # it shows this already
+        self._slot(int(thread.channel))
         try:
             self._run(self.api.edit_message_text(text, chat_id=int(thread.channel),
                                                  message_id=int(thread.root_id),

@@ -64,6 +64,15 @@ class TemporaryFailure(Exception):
         self.retry_after = retry_after
 
 
+class Deferred(TemporaryFailure):
+    """No call was made: the rate-limit gate has no slot before `retry_after`
+    seconds (a pause after a 429, or a throttle ahead of one). The row moves to
+    then without counting an attempt."""
+
+    def __init__(self, retry_after: float, message: str = "waiting for a rate-limit slot"):
+        super().__init__(max(0.0, retry_after), message)
+
+
 class PermanentFailure(Exception):
     """Retrying cannot help: the recipient blocked the bot, the channel is gone...
 
@@ -250,6 +259,11 @@ def settle(engine: Engine, oid: int, now: datetime, error: Exception | None,
             if on_dead is not None and row.kind != "unreachable":  # no notices about notices
                 on_dead(session, row, row.last_error, platform, now)
             return "dead"
+        if isinstance(error, Deferred):  # no call made: no attempt, no warning
+            row.deliver_after = now + timedelta(seconds=error.retry_after or 0.0)
+            observe.delivery(oid, row.person_id, row.referral_id, [platform], row.attempts,
+                             error)
+            return "deferred"
         retry_after = error.retry_after if isinstance(error, TemporaryFailure) else None
         _failed(row, now, error, retry_after, platform)
         observe.delivery(oid, row.person_id, row.referral_id, [platform], row.attempts, error,
