@@ -2,9 +2,10 @@
 
 A threaded HTTP server on 127.0.0.1 that answers `/bot<token>/<method>` the
 way api.telegram.org does (for the methods ketenbot uses), and records every
-call. `fail_next(method, retry_after=N)` makes the next call of a method
-answer 429 with `retry_after`, like Telegram's flood control; `status=502`
-simulates a server error.
+call (with its arrival time and answer). `fail_next(method, retry_after=N)`
+makes the next call of a method answer 429 with `retry_after`, like Telegram's
+flood control; `status=502` simulates a server error. `storm(seconds, N)`:
+for a while every message answers 429 with `retry_after` N.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Ketenbot", "username": "k
 class Call:
     method: str
     params: dict[str, Any]
+    at: float = 0.0  # time.time() on arrival
+    status: int = 200
 
 
 @dataclass
@@ -44,6 +47,8 @@ class FakeTelegramAPI:
     delay: float = 0.0  # seconds every answer takes (a slow Bot API)
     keep_alive: bool = False
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
+    storm_until: float = 0.0  # time.time() until which every message answers 429
+    storm_retry_after: int = 1
     _next_id: int = 100
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -84,6 +89,11 @@ class FakeTelegramAPI:
         "Forbidden: bot was blocked by the user", 400 "Bad Request: chat not found"."""
         self._failures.setdefault(method, []).append(_Failure(status, retry_after, description))
 
+    def storm(self, seconds: float, retry_after: int) -> None:
+        """From now on, for `seconds`, every sendMessage/editMessageText answers 429."""
+        self.storm_retry_after = retry_after
+        self.storm_until = time.time() + seconds
+
     def refuse_chat(self, chat_id: int | str, status: int, description: str) -> None:
         """Every call to `chat_id` fails like this (a blocked user, a deleted group)."""
         self.refused[str(chat_id)] = _Failure(status, None, description)
@@ -107,9 +117,13 @@ class FakeTelegramAPI:
         body = req.rfile.read(length).decode() if length else ""
         params = _parse(body, req.headers.get("Content-Type") or "")
         with self._lock:
-            self.calls.append(Call(method, params))
+            call = Call(method, params, at=time.time())
+            self.calls.append(call)
             pending = self._failures.get(method)
             failure = pending.pop(0) if pending else None
+            if (failure is None and call.at < self.storm_until
+                    and method in ("sendMessage", "editMessageText")):
+                failure = _Failure(429, self.storm_retry_after)
             if failure is None and method != "getMe":
                 failure = self.refused.get(str(params.get("chat_id")))
             if failure is None:
@@ -117,6 +131,7 @@ class FakeTelegramAPI:
         if self.delay:
             time.sleep(self.delay)
         if failure is not None:
+            call.status = failure.status
             answer: dict[str, Any] = {
                 "ok": False, "error_code": failure.status,
                 "description": failure.description or ("Too Many Requests: retry later"
