@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from handlers.commands import Registry
@@ -22,9 +22,9 @@ from scheduling.delivery.dispatch import Chooser, DispatchResult, Sender, dispat
 from scheduling.delivery.unreachable import notify
 from scheduling.routes import Routes, default_routes, load_routes
 from scheduling.sweep import SweepResult, sweep
-from storage import events
+from storage import events, throttle, web_sessions
 from storage.db import check_schema, make_engine
-from storage.models import ChatIdentity, Person
+from storage.models import ARCHIVE_TEAM, ChatIdentity, Person, Team
 from storage.tables import Outbox, Referral
 
 
@@ -50,6 +50,9 @@ def choose_sender(senders: list[Sender]) -> Chooser:
         person = session.get(Person, row.person_id)
         linked = session.exec(select(ChatIdentity.platform)
                               .where(ChatIdentity.person_id == row.person_id)).all()
+        only = row.payload.get("only")  # about one account (a new link): to that one
+        if only is not None:
+            return by_platform.get(str(only)) if only in linked else None
         preferred = [p for p in linked if person and p == person.preferred_platform]
         for platform in preferred + list(linked):
             if platform in by_platform:
@@ -134,6 +137,8 @@ class KetenBot:
         # Contactbeheer: start a region's freshness round, or report one, when due.
         freshness.run(self.engine, now, calendar=self.calendar(), hours=self.hours())
         events.prune(self.engine, now)
+        throttle.prune(self.engine, now)
+        web_sessions.prune(self.engine, now)
         return swept
 
     def dispatch_once(self, senders: list[Sender],
@@ -151,5 +156,8 @@ class KetenBot:
             return s.exec(
                 select(Person)
                 .join(ChatIdentity)
-                .where(ChatIdentity.platform == platform, ChatIdentity.external_id == external_id)
+                .join(Team, col(Team.id) == col(Person.team_id))
+                # Removed people lose their links; this holds even for a stray one.
+                .where(ChatIdentity.platform == platform, ChatIdentity.external_id == external_id,
+                       Team.key != ARCHIVE_TEAM)
             ).first()

@@ -10,7 +10,7 @@ from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 
 class OrgKind(StrEnum):
@@ -94,6 +94,11 @@ class TeamGemeente(SQLModel, table=True):
     gemeente_id: int = Field(foreign_key="gemeente.id", primary_key=True, index=True)
 
 
+# Where `verwijder` puts a person: a team that serves no gemeente. Nobody in it
+# is active: no chat link, no web session, no linking by e-mail.
+ARCHIVE_TEAM = "uit-dienst"
+
+
 class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, index=True, max_length=254)
@@ -110,7 +115,11 @@ class Person(SQLModel, table=True):
 
 class ChatIdentity(SQLModel, table=True):
     __tablename__ = "chat_identity"
-    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    # One person per account, and at most one account per person per platform
+    # (a new link replaces the old one: handlers/accounts/linking.py).
+    __table_args__ = (UniqueConstraint("platform", "external_id"),
+                      UniqueConstraint("person_id", "platform",
+                                       name="uq_chat_identity_person_id_platform"))
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     external_id: str = Field(max_length=64)
@@ -124,3 +133,9 @@ class DirectoryVersion(SQLModel, table=True):
     __tablename__ = "directory_version"
     id: int = Field(default=1, primary_key=True)
     n: int = 0
+
+
+def is_active(session: Session, person: Person) -> bool:
+    """In the directory and not removed (`verwijder` moves people to the archive team)."""
+    team = session.get(Team, person.team_id)
+    return team is not None and team.key != ARCHIVE_TEAM

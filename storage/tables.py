@@ -190,14 +190,14 @@ class LinkCode(SQLModel, table=True):
     used_at: datetime | None = _ts()
 
 
-class LinkAttempt(SQLModel, table=True):
-    """Failed link attempts per chat account, for throttling guessers."""
+class Throttle(SQLModel, table=True):
+    """Hits per key in a fixed window (storage/throttle.py): wrong link codes per
+    chat account, sign-in links per person, answers to unlinked accounts. The key
+    is a sha256, so no chat id of a stranger is kept in the clear."""
 
-    __tablename__ = "link_attempt"
-    id: int | None = Field(default=None, primary_key=True)
-    platform: str = Field(max_length=16)
-    external_id: str = Field(max_length=64, index=True)
-    at: datetime = _ts(nullable=False)
+    key_hash: str = Field(primary_key=True, max_length=64)
+    window_start: datetime = _ts(nullable=False)
+    hits: int = 0
 
 
 class ModelEscalation(SQLModel, table=True):

@@ -21,6 +21,23 @@ class WebLogin(SQLModel, table=True):
     used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
+class WebSessionRow(SQLModel, table=True):
+    """A signed-in browser: the cookie carries a random id, only its sha256 is here.
+
+    Deleting the row ends the session (sign-out, `verwijder`, `ontkoppel`); the
+    role and team it was opened under end it too when they change.
+    """
+
+    __tablename__ = "web_session"
+    id_hash: str = Field(primary_key=True, max_length=64)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    role: str = Field(max_length=32)
+    team_id: int
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    lang: str | None = Field(default=None, max_length=2)
+
+
 class WebAccess(SQLModel, table=True):
     """Every page view: who, what, when (and whether it was allowed)."""
 

@@ -182,13 +182,17 @@ async def test_linked_user_asks_wie(tg: TelegramChat) -> None:
 
 
 async def test_unlinked_user_is_refused_everything_but_start_and_help(tg: TelegramChat) -> None:
+    async def say(text: str) -> str:
+        tg.clock.set(tg.clock() + timedelta(minutes=61))  # one answer an hour (see below)
+        return await tg.say(STRANGER_TG, text)
+
     for command in ("/wie Ede", "/mijn", "/status KB-0001", "/koppelcode", "/bericht301 1"):
-        text = await tg.say(STRANGER_TG, command)
+        text = await say(command)
         assert "niet gekoppeld" in text and "koppelcode" in text and "/start CODE" in text
-    assert "wie <gemeente>" in await tg.say(STRANGER_TG, "/help")
-    assert "/bericht301 <ref>" in await tg.say(STRANGER_TG, "/help")
-    assert "niet gekoppeld" in await tg.say(STRANGER_TG, "wie Ede")  # plain text in private too
-    assert "niet gekoppeld" in await tg.say(STRANGER_TG, "/start")
+    assert "wie <gemeente>" in await say("/help")
+    assert "/bericht301 <ref>" in await say("/help")
+    assert "niet gekoppeld" in await say("wie Ede")  # plain text in private too
+    assert "niet gekoppeld" in await say("/start")
 
 
 async def test_link_with_code_then_expired_and_reused_codes(tg: TelegramChat) -> None:

@@ -64,8 +64,9 @@ async def signed_in(app: Starlette, bot: KetenBot, email: str) -> AsyncIterator[
     reply = bot.registry.dispatch(bot.context("console", bot.person_by_email(email)), "overzicht")
     assert reply.template == "overview_link", reply
     async with client(app) as c:
-        r = await c.post("/overzicht/login",
-                         data={"token": str(reply.data["url"]).rsplit("/", 1)[1]})
+        token = str(reply.data["url"]).rsplit("/", 1)[1]
+        page = await c.get(f"/overzicht/login/{token}")
+        r = await c.post("/overzicht/login", data={"token": token, "csrf": csrf_of(page.text)})
         assert r.status_code == 303
         yield c
 
@@ -239,7 +240,8 @@ async def test_without_the_sessions_csrf_token_nothing_changes(web: Starlette,
 
 async def test_english_and_incomplete_forms(web: Starlette, bot: KetenBot) -> None:
     async with signed_in(web, bot, "rcp@fv.example.org") as c:
-        await c.get("/overzicht/taal/en")
+        page = await c.get("/overzicht/contacten")
+        await c.post("/overzicht/taal/en", data={"csrf": csrf_of(page.text)})
         page = await c.get("/overzicht/contacten")
         assert "Contact list" in page.text and "out of date" in page.text
         r = await post(c, "verplaatsen", email="lt@ede.example.org extra", team="lt-barneveld")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -43,9 +44,23 @@ def ask_link(bot: KetenBot, email: str) -> str:
     return str(reply.data["url"])
 
 
+def post_login(c: TestClient, token: str) -> Any:
+    """What the sign-in page's button does: the form's token along with its cookie."""
+    page = c.get(f"/overzicht/login/{token}")
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert csrf, page.text
+    return c.post("/overzicht/login", data={"token": token, "csrf": csrf.group(1)})
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
+    assert found, html
+    return found.group(1)
+
+
 def sign_in(c: TestClient, bot: KetenBot, email: str) -> None:
     token = ask_link(bot, email).rsplit("/", 1)[1]
-    r = c.post("/overzicht/login", data={"token": token})
+    r = post_login(c, token)
     assert r.status_code == 303, r.text
 
 
@@ -77,7 +92,7 @@ def test_sign_in_link_once_then_the_region_list_lapsed_first(
     token = url.rsplit("/", 1)[1]
     # GET only shows a button: link previews cannot spend the token.
     assert 'name="token"' in c.get(f"/overzicht/login/{token}").text
-    r = c.post("/overzicht/login", data={"token": token})
+    r = post_login(c, token)
     assert r.status_code == 303
     cookie = r.headers["set-cookie"]
     assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
@@ -86,14 +101,14 @@ def test_sign_in_link_once_then_the_region_list_lapsed_first(
     assert page.status_code == 200
     assert refs_on(page.text) == [cases["lapsed"], cases["barneveld"], cases["due_later"]]
     # The same link again: refused.
-    again = client(bot).post("/overzicht/login", data={"token": token})
+    again = post_login(client(bot), token)
     assert again.status_code == 400 and "set-cookie" not in again.headers
 
 
 def test_expired_link_refused(bot: KetenBot, clock: FakeClock) -> None:
     token = ask_link(bot, "tl@gi.example.org").rsplit("/", 1)[1]
     clock.set(clock() + timedelta(minutes=16))
-    assert client(bot).post("/overzicht/login", data={"token": token}).status_code == 400
+    assert post_login(client(bot), token).status_code == 400
 
 
 def test_tampered_or_missing_cookie_refused(bot: KetenBot, cases: dict[str, str]) -> None:
@@ -115,7 +130,7 @@ def test_tampered_or_missing_cookie_refused(bot: KetenBot, cases: dict[str, str]
 def test_secure_cookie_behind_tls(bot: KetenBot) -> None:
     c = client(bot, "https://testserver")
     token = ask_link(bot, "jb@gi.example.org").rsplit("/", 1)[1]
-    r = c.post("/overzicht/login", data={"token": token})
+    r = post_login(c, token)
     assert "secure" in r.headers["set-cookie"].lower()
     assert r.headers["strict-transport-security"].startswith("max-age=")
 
@@ -200,7 +215,8 @@ def test_dutch_by_default_english_on_request(bot: KetenBot, cases: dict[str, str
     c = client(bot)
     sign_in(c, bot, "rcp@fv.example.org")
     assert "Open verwijzingen" in c.get("/overzicht/").text
-    assert c.get("/overzicht/taal/en").status_code == 303
+    csrf = csrf_of(c.get("/overzicht/").text)
+    assert c.post("/overzicht/taal/en", data={"csrf": csrf}).status_code == 303
     page = c.get("/overzicht/")
     assert "Open referrals" in page.text and '<html lang="en">' in page.text
     timeline = c.get(f"/overzicht/verwijzing/{cases['lapsed']}").text

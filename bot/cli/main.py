@@ -81,6 +81,27 @@ def link_code(email: str) -> None:
     typer.echo(f"Koppelcode voor {person.name}: {code} (één keer bruikbaar, {hours} uur geldig)")
 
 
+@app.command("unlink")
+def unlink(
+    email: str,
+    platform: str | None = typer.Option(None, "--platform", help="slack of telegram; "
+                                        "zonder: alle accounts, ook web en open codes"),
+) -> None:
+    """Ontkoppel de chataccounts van een persoon en beëindig diens aanmeldingen op het web."""
+    from handlers.accounts.linking import PLATFORMS
+    from handlers.accounts.linking import unlink as unlink_person
+
+    if platform is not None and platform not in PLATFORMS:
+        raise fail(f"--platform moet {' of '.join(PLATFORMS)} zijn.", 2)
+    bot = start_bot()
+    person = bot.person_by_email(email)
+    if person is None or person.id is None:
+        raise fail(f"{email} staat niet in de contactenlijst.", 1)
+    gone = unlink_person(bot.engine, person.id, platform)
+    what = ", ".join(gone) if gone else "geen account"
+    typer.echo(f"Ontkoppeld voor {person.name}: {what}; aanmeldingen op het web beëindigd.")
+
+
 @app.command("demo")
 def demo(lang: str = typer.Option("nl", "--lang")) -> None:
     """Speel een korte demo af op een verse, tijdelijke database."""

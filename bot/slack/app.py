@@ -54,11 +54,14 @@ def build_slack_app(bot: KetenBot, runtime: SlackRuntime | None = None) -> Async
 
     @app.command(COMMAND)
     async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond,
-                         client: AsyncWebClient) -> None:
+                         client: AsyncWebClient, request: AsyncBoltRequest) -> None:
         user_id, words = command["user_id"], command.get("text") or ""
         text = rt.quick_answer(user_id, words)  # `help`: nothing to wait for
         if text is None:
-            work = rt.start_text(client, user_id, words)
+            # bolt checked the signature (and its timestamp's five minutes): a
+            # second request with the same one is a replay.
+            signature = next(iter(request.headers.get("x-slack-signature") or []), None)
+            work = rt.start_text(client, user_id, words, signature)
             # Not wait_for: when the budget runs out the work goes on (no shield needed).
             done, _ = await asyncio.wait((work,), timeout=ACK_BUDGET)
             if not done:

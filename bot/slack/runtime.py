@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import hashlib
 import logging
 import threading
 import time
@@ -28,7 +29,7 @@ from sqlmodel import Session, select
 from bot.app import KetenBot
 from bot.slack.blocks import root_message
 from bot.slack.contact_blocks import answer as contact_answer
-from handlers.accounts.linking import link, link_failed, redeem
+from handlers.accounts.linking import announce, link, link_failed, redeem
 from handlers.core import Refused, Reply, error
 from handlers.incoming import clean_message
 from handlers.threads import remember_root, root_digest
@@ -36,7 +37,7 @@ from messages import Renderer
 from scheduling.outage import database_lost
 from storage import events
 from storage.db import session_scope
-from storage.models import Person
+from storage.models import Person, is_active
 from storage.privacy import contains_bsn
 from storage.tables import Referral, ReferralThread
 
@@ -44,6 +45,8 @@ log = logging.getLogger("ketenbot.slack")
 
 PLATFORM = "slack"
 LINK_WORDS = ("koppel", "link")
+# Commands whose answer is a credential: a replayed signed request gets none.
+CREDENTIALS = ("overzicht", "koppelcode")
 HINT = {
     "nl": "Vraag een koppelcode aan (`koppelcode` in een ander gekoppeld account, of via de "
           "contactbeheerder) en typ `/keten koppel CODE`.",
@@ -145,9 +148,17 @@ class SlackRuntime:
         person = self.bot.person_by_email(email)
         if person is None or person.id is None:
             return None
+        now = self.bot.clock()
         try:
             with session_scope(self.bot.engine) as session:
-                link(session, PLATFORM, user_id, person.id)
+                if not is_active(session, person):  # removed: no way back in by e-mail
+                    log.info("slack user not linked: person %s is not active", person.id)
+                    return None
+                before = link(session, PLATFORM, user_id, person.id)
+                if before != user_id:
+                    # Told on their other platforms; the Slack account itself is the
+                    # one the organisation's workspace gave that e-mail address.
+                    announce(session, person.id, PLATFORM, before, now, here=False)
         except IntegrityError:  # a concurrent first command linked it already
             pass
         finally:
@@ -157,8 +168,10 @@ class SlackRuntime:
 
     # -- commands -------------------------------------------------------------
 
-    def dispatch(self, actor: Person | None, user_id: str, text: str) -> tuple[Reply, str]:
-        """Run one command text; the reply and the language to render it in."""
+    def dispatch(self, actor: Person | None, user_id: str, text: str,
+                 signature: str | None = None) -> tuple[Reply, str]:
+        """Run one command text; the reply and the language to render it in.
+        `signature`: the slash command request's, so a replay is recognised."""
         lang = self.lang(actor)
         try:  # the same normalisation as the registry's, before linking sees it
             text = clean_message(text)
@@ -169,29 +182,45 @@ class SlackRuntime:
         word, rest = (text.split(maxsplit=1) + ["", ""])[:2]
         if word.casefold() in LINK_WORDS:
             try:
+                # The answer is ephemeral: the new account also gets a DM saying so.
                 result = redeem(self.bot.engine, PLATFORM, user_id, rest.strip(),
-                                self.bot.clock())
+                                self.bot.clock(), announce_here=True)
             finally:
                 self.forget(user_id)
             if result.person is None:
                 return link_failed(result.reason or "invalid"), lang
-            return Reply("linked", {"name": result.person.name}), self.lang(result.person)
+            return (Reply("linked", {"name": result.person.name,
+                                     "replaced": result.replaced is not None}),
+                    self.lang(result.person))
         command = self.bot.registry.find(word) if word else None
         if actor is None and word and (command is None or command.name != "help"):
             return error("not_linked", hint=HINT.get(lang, HINT["nl"])), lang
+        if (command is not None and command.name in CREDENTIALS and signature is not None
+                and not events.first_time(self.bot.engine, "slack-request",
+                                          hashlib.sha256(signature.encode()).hexdigest(),
+                                          self.bot.clock())):
+            # The same signed request again (a replay within Slack's five minutes):
+            # no second credential.
+            log.warning("slack: replayed %s request refused", command.name)
+            return error("already_answered"), lang
         ctx = self.bot.context(PLATFORM, actor, lang)
-        return self.bot.registry.dispatch(ctx, text), lang
+        try:
+            return self.bot.registry.dispatch(ctx, text), lang
+        finally:
+            if command is not None and command.name == "ontkoppel":
+                self.forget(user_id)
 
-    def _dispatch_text(self, actor: Person | None, user_id: str, text: str) -> str:
-        reply, lang = self.dispatch(actor, user_id, text)
+    def _dispatch_text(self, actor: Person | None, user_id: str, text: str,
+                       signature: str | None = None) -> str:
+        reply, lang = self.dispatch(actor, user_id, text, signature)
         # `ik` answers carry their buttons along (contact_blocks.Answer).
         return contact_answer(self.renderer.render(reply, lang), reply.template, reply.data,
                               lang)
 
-    def _if_linked(self, user_id: str, text: str) -> str | None:
+    def _if_linked(self, user_id: str, text: str, signature: str | None = None) -> str | None:
         """The answer for a linked user, or None: one thread hop for the usual case."""
         person = self.person(user_id)
-        return None if person is None else self._dispatch_text(person, user_id, text)
+        return None if person is None else self._dispatch_text(person, user_id, text, signature)
 
     def _is_help(self, text: str) -> bool:
         """`help` (or nothing): static text from the command table, no database."""
@@ -209,18 +238,21 @@ class SlackRuntime:
             return None
         return self._answer_known(known, user_id, text)
 
-    def start_text(self, client: AsyncWebClient, user_id: str, text: str) -> asyncio.Future[str]:
+    def start_text(self, client: AsyncWebClient, user_id: str, text: str,
+                   signature: str | None = None) -> asyncio.Future[str]:
         """The answer to a command text, under way. From a remembered user it is
         one call in a worker thread (no task around it); else `run_text`."""
         known = self.cached_person(user_id)
         if known is None:
-            return self.spawn(self.run_text(client, user_id, text))
-        call = partial(contextvars.copy_context().run, self._answer_known, known, user_id, text)
+            return self.spawn(self.run_text(client, user_id, text, signature))
+        call = partial(contextvars.copy_context().run, self._answer_known, known, user_id, text,
+                       signature)
         return asyncio.get_running_loop().run_in_executor(None, call)
 
-    def _answer_known(self, actor: Person, user_id: str, text: str) -> str:
+    def _answer_known(self, actor: Person, user_id: str, text: str,
+                      signature: str | None = None) -> str:
         try:
-            return self._dispatch_text(actor, user_id, text)
+            return self._dispatch_text(actor, user_id, text, signature)
         except Exception as exc:
             return self.failed(exc, actor)
 
@@ -234,18 +266,20 @@ class SlackRuntime:
         log.error("slack command failed", exc_info=exc)
         return FAILED.get(lang, FAILED["nl"])
 
-    async def run_text(self, client: AsyncWebClient, user_id: str, text: str) -> str:
+    async def run_text(self, client: AsyncWebClient, user_id: str, text: str,
+                       signature: str | None = None) -> str:
         actor: Person | None = None
         try:
             known = self.cached_person(user_id)
             if known is not None:  # the usual case: no identity query at all
                 actor = known
-                return await asyncio.to_thread(self._dispatch_text, known, user_id, text)
-            answer = await asyncio.to_thread(self._if_linked, user_id, text)
+                return await asyncio.to_thread(self._dispatch_text, known, user_id, text,
+                                               signature)
+            answer = await asyncio.to_thread(self._if_linked, user_id, text, signature)
             if answer is not None:
                 return answer
             actor = await self.actor(client, user_id)  # first contact: users.info
-            return await asyncio.to_thread(self._dispatch_text, actor, user_id, text)
+            return await asyncio.to_thread(self._dispatch_text, actor, user_id, text, signature)
         except Exception as exc:
             return self.failed(exc, actor)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from telegram import BotCommand, InlineKeyboardMarkup, Update, User
@@ -40,7 +40,7 @@ from handlers.accounts.linking import link_failed, redeem
 from handlers.core import Reply, error
 from messages import Renderer
 from scheduling.outage import database_lost
-from storage import events
+from storage import events, throttle
 from storage.models import Person
 from storage.privacy import bad_char
 
@@ -50,6 +50,12 @@ PLATFORM = "telegram"
 MAX_TEXT = 4096  # Telegram's limit for one message
 MAX_ALERT = 200  # and for a callback answer
 CONCURRENT_UPDATES = 64
+# Answers about the asker alone: asked in a group, they go to the private chat
+# (a link code or sign-in link there would hand the account to every member).
+PERSONAL = frozenset({"mijn", "status", "ik", "koppelcode", "overzicht"})
+# An unlinked account gets one answer an hour: strangers cannot make the bot
+# spend Telegram's sending limit (link attempts are answered up to their lock).
+UNLINKED_ANSWERS, UNLINKED_WINDOW = 1, timedelta(hours=1)
 ALIASES = {"bericht301": "301", "bericht315": "315"}  # commands cannot start with a digit
 HINT = {
     "nl": "Vraag een gekoppelde collega om een code (commando koppelcode) of een beheerder "
@@ -131,6 +137,12 @@ class TelegramHandlers:
     def refusal(self, lang: str) -> Reply:
         return error("not_linked", hint=HINT.get(lang, HINT["nl"]))
 
+    def may_answer_unlinked(self, user: User | None) -> bool:
+        """Whether an unlinked account may get an answer now (worker thread)."""
+        return user is not None and throttle.hit(
+            self.bot.engine, f"unlinked:{PLATFORM}:{user.id}", self.bot.clock(),
+            UNLINKED_ANSWERS, UNLINKED_WINDOW)
+
     async def person(self, user: User | None) -> Person | None:
         if user is None:
             return None
@@ -169,6 +181,8 @@ class TelegramHandlers:
             code = "-"  # refused as any wrong code is (and counted as one)
         if not code:
             person = await self.person(user)
+            if person is None and not await asyncio.to_thread(self.may_answer_unlinked, user):
+                return
             lang = self.lang(person, user)
             reply = self.bot.registry.help(self.bot.context(PLATFORM, person, lang), "") \
                 if person else self.refusal(lang)
@@ -176,15 +190,30 @@ class TelegramHandlers:
             return
         result = await asyncio.to_thread(redeem, self.bot.engine, PLATFORM, str(user.id), code,
                                          self.bot.clock())
+        if result.reason == "throttled" and not await asyncio.to_thread(
+                self.may_answer_unlinked, user):
+            return  # locked, and told so within the hour
         lang = self.lang(result.person, user)
-        reply = (Reply("linked", {"name": result.person.name}) if result.person
+        reply = (Reply("linked", {"name": result.person.name,
+                                  "replaced": result.replaced is not None}) if result.person
                  else link_failed(result.reason or "invalid"))
+        if message.chat.type != ChatType.PRIVATE:  # the answer is for the asker alone
+            await self.answer(user.id, self.render(reply, lang))
+            return
         await self.answer(message.chat_id, self.render(reply, lang))
+        if result.person is not None and result.replaced is not None:
+            # The account this one replaced hears it too: a takeover does not go unseen.
+            notice = self.renderer.render_name(
+                "link_replaced", {"platform": PLATFORM, "name": result.person.name}, lang)
+            await self.answer(int(result.replaced), clip(notice))
 
     async def help(self, update: Update, _context: Ctx) -> None:
         if update.effective_message is None:
             return
         person = await self.person(update.effective_user)
+        if person is None and not await asyncio.to_thread(self.may_answer_unlinked,
+                                                          update.effective_user):
+            return
         lang = self.lang(person, update.effective_user)
         reply = self.bot.registry.help(self.bot.context(PLATFORM, person, lang), "")
         await self.answer(update.effective_message.chat_id, self.render(reply, lang))
@@ -207,17 +236,21 @@ class TelegramHandlers:
         def work() -> list[_Queued]:
             person = (self.bot.person_by_identity(PLATFORM, str(user.id))
                       if user is not None else None)
+            if person is None and not self.may_answer_unlinked(user):
+                return []
             lang = self.lang(person, user)
             reply = (self.bot.registry.dispatch(self.bot.context(PLATFORM, person, lang), text)
                      if person is not None else self.refusal(lang))
             queued: list[_Queued] = []
-            if reply.template == "overview_link" and not private and user is not None:
-                # A sign-in link is a credential: to the person only, never into a group.
-                link = self.render(reply, lang)
-                oid, now = replies.queue(user.id, link, None)
+            command = self.bot.registry.find(text.split()[0]) if text.split() else None
+            if (person is not None and not private and user is not None
+                    and command is not None and command.name in PERSONAL):
+                # To the person only, never into the group; the group hears that it went.
+                answer, keys = self.render(reply, lang), _entry_keys(reply, lang)
+                oid, now = replies.queue(user.id, answer, keys)
                 if now:
-                    queued.append((oid, user.id, link, None))
-                reply = Reply("overview_link_sent", {})
+                    queued.append((oid, user.id, answer, keys))
+                reply = Reply("sent_privately", {"command": command.name})
             rendered, markup = self.render(reply, lang), _entry_keys(reply, lang)
             oid, now = replies.queue(chat_id, rendered, markup)
             if now:  # else the worker sends it at its slot's end
@@ -284,9 +317,12 @@ class TelegramHandlers:
         private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
         if confirmed or (private and action not in ("status", "esstatus")):
             await _drop_keyboard(query)  # this message's buttons are used up
-        if (private or action in ("status", "esstatus")) and query.message is not None:
-            # In a group the thread's root and its new line show what happened.
+        if private and query.message is not None:
             await self.answer(query.message.chat.id, text)
+        elif action in ("status", "esstatus"):
+            # A status is for the presser: privately. In a group the thread's
+            # root and its new line show what a step did.
+            await self.answer(query.from_user.id, text)
 
     async def on_error(self, update: object, context: Ctx) -> None:
         error = context.error

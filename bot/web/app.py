@@ -44,7 +44,7 @@ def web_app(bot: KetenBot, settings: WebSettings | None = None) -> Starlette:
         Route("/login/{token}", sign_in_page.login_page),
         Route("/login", sign_in_page.login, methods=["POST"]),
         Route("/uitloggen", sign_in_page.logout, methods=["POST"]),
-        Route("/taal/{lang}", sign_in_page.language),
+        Route("/taal/{lang}", sign_in_page.language, methods=["POST"]),
         Route("/static/style.css", stylesheet),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)],

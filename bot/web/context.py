@@ -8,6 +8,7 @@ nothing here knows which pages exist.
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -29,6 +30,9 @@ from storage.models import Person
 from storage.web_tables import WebAccess
 
 log = logging.getLogger("ketenbot.web")
+# This request's CSRF token, once `who` found the session (a context variable:
+# each request runs in its own context, so no request sees another's).
+_CSRF: ContextVar[str] = ContextVar("ketenbot_csrf", default="")
 BASE = "/overzicht"
 STATIC = TEMPLATES / "web" / "static"
 
@@ -76,7 +80,7 @@ class Web:
         self.bot = bot
         self.settings = settings or WebSettings()
         self.sessions = Sessions(self.settings.secret, self.settings.session_hours * 3600,
-                                 self.settings.secure_cookie)
+                                 self.settings.secure_cookie, bot.engine, bot.clock)
         self.env = Environment(loader=FileSystemLoader(TEMPLATES / "web"), autoescape=True,
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
@@ -91,6 +95,7 @@ class Web:
                     data["access"] = access_for(s, person)
                 if "manages" not in data:
                     data["manages"] = may_administer(s, person)
+        data.setdefault("csrf", _CSRF.get())  # the header's sign-out and language forms
         html = self.env.get_template(f"{name}.html.j2").render(
             base=BASE, t=text_for(lang), L=LABELS.get(lang, LABELS["nl"]),
             **({"access": None, "manages": False} | data))
@@ -102,7 +107,10 @@ class Web:
             return None
         with Session(self.bot.engine) as s:
             person = s.get(Person, ws.person_id)
-        return (ws, person) if person else None
+        if person is None:
+            return None
+        _CSRF.set(self.sessions.csrf_token(request))
+        return ws, person
 
     def lang(self, ws: WebSession | None, person: Person | None) -> str:
         return ((ws.lang if ws else None) or (person.language if person else None)

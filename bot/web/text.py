@@ -75,6 +75,9 @@ TEXT: dict[str, dict[str, str]] = {
         "confirm_button": "Ja, verwijder {name}", "cancel": "Annuleren",
         "form_add": "Iemand toevoegen aan {team}", "form_move": "Iemand naar een ander team",
         "form_pair": "Koppelgenoten koppelen", "form_remove": "Iemand verwijderen",
+        "csrf_login": "Dit aanmeldformulier komt niet van deze pagina of lag te lang open; u "
+                      "bent niet aangemeld en de link is niet gebruikt. Open de link uit de "
+                      "chat opnieuw.",
     },
     "en": {
         "title": "Chain overview", "open": "Open referrals", "figures": "Figures",
@@ -148,6 +151,9 @@ TEXT: dict[str, dict[str, str]] = {
         "confirm_button": "Yes, remove {name}", "cancel": "Cancel",
         "form_add": "Add someone to {team}", "form_move": "Move someone to another team",
         "form_pair": "Pair koppelgenoten", "form_remove": "Remove someone",
+        "csrf_login": "This sign-in form did not come from this page or lay open too long; you "
+                      "are not signed in and the link was not used. Open the link from the chat "
+                      "again.",
     },
 }
 

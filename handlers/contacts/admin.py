@@ -32,10 +32,11 @@ from storage.contact_tables import Contactbeheerder, KoppelProposal
 from storage.db import session_scope
 from storage.directory.records import EMAIL_RE
 from storage.directory.steun import audit_steun, steun_state
-from storage.models import ChatIdentity, Organisation, OrgKind, Person, Role, Team
+from storage.models import ARCHIVE_TEAM, Organisation, OrgKind, Person, Role, Team
+from storage.revoke import revoke_access
 from storage.tables import Outbox, Referral
 
-ARCHIVE = "uit-dienst"
+ARCHIVE = ARCHIVE_TEAM
 NAME_RE = re.compile(r"^[^\W\d_][\w .'\-]{0,199}$")
 
 
@@ -142,7 +143,8 @@ def remove(ctx: Context, text: str) -> Reply:
         for ref in backups:
             ref.lt_backup_id = None
             session.add(ref)
-        session.execute(delete(ChatIdentity).where(col(ChatIdentity.person_id) == person.id))
+        # Chat links, web sessions, open sign-in links and codes end with this commit.
+        revoke_access(session, person.id or 0)
         # A contactbeheerder who leaves leaves the steunstructuur too: audited per region.
         regions = session.exec(select(Contactbeheerder.region_id).where(
             Contactbeheerder.person_id == person.id)).all()

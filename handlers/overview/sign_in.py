@@ -16,13 +16,16 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col
 
 from handlers.contacts.web_forms import may_administer
-from handlers.core import Context, Reply
+from handlers.core import Context, Reply, error
 from handlers.overview.visibility import access_for
+from storage import throttle
 from storage.db import session_scope
 from storage.models import Person
 from storage.web_tables import DigestOptOut, WebLogin
 
 LINK_TTL = timedelta(minutes=15)
+# Sign-in links per person: a few to recover from a lost one, not a stream of credentials.
+MAX_LINKS, LINKS_WINDOW = 5, timedelta(minutes=15)
 
 
 class WebSettings(BaseSettings):
@@ -76,6 +79,9 @@ def overview_command(ctx: Context, _text: str) -> Reply:
         allowed = access_for(session, ctx.actor) is not None or may_administer(session, ctx.actor)
     if not allowed:
         return Reply("overview_refused", {"code": "no_access"}, ok=False)
+    if not throttle.hit(ctx.engine, f"overzicht:{ctx.actor.id}", ctx.clock(), MAX_LINKS,
+                        LINKS_WINDOW):
+        return error("too_many", minutes=int(LINKS_WINDOW.total_seconds() // 60))
     token = new_link_token(ctx.engine, ctx.actor.id, ctx.clock())
     url = f"{WebSettings().base_url.rstrip('/')}/overzicht/login/{token}"
     return Reply("overview_link", {"url": url,

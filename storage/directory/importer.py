@@ -18,6 +18,7 @@ from sqlmodel import Session, SQLModel, col, select
 from storage.directory.records import DirectoryDoc, Problem
 from storage.directory.text_checks import short
 from storage.models import (
+    ARCHIVE_TEAM,
     DirectoryVersion,
     Gemeente,
     GemeenteKey,
@@ -27,6 +28,7 @@ from storage.models import (
     Team,
     TeamGemeente,
 )
+from storage.revoke import revoke_access
 from storage.search_keys import search_key
 
 
@@ -139,6 +141,12 @@ def import_doc(doc: DirectoryDoc, session: Session, *, prefer: str | None = None
     for p in doc.people:
         w.upsert(Person, "email", p.email, count=p.email not in created_now,
                  koppelgenoot_id=person_ids[p.koppelgenoot] if p.koppelgenoot else None)
+    # Someone the file puts in the archive team is removed, as by `verwijder`: their
+    # access ends with this import. (A role or team change ends their web sessions
+    # by itself: storage/web_sessions.py.)
+    for p in doc.people:
+        if p.team == ARCHIVE_TEAM:
+            revoke_access(session, person_ids[p.email] or 0)
     apply_steun(doc, session, result.created, result.updated, now)
     if +result.created or +result.updated:
         # Tell processes holding the directory in memory to read it again.
