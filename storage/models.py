@@ -139,3 +139,9 @@ def is_active(session: Session, person: Person) -> bool:
     """In the directory and not removed (`verwijder` moves people to the archive team)."""
     team = session.get(Team, person.team_id)
     return team is not None and team.key != ARCHIVE_TEAM
+
+
+def still_active(session: Session, person_id: int) -> bool:
+    """`is_active` as the database has it now (the caller's copy may be older)."""
+    person = session.get(Person, person_id)
+    return person is not None and is_active(session, person)

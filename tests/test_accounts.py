@@ -17,8 +17,8 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from bot.app import KetenBot
-from bot.config import Settings
 from bot.cli.main import app as cli_app
+from bot.config import Settings
 from handlers.accounts.linking import link, new_code, redeem
 from messages import Renderer
 from scheduling.delivery.dispatch import Outgoing
@@ -198,7 +198,7 @@ async def test_unlinked_accounts_get_one_answer_an_hour(tg: TelegramChat) -> Non
     before = len(tg.api.calls)
     for i in range(200):
         await tg.feed(tg.message(STRANGER_TG, f"/wie Ede{i}"))
-    for i in range(20):
+    for _ in range(20):
         await tg.feed(tg.message(STRANGER_TG, "/help"))
     assert len(sent(tg, before)) == 1
     with Session(tg.bot.engine) as s:

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, or_, select
 from handlers.core import Context, Reply, error
 from storage import throttle, web_sessions
 from storage.db import session_scope
-from storage.models import ChatIdentity, Person, is_active
+from storage.models import ChatIdentity, Person, is_active, still_active
 from storage.outbox import enqueue
 from storage.revoke import revoke_access
 from storage.tables import LinkCode
@@ -144,6 +144,9 @@ def unlink(engine: Engine, person_id: int, platform: str | None) -> list[str]:
 def code_command(ctx: Context, _text: str) -> Reply:
     """`koppelcode`: a linked user gets a code to link another chat account."""
     assert ctx.actor is not None and ctx.actor.id is not None
+    with Session(ctx.engine) as session:
+        if not still_active(session, ctx.actor.id):  # removed a moment ago (a cached identity)
+            return error("not_linked")
     if not throttle.hit(ctx.engine, f"koppelcode:{ctx.actor.id}", ctx.clock(), MAX_CODES,
                         CODES_WINDOW):
         return error("too_many", minutes=int(CODES_WINDOW.total_seconds() // 60))

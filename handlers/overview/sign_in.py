@@ -20,7 +20,7 @@ from handlers.core import Context, Reply, error
 from handlers.overview.visibility import access_for
 from storage import throttle
 from storage.db import session_scope
-from storage.models import Person
+from storage.models import Person, still_active
 from storage.web_tables import DigestOptOut, WebLogin
 
 LINK_TTL = timedelta(minutes=15)
@@ -76,7 +76,8 @@ def overview_command(ctx: Context, _text: str) -> Reply:
     assert ctx.actor is not None and ctx.actor.id is not None
     with Session(ctx.engine) as session:
         # Contactbeheerders sign in for the contacts page even without a case view.
-        allowed = access_for(session, ctx.actor) is not None or may_administer(session, ctx.actor)
+        allowed = still_active(session, ctx.actor.id) and (
+            access_for(session, ctx.actor) is not None or may_administer(session, ctx.actor))
     if not allowed:
         return Reply("overview_refused", {"code": "no_access"}, ok=False)
     if not throttle.hit(ctx.engine, f"overzicht:{ctx.actor.id}", ctx.clock(), MAX_LINKS,

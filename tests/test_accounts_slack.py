@@ -1,0 +1,79 @@
+"""Accounts in Slack, through bolt with signed requests: a replayed `overzicht`
+gets no second link, a removed person is not linked again by e-mail, a link by
+code is confirmed by DM, and personal answers stay ephemeral."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from handlers.accounts.linking import new_code
+from storage.models import ChatIdentity
+from storage.web_tables import WebLogin
+from tests.fakes.slack_api import command_body
+from tests.test_slack import JEROEN, TESS, Slack, fake, slack
+
+__all__ = ["fake", "slack"]  # the fixtures
+
+
+def links(slack: Slack) -> int:
+    with Session(slack.bot.engine) as s:
+        return int(s.exec(select(func.count()).select_from(WebLogin)).one())
+
+
+async def test_replayed_signed_overzicht_gets_no_new_link(slack: Slack) -> None:
+    body = command_body("UJEROEN", "overzicht", slack.fake.response_url())
+    ts = int(time.time())
+    first = await slack.post(body, timestamp=ts)
+    assert first.status_code == 200 and "/overzicht/login/" in first.json()["text"]
+    replay = await slack.post(body, timestamp=ts)  # byte for byte, within five minutes
+    assert replay.status_code == 200
+    assert "/overzicht/login/" not in replay.json()["text"]
+    assert "al beantwoord" in replay.json()["text"]
+    assert links(slack) == 1
+    # A new request (its own timestamp and signature) is a new question.
+    again = await slack.post(body, timestamp=ts + 1)
+    assert "/overzicht/login/" in again.json()["text"] and links(slack) == 2
+
+
+async def test_removed_person_is_not_linked_again_by_email(slack: Slack) -> None:
+    assert "Jeroen" in (await slack.command("UJEROEN", "ik"))["text"]  # linked by e-mail
+    done = await slack.command("UTESS", f"verwijder {JEROEN}")
+    assert "uit de contactenlijst gehaald" in done["text"], done
+    slack.runtime.forget("UJEROEN")  # another web process: nothing remembered there
+    answer = await slack.command("UJEROEN", "overzicht")
+    assert "niet gekoppeld" in answer["text"] and "/overzicht/login/" not in answer["text"]
+    with Session(slack.bot.engine) as s:
+        assert not s.exec(select(ChatIdentity).where(ChatIdentity.external_id == "UJEROEN")
+                          ).all()
+    assert links(slack) == 0
+
+
+async def test_removed_person_remembered_by_this_process_gets_no_credential(
+        slack: Slack) -> None:
+    await slack.command("UJEROEN", "ik")
+    assert "gehaald" in (await slack.command("UTESS", f"verwijder {JEROEN}"))["text"]
+    # This process still remembers UJEROEN for up to a minute: no link or code anyway.
+    assert "/overzicht/login/" not in (await slack.command("UJEROEN", "overzicht"))["text"]
+    assert "koppelcode:" not in (await slack.command("UJEROEN", "koppelcode"))["text"]
+    assert links(slack) == 0
+
+
+async def test_link_by_code_is_confirmed_by_a_direct_message(slack: Slack) -> None:
+    tess = slack.bot.person_by_email(TESS)
+    assert tess is not None and tess.id is not None
+    code = new_code(slack.bot.engine, tess.id, slack.clock())
+    assert "Tess Visser" in (await slack.command("USTRANGER", f"koppel {code}"))["text"]
+    await slack.tick()
+    [dm] = slack.fake.of("chat.postMessage")
+    assert "Dit Slack-account is nu gekoppeld" in dm.args["text"]
+    assert "/keten ontkoppel" in dm.args["text"]
+
+
+@pytest.mark.parametrize("command", ["mijn", "status KB-0001", "ik", "overzicht", "koppelcode"])
+async def test_personal_answers_are_ephemeral(slack: Slack, command: str) -> None:
+    answer = await slack.command("UTESS", command)
+    assert answer["response_type"] == "ephemeral"
