@@ -4,16 +4,17 @@ and sign-in, sign-out and the language switch need the page's own CSRF token."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from bot.app import KetenBot
-from handlers.accounts.linking import unlink
+from handlers.accounts.linking import link, unlink
 from storage.db import session_scope
-from storage.models import Person
+from storage.models import ChatIdentity, Person
 from storage.web_tables import WebLogin
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, import_file
 from tests.test_web_overview import ask_link, bot, client, csrf_of, post_login, sign_in
 
 __all__ = ["bot"]  # the fixture
@@ -111,4 +112,35 @@ def test_session_ends_after_its_hours(bot: KetenBot, clock: FakeClock) -> None:
     clock.set(clock() + timedelta(hours=7, minutes=59))
     assert c.get("/overzicht/").status_code == 200
     clock.set(clock() + timedelta(minutes=2))  # past the default eight hours
+    assert c.get("/overzicht/").status_code == 401
+
+
+ARCHIVED = """
+organisations:
+  - key: uit-dienst
+    name: Uit dienst (archief)
+    kind: regio
+    teams:
+      - key: uit-dienst
+        name: Uit dienst (archief)
+        serves: []
+        people:
+          - {email: jb2@gi.example.org, name: Sanne Visser, role: medewerker}
+"""
+
+
+def test_import_into_the_archive_team_ends_chat_and_web_access(bot: KetenBot,
+                                                               tmp_path: Path) -> None:
+    c = client(bot)
+    sign_in(c, bot, JB)
+    person = bot.person_by_email(JB)
+    assert person is not None and person.id is not None
+    with session_scope(bot.engine) as s:
+        link(s, "telegram", "5050", person.id)
+    path = tmp_path / "uit-dienst.yaml"
+    path.write_text(ARCHIVED, encoding="utf-8")
+    import_file(bot.engine, path)
+    assert bot.person_by_identity("telegram", "5050") is None
+    with Session(bot.engine) as s:
+        assert not s.exec(select(ChatIdentity).where(ChatIdentity.person_id == person.id)).all()
     assert c.get("/overzicht/").status_code == 401

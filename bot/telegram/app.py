@@ -58,10 +58,10 @@ PERSONAL = frozenset({"mijn", "status", "ik", "koppelcode", "overzicht"})
 UNLINKED_ANSWERS, UNLINKED_WINDOW = 1, timedelta(hours=1)
 ALIASES = {"bericht301": "301", "bericht315": "315"}  # commands cannot start with a digit
 HINT = {
-    "nl": "Vraag een gekoppelde collega om een code (commando koppelcode) of een beheerder "
-          "(ketenbot link-code <e-mail>), en stuur dan /start CODE.",
-    "en": "Ask a linked colleague for a code (command koppelcode) or an admin "
-          "(ketenbot link-code <e-mail>), then send /start CODE.",
+    "nl": "Vraag een code met koppelcode in uw eigen al gekoppelde account (bijv. Slack) of "
+          "bij een beheerder (ketenbot link-code <e-mail>), en stuur dan /start CODE.",
+    "en": "Get a code with koppelcode in your own account that is already linked (e.g. "
+          "Slack) or from an admin (ketenbot link-code <e-mail>), then send /start CODE.",
 }
 Ctx = ContextTypes.DEFAULT_TYPE
 
