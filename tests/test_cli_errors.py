@@ -47,6 +47,7 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "worker": (["worker", "--once=misschien"], []),
     "console": (["console", "--as", "a@example.org", "--lang", "fr"], []),
     "link-code": (["link-code"], []),
+    "unlink": (["unlink", "a@example.org", "--platform", "fax"], []),
     "demo": (["demo", "--lang", "fr"], []),
 }
 
