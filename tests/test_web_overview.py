@@ -236,7 +236,7 @@ def test_a_bad_url_gets_the_styled_page_in_the_readers_language_with_a_way_back(
     assert r.headers["content-security-policy"].startswith("default-src 'none'")
     c = client(bot)
     sign_in(c, bot, "rcp@fv.example.org")
-    c.get("/overzicht/taal/en")
+    c.post("/overzicht/taal/en", data={"csrf": csrf_of(c.get("/overzicht/").text)})
     r = c.get("/overzicht/verwijzing/KB-0001/extra")
     assert r.status_code == 404 and "Page not found" in r.text and '<html lang="en">' in r.text
     assert 'href="/overzicht/" id="back"' in r.text and 'id="nav-figures"' in r.text
