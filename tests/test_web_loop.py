@@ -10,6 +10,7 @@ database work runs in Starlette's threadpool.
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -50,7 +51,11 @@ async def served(sample_engine: Engine, clock: FakeClock, fake: FakeSlack
 async def sign_in(kb: KetenBot, http: httpx.AsyncClient, email: str) -> None:
     reply = kb.registry.dispatch(kb.context("console", kb.person_by_email(email)), "overzicht")
     token = str(reply.data["url"]).rsplit("/", 1)[1]
-    assert (await http.post("/overzicht/login", data={"token": token})).status_code == 303
+    page = await http.get(f"/overzicht/login/{token}")  # the form's CSRF token and cookie
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert csrf, page.text
+    assert (await http.post("/overzicht/login", data={"token": token, "csrf": csrf.group(1)})
+            ).status_code == 303
 
 
 async def slash(http: httpx.AsyncClient, fake: FakeSlack, text: str) -> httpx.Response:
