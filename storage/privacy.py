@@ -1,11 +1,20 @@
 """What text may be stored: no BSN (chat is not a case file), no control characters.
 
 A BSN is nine digits that pass the elfproef (11-test). People write them with
-separators between the digits: spaces, dots, hyphens, and whatever their
-keyboard or a copy from another program puts there (tabs, no-break and thin
-spaces, line breaks, Unicode dashes, zero-width characters, full-width
-digits). The guard looks at a view of the text in which all of those are one
-kind of separator, so every way of writing the number is the same number.
+separators between the digits: spaces, dots, hyphens, slashes, brackets,
+quotes, commas, and whatever their keyboard or a copy from another program
+puts there (tabs, no-break and thin spaces, line breaks, Unicode dashes,
+zero-width characters, full-width digits). The guard looks at a view of the
+text in which every character that is neither a letter nor a digit (nor the
+`+` of a phone number) is one kind of separator, so every way of writing the
+number is the same number.
+
+One shape is read as a case number, not a BSN: a year and five digits joined
+by one mark (`JBG-2026-00123`, `2026/00123`), the numbering GIs use; nobody
+writes a BSN as 4 + 5 digits.
+
+Free text (reasons, reports) and the kenmerk have rules of their own in
+`storage.personal_data`.
 """
 
 from __future__ import annotations
@@ -22,21 +31,18 @@ _CANDIDATE = re.compile(rf"(?<![0-9])([0-9](?:{_SEP}*[0-9]){{8}})(?![0-9])")
 # holds nine digits after its country code; about one in eleven would pass the
 # elfproef.
 _COUNTRY_CODE = re.compile(
-    rf"(?:\+[0-9]|(?<![0-9])00[1-9])[0-9]{{0,2}}{_SEP}*(?:\(0\){_SEP}*)?$")
-_DOTS = frozenset(".·•‧․∙・")
+    rf"(?:\+[0-9]|(?<![0-9])00[1-9])[0-9]{{0,2}}{_SEP}*(?:0{_SEP}+)?$")
+# A case number: a year, one mark, five digits (JBG-2026-00123).
+_CASE_NUMBER = re.compile(r"(?:19|20)[0-9]{2}[-/._][0-9]{5}")
 
 
 def _view_char(ch: str) -> str:
-    if ch.isdigit() or ch.isalpha():
+    # Letters and digits are themselves, and so is the + that starts a phone
+    # number; everything else (spaces, dots, dashes, / ( ) ' , : | ~ * …,
+    # zero-width and format characters) may stand between the digits of a BSN.
+    if ch.isdigit() or ch.isalpha() or ch == "+":
         return ch
-    if ch in _DOTS or ch == "-":
-        return _SEP
-    cat = unicodedata.category(ch)
-    # Spaces, line breaks and tabs (Z*, Cc), dashes (Pd, and the minus sign),
-    # format characters such as zero-width spaces and soft hyphens (Cf).
-    if cat[0] == "Z" or cat in ("Cc", "Pd", "Cf") or ch == "−":
-        return _SEP
-    return ch
+    return _SEP
 
 
 def guard_view(text: str) -> str:
@@ -59,8 +65,15 @@ def elfproef(digits: str) -> bool:
 
 def contains_bsn(text: str) -> bool:
     view = guard_view(text)
+    # The same text with only NFKC applied (same length as `view`, character
+    # for character): to tell a case number's one mark from a run of them.
+    plain = unicodedata.normalize("NFKC", text)
+    if len(plain) != len(view):
+        plain = view
     return any(
-        elfproef(m.group(1).replace(_SEP, "")) and not _COUNTRY_CODE.search(view[:m.start()])
+        elfproef(m.group(1).replace(_SEP, ""))
+        and not _COUNTRY_CODE.search(view[:m.start()])
+        and not _CASE_NUMBER.fullmatch(plain[m.start():m.end()])
         for m in _CANDIDATE.finditer(view)
     )
 

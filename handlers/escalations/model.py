@@ -46,11 +46,11 @@ from handlers.incoming import free_text
 from handlers.referrals.membership import parties_of
 from storage.db import session_scope
 from storage.models import Organisation, Person
+from storage.personal_data import kenmerk_problem
 from storage.tables import ModelEscalation, ModelEscalationParty, Referral
 
 ES_RE = re.compile(r"^ES-?(\d{1,8})$", re.IGNORECASE)
 KB_RE = re.compile(r"^(?:KB-?)?(\d{1,8})$", re.IGNORECASE)
-KENMERK_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{0,39}$")
 SITUATIONS = {"dilemma": "dilemma", "samenwerking": "samenwerking", "zorgelijk": "zorgelijk",
               "cooperation": "samenwerking", "concern": "zorgelijk"}
 FAMILY = {"ja": "ja", "yes": "ja", "nee": "nee", "no": "nee", "later": "later",
@@ -99,8 +99,9 @@ def start(ctx: Context, text: str) -> Reply:
             if len(words) < 4:
                 return error("model_start_usage")
             kenmerk, gemeente_text = words[1], " ".join(words[2:-1])
-            if not KENMERK_RE.match(kenmerk):
-                return error("kenmerk_invalid", kenmerk=kenmerk[:40])
+            why = kenmerk_problem(kenmerk)
+            if why is not None:
+                return error("kenmerk_invalid", why=why)
             match = find_gemeente(session, gemeente_text)
             if match.gemeente is None:
                 code = "gemeente_ambiguous" if match.ambiguous else "gemeente_unknown"

@@ -6,7 +6,6 @@ why and leaves the referral as it was.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from sqlalchemy import func
@@ -31,9 +30,28 @@ from handlers.referrals.view import mine_view, status_view
 from scheduling.party_directory import is_absent
 from storage.db import session_scope
 from storage.models import OrgKind, Person, Role, Team
+from storage.personal_data import kenmerk_problem
 from storage.tables import Referral
 
-KENMERK_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{0,39}$")
+# An afwijzing's reason is one of these first (names cannot be detected in free
+# text, a choice holds none); a short toelichting may follow. English aliases.
+AFWIJZING_REASONS = {"geen plek": "geen plek", "no place": "geen plek",
+                     "wachtlijst": "wachtlijst", "waiting list": "wachtlijst",
+                     "past niet": "past niet", "not suitable": "past niet",
+                     "anders": "anders", "other": "anders"}
+
+
+def afwijzing_reason(text: str) -> tuple[str | None, str | None]:
+    """`afwijzing <ref> [keuze [toelichting]]` -> (choice, toelichting); Refused
+    when the words after the reference start with no choice."""
+    words = text.split()[1:]
+    if not words:
+        return None, None
+    for n in (2, 1):
+        choice = AFWIJZING_REASONS.get(" ".join(words[:n]).casefold())
+        if choice is not None:
+            return choice, free_text(" ".join(words[n:]), "toelichting", skip=0)
+    raise Refused(error("afwijzing_reason", ref=text.split()[0][:20]))
 
 
 def start_referral(ctx: Context, text: str) -> Reply:
@@ -43,8 +61,9 @@ def start_referral(ctx: Context, text: str) -> Reply:
     if len(words) < 3 or words[0] not in ("301", "315"):
         return error("verwijs_usage")
     route_name, kenmerk, gemeente_text = words[0], words[-1], " ".join(words[1:-1])
-    if not KENMERK_RE.match(kenmerk):
-        return error("kenmerk_invalid", kenmerk=kenmerk[:40])
+    why = kenmerk_problem(kenmerk)
+    if why is not None:
+        return error("kenmerk_invalid", why=why)
     actor = ctx.actor
     assert actor is not None
     route = ctx.routes.route(route_name)
@@ -178,9 +197,9 @@ def reject(ctx: Context, text: str) -> Reply:
             return error("not_allowed", ref=ref.ref, action="afwijzing",
                          who=["jeugdbeschermer", "zorgaanbieder"])
         assert ctx.actor is not None
-        reason = free_text(text, "reden")
+        reason, explained = afwijzing_reason(text)
         event = record(session, ctx, ref, "afwijzing", ctx.actor, reden=reason,
-                       number=step.number)
+                       toelichting=explained, number=step.number)
         told = {ctx.actor.id or 0}
         for party in step.afwijzing_inform:
             for person in resolve(session, ref, party, ctx.today()):
