@@ -89,7 +89,7 @@ def test_over_long_reason_is_refused_not_cut_into_a_bsn(started: Chat) -> None:
     to_start(started)
     # Cut at 200 characters, this reason would end in "111222333" (a BSN).
     reason = "x" * 191 + BSN + "0"
-    text = started.refused(JEROEN, f"afwijzing KB-0001 {reason}", "field_too_long")
+    text = started.refused(JEROEN, f"intrekken KB-0001 {reason}", "field_too_long")
     assert "te lang" in text and "200" in text
     started.ok(JEROEN, "afwijzing KB-0001 geen plek")
     assert started.events()[-2][3]["reden"] == "geen plek"
