@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from scheduling.calendar import WorkCalendar
+from storage.retention import DEFAULT_OUTBOX_KEEP_DAYS, DEFAULT_RETENTION_DAYS, Terms
 
 ENV_PREFIX = "KETENBOT_"
 # Values never printed, logged or echoed back in an error.
@@ -44,6 +45,11 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(default=30.0, gt=0)
     # How often the worker's dispatcher looks for messages that may leave now.
     dispatch_interval_seconds: float = Field(default=2.0, gt=0)
+
+    # Retention (storage/retention.py): a delivered message's payload, and a
+    # closed referral's or escalation's kenmerk and free text.
+    outbox_keep_days: int = Field(default=DEFAULT_OUTBOX_KEEP_DAYS, ge=0)
+    retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, gt=0)
 
     # Operations: logging, waiting for the database at start, health and metrics.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -125,6 +131,9 @@ class Settings(BaseSettings):
         """The werkdagen calendar with this organisation's own closed days:
         the worker, the chat commands and `ketenbot calendar` all use this one."""
         return WorkCalendar({d: "eigen sluitingsdag" for d in self.closed_days}, tz=self.timezone)
+
+    def retention_terms(self) -> Terms:
+        return Terms(outbox_keep_days=self.outbox_keep_days, retention_days=self.retention_days)
 
     def db_url(self) -> str:
         if self.database_url:

@@ -58,6 +58,11 @@ class Reply:
     ok: bool = True
 
 
+# Replies that carry a credential (a link code, a sign-in link): a transport that
+# keeps a copy (Telegram's outbox) empties it the moment it is delivered.
+CREDENTIAL_TEMPLATES = frozenset({"link_code", "overview_link"})
+
+
 class Refused(Exception):
     """Raised deep in a handler to answer with `reply` and change nothing:
     the registry turns it into the reply, the open transaction rolls back."""

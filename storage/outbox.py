@@ -14,6 +14,13 @@ from storage.tables import Outbox
 
 _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 
+# Answers whose payload is emptied the moment they are delivered (or given up):
+# a credential (a sign-in link, a link code) must not outlive its one use, and
+# an unlinked stranger's chat id is kept no longer than it takes to answer.
+CREDENTIAL_REPLY = "reply-credential"
+STRANGER_REPLY = "reply-stranger"
+PURGE_ON_DELIVERY = (CREDENTIAL_REPLY, STRANGER_REPLY)
+
 
 def outbox_row(
     *,
@@ -71,15 +78,18 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def enqueue_reply(session: Session, *, platform: str, chat_id: str, text: str, now: datetime,
-                  hold_until: datetime, markup: dict[str, Any] | None = None) -> int:
+                  hold_until: datetime, markup: dict[str, Any] | None = None,
+                  purge: str | None = None) -> int:
     """Queue a command's answer (already rendered) for the chat it came from; its id.
 
     The web process sends it at once itself; `hold_until` keeps the worker's
     dispatcher off it meanwhile. If that first attempt fails, the row is
-    retried like every other message and is never lost.
+    retried like every other message and is never lost. `purge` (one of
+    `PURGE_ON_DELIVERY`) empties the row's payload as soon as it is delivered.
     """
+    assert purge is None or purge in PURGE_ON_DELIVERY
     values = outbox_row(dedupe_key=f"reply:{platform}:{uuid4().hex}", kind="reply",
-                        template="reply", now=now, deliver_after=hold_until,
+                        template=purge or "reply", now=now, deliver_after=hold_until,
                         payload={"platform": platform, "chat_id": chat_id, "text": text,
                                  "markup": markup})
     stmt = _insert(session, Outbox).values(**values).returning(col(Outbox.id))

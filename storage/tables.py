@@ -70,6 +70,8 @@ class Referral(SQLModel, table=True):
     zorgaanbieder_contact_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _ts(nullable=False)
     closed_at: datetime | None = _ts()
+    # Set by the retention job: the kenmerk and free text are gone, the history stays.
+    anonymised_at: datetime | None = _ts()
 
 
 class ReferralEvent(SQLModel, table=True):
@@ -124,6 +126,9 @@ class Outbox(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
     sent_at: datetime | None = _ts()
+    # When the payload (names, phones, text, chat id) was emptied: at delivery
+    # for a credential or a stranger's answer, else after KETENBOT_OUTBOX_KEEP_DAYS.
+    purged_at: datetime | None = _ts()
 
 
 class ReferralThread(SQLModel, table=True):
@@ -224,6 +229,7 @@ class ModelEscalation(SQLModel, table=True):
     family_reason: str | None = Field(default=None, max_length=300)
     created_at: datetime = _ts(nullable=False)
     closed_at: datetime | None = _ts()
+    anonymised_at: datetime | None = _ts()  # by the retention job
 
 
 class ModelEscalationParty(SQLModel, table=True):

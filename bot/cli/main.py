@@ -22,6 +22,7 @@ from bot.cli import directory as cli_directory
 from bot.cli import escalation as cli_escalation
 from bot.cli import referral as cli_referral
 from bot.cli import report as cli_report
+from bot.cli import retention as cli_retention
 from bot.cli import run as cli_run
 from bot.cli import telegram as cli_telegram
 from bot.config import Settings
@@ -39,6 +40,7 @@ app.add_typer(cli_telegram.app, name="telegram")
 app.add_typer(cli_escalation.app, name="escalation")
 app.add_typer(cli_report.app, name="report")
 app.add_typer(cli_config.app, name="config")
+app.add_typer(cli_retention.app, name="retention")
 app.command("serve")(cli_run.serve)
 app.command("worker")(cli_run.worker)
 

@@ -53,11 +53,14 @@ def cron_jobs(bot: KetenBot) -> list[CronJob]:
     from handlers.overview.digests import run_digests
     from handlers.overview.sign_in import WebSettings
     from scheduling.digest_jobs import digest_job
+    from scheduling.retention_job import retention_cron
 
     base_url = WebSettings().base_url.rstrip("/")
     return [
         digest_job(lambda: run_digests(bot.engine, bot.clock(), bot.calendar(), bot.routes,
                                        base_url), bot.settings.timezone),
+        retention_cron(bot.engine, bot.clock, bot.settings.retention_terms(),
+                       bot.settings.timezone),
     ]
 
 

@@ -37,11 +37,12 @@ from bot.app import KetenBot
 from bot.telegram import contact_keyboard, keyboards
 from bot.telegram.replies import Replies
 from handlers.accounts.linking import link_failed, redeem
-from handlers.core import Reply, error
+from handlers.core import CREDENTIAL_TEMPLATES, Reply, error
 from messages import Renderer
 from scheduling.outage import database_lost
 from storage import events, throttle
 from storage.models import Person
+from storage.outbox import CREDENTIAL_REPLY, STRANGER_REPLY
 from storage.privacy import bad_char
 
 log = logging.getLogger("ketenbot.telegram")
@@ -130,9 +131,9 @@ class TelegramHandlers:
         return clip(self.renderer.render(reply, lang))
 
     async def answer(self, chat_id: int, text: str,
-                     markup: InlineKeyboardMarkup | None = None) -> None:
+                     markup: InlineKeyboardMarkup | None = None, purge: str | None = None) -> None:
         assert self.replies is not None, "register() first"
-        await self.replies.send(chat_id, text, markup)
+        await self.replies.send(chat_id, text, markup, purge)
 
     def refusal(self, lang: str) -> Reply:
         return error("not_linked", hint=HINT.get(lang, HINT["nl"]))
@@ -186,7 +187,8 @@ class TelegramHandlers:
             lang = self.lang(person, user)
             reply = self.bot.registry.help(self.bot.context(PLATFORM, person, lang), "") \
                 if person else self.refusal(lang)
-            await self.answer(message.chat_id, self.render(reply, lang))
+            await self.answer(message.chat_id, self.render(reply, lang),
+                              purge=None if person else STRANGER_REPLY)
             return
         result = await asyncio.to_thread(redeem, self.bot.engine, PLATFORM, str(user.id), code,
                                          self.bot.clock())
@@ -197,10 +199,12 @@ class TelegramHandlers:
         reply = (Reply("linked", {"name": result.person.name,
                                   "replaced": result.replaced is not None}) if result.person
                  else link_failed(result.reason or "invalid"))
+        # A stranger's answer keeps no chat id once delivered.
+        purge = None if result.person else STRANGER_REPLY
         if message.chat.type != ChatType.PRIVATE:  # the answer is for the asker alone
-            await self.answer(user.id, self.render(reply, lang))
+            await self.answer(user.id, self.render(reply, lang), purge=purge)
             return
-        await self.answer(message.chat_id, self.render(reply, lang))
+        await self.answer(message.chat_id, self.render(reply, lang), purge=purge)
         if result.person is not None and result.replaced is not None:
             # The account this one replaced hears it too: a takeover does not go unseen.
             notice = self.renderer.render_name(
@@ -216,7 +220,8 @@ class TelegramHandlers:
             return
         lang = self.lang(person, update.effective_user)
         reply = self.bot.registry.help(self.bot.context(PLATFORM, person, lang), "")
-        await self.answer(update.effective_message.chat_id, self.render(reply, lang))
+        await self.answer(update.effective_message.chat_id, self.render(reply, lang),
+                          purge=None if person else STRANGER_REPLY)
 
     async def command(self, update: Update, context: Ctx) -> None:
         message = update.effective_message
@@ -247,12 +252,18 @@ class TelegramHandlers:
                     and command is not None and command.name in PERSONAL):
                 # To the person only, never into the group; the group hears that it went.
                 answer, keys = self.render(reply, lang), _entry_keys(reply, lang)
-                oid, now = replies.queue(user.id, answer, keys)
+                oid, now = replies.queue(user.id, answer, keys,
+                                         CREDENTIAL_REPLY if reply.template
+                                         in CREDENTIAL_TEMPLATES else None)
                 if now:
                     queued.append((oid, user.id, answer, keys))
                 reply = Reply("sent_privately", {"command": command.name})
+            # Kept no longer than it takes to deliver: a credential, or any answer
+            # to a stranger (their chat id is all we would keep of them).
+            purge = (STRANGER_REPLY if person is None
+                     else CREDENTIAL_REPLY if reply.template in CREDENTIAL_TEMPLATES else None)
             rendered, markup = self.render(reply, lang), _entry_keys(reply, lang)
-            oid, now = replies.queue(chat_id, rendered, markup)
+            oid, now = replies.queue(chat_id, rendered, markup, purge)
             if now:  # else the worker sends it at its slot's end
                 queued.append((oid, chat_id, rendered, markup))
             return queued

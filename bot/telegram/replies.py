@@ -45,8 +45,8 @@ class Replies:
         self._flushing: asyncio.Future[None] | None = None
 
     async def send(self, chat_id: int, text: str,
-                   markup: InlineKeyboardMarkup | None = None) -> None:
-        oid, now = await asyncio.to_thread(self.queue, chat_id, text, markup)
+                   markup: InlineKeyboardMarkup | None = None, purge: str | None = None) -> None:
+        oid, now = await asyncio.to_thread(self.queue, chat_id, text, markup, purge)
         if now:
             self.start(oid, chat_id, text, markup)
 
@@ -58,17 +58,19 @@ class Replies:
         self.tasks.add(task)
         task.add_done_callback(self._done)
 
-    def queue(self, chat_id: int, text: str,
-              markup: InlineKeyboardMarkup | None) -> tuple[int, bool]:
+    def queue(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None,
+              purge: str | None = None) -> tuple[int, bool]:
         """Queue an answer (worker thread: database); whether this process sends
-        it now (it holds the slot) or the worker does, at the slot's end."""
+        it now (it holds the slot) or the worker does, at the slot's end.
+        `purge`: a credential's or a stranger's answer, emptied once delivered."""
         now = self.bot.clock()
         with session_scope(self.bot.engine) as session:
             wait = self.gate.take_in(session.connection(), now, [self.key],
                                      slots(self.api.token, chat_id))
             oid = enqueue_reply(session, platform=PLATFORM, chat_id=str(chat_id), text=text,
                                 now=now, hold_until=now + HOLD if wait is None else wait,
-                                markup=markup.to_dict() if markup is not None else None)
+                                markup=markup.to_dict() if markup is not None else None,
+                                purge=purge)
             return oid, wait is None
 
     async def _attempt(self, oid: int, chat_id: int, text: str,

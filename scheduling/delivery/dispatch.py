@@ -44,6 +44,7 @@ from sqlmodel import Session, col, select
 from scheduling import observe
 from scheduling.outage import database_lost
 from storage.models import Person
+from storage.outbox import PURGE_ON_DELIVERY
 from storage.tables import Outbox, OutboxDelivery
 
 log = logging.getLogger("ketenbot.dispatch")
@@ -246,12 +247,14 @@ def settle(engine: Engine, oid: int, now: datetime, error: Exception | None,
         assert row is not None
         if error is None:
             row.status, row.sent_at = "sent", now
+            _purge_once_delivered(row, now)
             observe.delivery(oid, row.person_id, row.referral_id, sent_on or [platform],
                              row.attempts + 1, None)
             return "sent"
         if isinstance(error, PermanentFailure):
             row.attempts += 1
             row.status = "dead"
+            _purge_once_delivered(row, now)
             row.last_error = redact(error.reason)[:ERROR_LIMIT]
             log.warning("outbox %s: undeliverable (%s), given up", row.id, row.last_error)
             observe.delivery(oid, row.person_id, row.referral_id, [platform], row.attempts,
@@ -271,14 +274,24 @@ def settle(engine: Engine, oid: int, now: datetime, error: Exception | None,
         return "retried"
 
 
+def _purge_once_delivered(row: Outbox, now: datetime) -> None:
+    """A credential or a stranger's answer keeps nothing once it is out (or given up)."""
+    if row.template in PURGE_ON_DELIVERY:
+        row.payload, row.purged_at = {}, now
+
+
 def mark_sent(engine: Engine, ids: list[int], now: datetime) -> None:
-    """Mark many delivered rows sent in one statement."""
+    """Mark many delivered rows sent in one statement (two: credentials and
+    strangers' answers lose their payload at once)."""
     if ids:
         engine = engine.execution_options(sqlite_begin="IMMEDIATE")
         with Session(engine) as session, session.begin():
             session.execute(update(Outbox).where(col(Outbox.id).in_(ids),
                                                  col(Outbox.status) == "pending")
                             .values(status="sent", sent_at=now))
+            session.execute(update(Outbox).where(col(Outbox.id).in_(ids),
+                                                 col(Outbox.template).in_(PURGE_ON_DELIVERY))
+                            .values(payload={}, purged_at=now))
 
 
 def _mark(engine: Engine, oid: int, part: str, now: datetime) -> None:
@@ -326,6 +339,7 @@ def _claim(engine: Engine, oid: int, now: datetime, senders: list[Sender],
         targets = [t for t in targets if t.platform not in done]
         if not targets:  # every platform has it already (a crash before the mark)
             row.status, row.sent_at = "sent", now
+            _purge_once_delivered(row, now)
             return "sent"
         pauses = [p for p in (paused_until(t, now) for t in targets) if p is not None]
         if pauses:  # rate-limited: no call now, and no attempt counted
