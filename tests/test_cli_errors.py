@@ -34,6 +34,7 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "directory check": (["directory", "check", "--days", "0"], []),
     "directory history": (["directory", "history", "--limit", "0"], []),
     "escalation export": (["escalation", "export", "--format", "xml"], []),
+    "retention run": (["retention", "run", "--dry-run", "extra"], []),
     "report lead-times": (["report", "lead-times", "--from", "2026-13-01"], []),
     "calendar add": (["calendar", "add", "2026-13-01", "3"], []),
     "calendar holidays": (["calendar", "holidays", "twintig"], []),

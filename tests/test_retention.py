@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from bot.app import choose_sender
 from handlers.accounts.linking import new_code
 from handlers.overview.sign_in import new_link_token
-from scheduling.delivery.dispatch import Outgoing, dispatch
+from scheduling.delivery.dispatch import Outgoing, Sender, dispatch
 from storage.contact_tables import DirectoryChange
 from storage.db import session_scope
 from storage.outbox import CREDENTIAL_REPLY, STRANGER_REPLY, enqueue_reply
@@ -40,8 +40,8 @@ class Accepts:
 
 
 def deliver_all(chat: Chat) -> None:
-    senders = [Accepts()]
-    dispatch(chat.engine, chat.clock(), senders, choose_sender(senders))  # type: ignore[list-item]
+    senders: list[Sender] = [Accepts()]
+    dispatch(chat.engine, chat.clock(), senders, choose_sender(senders))
 
 
 def everything(chat: Chat) -> str:

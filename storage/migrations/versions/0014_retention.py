@@ -18,20 +18,16 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('outbox') as batch_op:
-        batch_op.add_column(sa.Column('purged_at', sa.DateTime(timezone=True), nullable=True))
-    with op.batch_alter_table('referral') as batch_op:
-        batch_op.add_column(sa.Column('anonymised_at', sa.DateTime(timezone=True),
-                                      nullable=True))
-    with op.batch_alter_table('model_escalation') as batch_op:
-        batch_op.add_column(sa.Column('anonymised_at', sa.DateTime(timezone=True),
-                                      nullable=True))
+    # Plain ADD COLUMN (SQLite has it): a batch copy of `referral` would trip
+    # the foreign keys that point at it.
+    op.add_column('outbox', sa.Column('purged_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('referral', sa.Column('anonymised_at', sa.DateTime(timezone=True),
+                                        nullable=True))
+    op.add_column('model_escalation', sa.Column('anonymised_at', sa.DateTime(timezone=True),
+                                                nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('model_escalation') as batch_op:
-        batch_op.drop_column('anonymised_at')
-    with op.batch_alter_table('referral') as batch_op:
-        batch_op.drop_column('anonymised_at')
-    with op.batch_alter_table('outbox') as batch_op:
-        batch_op.drop_column('purged_at')
+    op.drop_column('model_escalation', 'anonymised_at')
+    op.drop_column('referral', 'anonymised_at')
+    op.drop_column('outbox', 'purged_at')
