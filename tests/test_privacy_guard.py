@@ -10,6 +10,7 @@ use (all accepted).
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import pytest
 from hypothesis import assume, given
@@ -202,9 +203,11 @@ def bsns(draw: st.DrawFn) -> str:
     return "".join(map(str, digits)) + str(check)
 
 
-# Anything that is neither a letter, nor a digit, nor the + of a phone number.
+# Anything that is neither a letter, nor a digit, nor the + of a phone number
+# (also once NFKC has read it: "℀" is "a/c", "⑴" is "(1)").
 separators = st.text(st.characters(exclude_categories=("L", "N", "Cs", "Co", "Cn"),
-                                   exclude_characters="+"), min_size=1, max_size=3)
+                                   exclude_characters="+"), min_size=1, max_size=3).filter(
+    lambda s: not any(c.isalnum() or c == "+" for c in unicodedata.normalize("NFKC", s)))
 
 
 @st.composite
