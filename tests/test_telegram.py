@@ -29,7 +29,7 @@ from bot.telegram.sender import TelegramSender
 from handlers.accounts.linking import link, new_code
 from storage.db import session_scope
 from storage.models import Person, Team
-from storage.tables import ProcessedEvent, Referral
+from storage.tables import Outbox, ProcessedEvent, Referral
 from tests.conftest import FakeClock
 from tests.fakes.telegram_api import FakeTelegramAPI
 
@@ -193,6 +193,27 @@ async def test_unlinked_user_is_refused_everything_but_start_and_help(tg: Telegr
     assert "/bericht301 <ref>" in await say("/help")
     assert "niet gekoppeld" in await say("wie Ede")  # plain text in private too
     assert "niet gekoppeld" in await say("/start")
+
+
+async def test_a_strangers_chat_id_is_not_kept_once_answered(tg: TelegramChat) -> None:
+    """Issue 17: an unlinked account's answers leave no chat id in the outbox."""
+    await tg.say(STRANGER_TG, "/wie Ede")
+    await tg.say(STRANGER_TG, "/start 0000-FOUT")
+    with Session(tg.bot.engine) as s:
+        rows = s.exec(select(Outbox).where(Outbox.kind == "reply")).all()
+    assert len(rows) == 2 and all(r.status == "sent" and r.payload == {} for r in rows)
+    assert str(STRANGER_TG) not in str([r.payload for r in rows])
+
+
+async def test_a_link_code_answer_is_emptied_once_delivered(tg: TelegramChat) -> None:
+    tg.link("bram.devries@sociaalteam-ede.example.org", BRAM_TG)
+    text = await tg.say(BRAM_TG, "/koppelcode")
+    code = text.split()[-1] if text else ""
+    with Session(tg.bot.engine) as s:
+        rows = s.exec(select(Outbox).where(Outbox.kind == "reply")).all()
+    assert [(r.template, r.status, r.payload) for r in rows] == [
+        ("reply-credential", "sent", {})]
+    assert code and code not in str([r.payload for r in rows])
 
 
 async def test_link_with_code_then_expired_and_reused_codes(tg: TelegramChat) -> None:
