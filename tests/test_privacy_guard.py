@@ -76,7 +76,6 @@ def test_a_bsn_after_a_name_is_refused(chat: Chat) -> None:
     ("0612345678", "phone", "lijkt een telefoonnummer"),
     ("06-12345678", "phone", "lijkt een telefoonnummer"),
     ("+31612345678", "phone", "lijkt een telefoonnummer"),
-    ("j.jansen@example.org", "email", "lijkt een e-mailadres"),
     ("123456", "shape", "Dit is geen zaakkenmerk"),
 ])
 def test_a_kenmerk_that_is_no_case_reference_is_refused(chat: Chat, kenmerk: str, why: str,
@@ -90,6 +89,12 @@ def test_a_kenmerk_that_is_no_case_reference_is_refused(chat: Chat, kenmerk: str
     assert "JBG-2026-00123, 2026/4411 of WSS.12345" in text
     assert "Nothing was stored" in chat.render(reply, "en")
     assert kenmerk not in stored_text(chat)
+
+
+def test_an_email_address_is_no_kenmerk(chat: Chat) -> None:
+    # (verwijs reads a trailing e-mail address as the LT worker: no kenmerk is left)
+    assert kenmerk_problem("j.jansen@example.org") == "email"
+    chat.refused(CARLA, "escaleer kenmerk j.jansen@example.org Ede dilemma", "kenmerk_invalid")
 
 
 @pytest.mark.parametrize("kenmerk", ["JBG-2026-00123", "2026/4411", "WSS.12345", "K-1"])

@@ -100,6 +100,7 @@ def test_every_term_table_by_table(chat: Chat) -> None:
     chat.ok(CARLA, "escaleer kenmerk LT-77 Ede samenwerking")
     chat.ok(CARLA, "gezin ES-0001 later moeder is opgenomen")
     chat.ok(CARLA, "verslag ES-0001 wachtlijst doorbroken, plek gevonden")
+    chat.ok(CARLA, "sluit ES-0001 afspraken gemaakt")  # a leidinggevende closes it
     chat.ok(JEROEN, "ik telefoon +31 6 0000 9999")  # a directory change with old/new values
     new_code(chat.engine, jeroen.id, start)
     new_link_token(chat.engine, jeroen.id, start)
@@ -109,7 +110,7 @@ def test_every_term_table_by_table(chat: Chat) -> None:
     deliver_all(chat)
     trail = audit(chat)
     for personal in ("dubbel aangemeld", "JBG-2026-00123", "LT-77", "moeder is opgenomen",
-                     "wachtlijst doorbroken", "0000 9999", "777123"):
+                     "wachtlijst doorbroken", "afspraken gemaakt", "0000 9999", "777123"):
         assert personal in everything(chat), personal
 
     # A day on: the stranger's chat id of the failed link attempt is gone.
@@ -138,7 +139,7 @@ def test_every_term_table_by_table(chat: Chat) -> None:
     assert report.counts["model_escalation (anonymised)"] == 1
     text = everything(chat)
     for personal in ("dubbel aangemeld", "JBG-2026-00123", "LT-77", "moeder is opgenomen",
-                     "wachtlijst doorbroken", "0000 9999"):
+                     "wachtlijst doorbroken", "afspraken gemaakt", "0000 9999"):
         assert personal not in text, personal
     after = audit(chat)
     # Who did what, when: every history row is still there, unchanged but for payloads.
