@@ -15,8 +15,9 @@ free text, chat ids, link codes and sign-in tokens, access records.
   figures still count them;
 - web_access: deleted after `retention_days`;
 - web_login, link_code: deleted `outbox_keep_days` after they expired;
-- link_attempt (a chat id that tried a code): deleted after a day (the throttle
-  looks back 15 minutes);
+- throttle (hashed keys: wrong codes per chat account, answers to strangers):
+  deleted a day after their window opened (the longest window is an hour);
+- web_session: deleted a day after it was opened (a session lasts 8 hours);
 - processed_event: deleted after a week (platforms retry within minutes);
 - directory_change: old and new values removed after `retention_days` (who
   changed which field, when, stays);
@@ -36,23 +37,25 @@ from sqlmodel import Session, col, select
 from storage.contact_tables import DirectoryChange, FreshnessAsk, FreshnessRound, KoppelProposal
 from storage.outbox import PURGE_ON_DELIVERY
 from storage.tables import (
-    LinkAttempt,
     LinkCode,
     ModelEscalation,
     ModelEscalationEvent,
+    ModelEscalationFamily,
     Outbox,
     ProcessedEvent,
     Referral,
     ReferralEvent,
+    Throttle,
 )
-from storage.web_tables import WebAccess, WebLogin
+from storage.web_tables import WebAccess, WebLogin, WebSessionRow
 
 DEFAULT_OUTBOX_KEEP_DAYS = 7
 # A closed referral's details a year after it closed: long enough for the
 # region's yearly evaluation of lead times, no longer. A region sets its own
 # with KETENBOT_RETENTION_DAYS.
 DEFAULT_RETENTION_DAYS = 365
-LINK_ATTEMPT_KEEP = timedelta(days=1)
+THROTTLE_KEEP = timedelta(days=1)  # the longest throttle window is an hour
+SESSION_KEEP = timedelta(days=1)  # a web session lasts 8 hours at most
 PROCESSED_EVENT_KEEP = timedelta(days=7)
 # History detail keys that hold free text typed by people.
 FREE_TEXT_KEYS = ("reden", "toelichting", "tekst")
@@ -161,6 +164,10 @@ def _escalations(session: Session, report: RetentionReport, now: datetime,
         esc.kenmerk, esc.family_reason, esc.anonymised_at = None, None, now
         session.add(esc)
         report.add("model_escalation (anonymised)", 1)
+        report.add("model_escalation_family (reason)", _rows(session, update(
+            ModelEscalationFamily).where(col(ModelEscalationFamily.escalation_id) == esc.id,
+                                         col(ModelEscalationFamily.reason).is_not(None))
+            .values(reason=None)))
         for event in session.exec(select(ModelEscalationEvent).where(
                 ModelEscalationEvent.escalation_id == esc.id)):
             if any(k in event.detail for k in FREE_TEXT_KEYS):
@@ -177,8 +184,10 @@ def _small_tables(session: Session, report: RetentionReport, now: datetime, keep
         col(WebLogin.expires_at) < keep)))
     report.add("link_code", _rows(session, delete(LinkCode).where(
         col(LinkCode.expires_at) < keep)))
-    report.add("link_attempt", _rows(session, delete(LinkAttempt).where(
-        col(LinkAttempt.at) < now - LINK_ATTEMPT_KEEP)))
+    report.add("throttle", _rows(session, delete(Throttle).where(
+        col(Throttle.window_start) < now - THROTTLE_KEEP)))
+    report.add("web_session", _rows(session, delete(WebSessionRow).where(
+        col(WebSessionRow.created_at) < now - SESSION_KEEP)))
     report.add("processed_event", _rows(session, delete(ProcessedEvent).where(
         col(ProcessedEvent.received_at) < now - PROCESSED_EVENT_KEEP)))
     report.add("koppel_proposal", _rows(session, delete(KoppelProposal).where(

@@ -12,18 +12,20 @@ from bot.app import choose_sender
 from handlers.accounts.linking import new_code
 from handlers.overview.sign_in import new_link_token
 from scheduling.delivery.dispatch import Outgoing, Sender, dispatch
+from storage import throttle
 from storage.contact_tables import DirectoryChange
 from storage.db import session_scope
 from storage.outbox import CREDENTIAL_REPLY, STRANGER_REPLY, enqueue_reply
 from storage.retention import Terms, run_retention
 from storage.tables import (
-    LinkAttempt,
     LinkCode,
     ModelEscalation,
     ModelEscalationEvent,
+    ModelEscalationFamily,
     Outbox,
     Referral,
     ReferralEvent,
+    Throttle,
 )
 from storage.web_tables import WebAccess, WebLogin
 from tests.test_referrals import CARLA, JEROEN, Chat
@@ -54,7 +56,8 @@ def everything(chat: Chat) -> str:
             [(m.kenmerk, m.family_reason) for m in s.exec(select(ModelEscalation))],
             [e.detail for e in s.exec(select(ModelEscalationEvent))],
             [c.detail for c in s.exec(select(DirectoryChange))],
-            [a.external_id for a in s.exec(select(LinkAttempt))],
+            [f.reason for f in s.exec(select(ModelEscalationFamily))],
+            [t.key_hash for t in s.exec(select(Throttle))],
         ], ensure_ascii=False)
 
 
@@ -102,21 +105,24 @@ def test_every_term_table_by_table(chat: Chat) -> None:
     chat.ok(CARLA, "verslag ES-0001 wachtlijst doorbroken, plek gevonden")
     chat.ok(CARLA, "sluit ES-0001 afspraken gemaakt")  # a leidinggevende closes it
     chat.ok(JEROEN, "ik telefoon +31 6 0000 9999")  # a directory change with old/new values
+    throttle.hit(chat.engine, "link:telegram:777123", start, 5, timedelta(minutes=15))
     new_code(chat.engine, jeroen.id, start)
     new_link_token(chat.engine, jeroen.id, start)
     with session_scope(chat.engine) as s:
-        s.add(LinkAttempt(platform="telegram", external_id="777123", at=start))
         s.add(WebAccess(person_id=carla.id, at=start, path="/overzicht/", status=200))
     deliver_all(chat)
     trail = audit(chat)
     for personal in ("dubbel aangemeld", "JBG-2026-00123", "LT-77", "moeder is opgenomen",
-                     "wachtlijst doorbroken", "afspraken gemaakt", "0000 9999", "777123"):
+                     "wachtlijst doorbroken", "afspraken gemaakt", "0000 9999"):
         assert personal in everything(chat), personal
 
-    # A day on: the stranger's chat id of the failed link attempt is gone.
+    # A day on: the (hashed) throttle of the stranger's wrong code is gone.
+    with Session(chat.engine) as s:
+        assert len(s.exec(select(Throttle)).all()) == 1
     chat.clock.set(start + timedelta(days=2))
     run_retention(chat.engine, chat.clock())
-    assert "777123" not in everything(chat)
+    with Session(chat.engine) as s:
+        assert s.exec(select(Throttle)).all() == []
     assert "JBG-2026-00123" in everything(chat)
 
     # Past the outbox term: every delivered message's payload is empty; codes and tokens gone.
