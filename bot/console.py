@@ -20,6 +20,16 @@ from scheduling.delivery.dispatch import Sender
 from storage.models import Person
 
 PROMPT = "> "
+# The console's own commands, listed under `help` here (not on other platforms).
+CONSOLE_COMMANDS = [
+    {"usage": ":als <e-mail>", "nl": "ga verder als iemand anders", "en": "continue as someone else"},
+    {"usage": ":via console|slack|telegram", "nl": "typ alsof het via dat platform gaat",
+     "en": "type as if on that platform"},
+    {"usage": ":klok JJJJ-MM-DD [UU:MM]", "nl": "zet de klok vooruit; wat op de weg valt "
+     "gebeurt en elk bericht wordt getoond", "en": "move the clock forward (YYYY-MM-DD "
+     "[HH:MM]); what falls due on the way happens and every message is shown"},
+    {"usage": ":help", "nl": "deze uitleg", "en": "this help"},
+]
 
 
 class ConsoleSession:
@@ -32,7 +42,8 @@ class ConsoleSession:
         self.out = out
         self.renderer = Renderer("text")
         # Console-only commands: switch person, and move the clock (see attach_clock).
-        self.meta: dict[str, Callable[[str], str]] = {":als": self.switch, ":via": self.via}
+        self.meta: dict[str, Callable[[str], str]] = {
+            ":als": self.switch, ":via": self.via, ":help": lambda _: self.handle("help")}
         self.platform = "console"
 
     def via(self, platform: str) -> str:
@@ -47,6 +58,8 @@ class ConsoleSession:
 
     def switch(self, email: str) -> str:
         """`:als EMAIL`: continue as someone else (scripted multi-party sessions)."""
+        if not email:
+            return "Usage: :als <e-mail>" if self.lang == "en" else "Gebruik: :als <e-mail>"
         person = self.bot.person_by_email(email)
         if person is None:
             return (f"{email} is not in the contact list." if self.lang == "en"
@@ -72,7 +85,10 @@ class ConsoleSession:
         if word in self.meta:
             return self.meta[word](rest.strip())
         ctx = self.bot.context(self.platform, self.actor, self.lang)
-        return self.renderer.render(self.bot.registry.dispatch(ctx, line), ctx.lang)
+        reply = self.bot.registry.dispatch(ctx, line)
+        if reply.template == "help":
+            reply.data["console"] = CONSOLE_COMMANDS
+        return self.renderer.render(reply, ctx.lang)
 
     def run(self, stdin: TextIO = sys.stdin, echo: bool = False) -> None:
         interactive = stdin.isatty()

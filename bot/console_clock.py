@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import KetenBot
 from messages import Renderer
+from messages.labels import format_moment
 from scheduling.delivery.dispatch import Outgoing, Sender
 
 STEP = timedelta(minutes=30)
@@ -43,11 +44,14 @@ class ConsoleSender:
         text = self.renderer.render_name(message.template, message.payload, self.lang)
         where = "" if self.platform == "console" else f"{self.platform} · "
         if message.person is None:
-            to = f"{where}draad {message.payload.get('ref', '')}"
+            # A referral's thread; a line about an escalation-model case names
+            # the referral it is about.
+            ref = message.payload.get("ref") or message.payload.get("referral") or ""
+            to = f"{where}{'thread' if self.lang == 'en' else 'draad'} {ref}"
         else:
             to = f"{where}{message.person.name} <{message.person.email}>"
         indented = text.replace("\n", "\n      ")
-        self.out.write(f"  {self.clock.now:%a %d-%m %H:%M} → [{to}] {indented}\n")
+        self.out.write(f"  {format_moment(self.clock.now, self.lang)} → [{to}] {indented}\n")
 
 
 def clock_command(bot: KetenBot, clock: MovableClock,

@@ -58,9 +58,17 @@ class Registry:
         if command.needs_person and ctx.actor is None:
             return error("not_linked")
         try:
-            return command.handler(ctx, rest.strip())
+            reply = command.handler(ctx, rest.strip())
         except Refused as refused:
-            return refused.reply
+            reply = refused.reply
+        if reply.data.get("code") in ("ref_usage", "model_ref_usage"):
+            # "Name the referral" shows the command that was typed, not another one.
+            reply.data.setdefault("command", command.name)
+        return reply
+
+    def english_words(self) -> dict[str, str]:
+        """Dutch command word -> the English one (the first alias), for replies in English."""
+        return {c.name: c.aliases[0] for c in self.commands if c.aliases and c.aliases[0].isalpha()}
 
     def help(self, ctx: Context, _rest: str) -> Reply:
         return Reply(

@@ -17,10 +17,8 @@ def build_registry() -> Registry:
     add = registry.add
     add(Command(
         "wie", lookup.lookup, "wie <gemeente> [rol]",
-        "wie bel ik in een gemeente (rol: lt, gi, vt, raad, ret, backoffice, za, regio, "
-        "gemeente, bestuur, leiding, gw, alle)",
-        "who to call in a municipality (role: lt, gi, vt, raad, ret, backoffice, za, regio, "
-        "gemeente, bestuur, leiding, gw, alle)",
+        f"wie bel ik in een gemeente (rol: {', '.join(lookup.ROLES_NL)})",
+        f"who to call in a municipality (role: {', '.join(lookup.ROLES_EN)})",
         aliases=("who",), needs_person=False,
     ))
     add(Command("verwijs", rc.start_referral, "verwijs 301|315 <gemeente> <kenmerk> [e-mail]",
@@ -169,6 +167,6 @@ def build_registry() -> Registry:
                 "stop (or restart) the weekly/monthly digest", aliases=("digest",)))
     add(Command(
         "help", registry.help, "help", "deze uitleg", "this help",
-        aliases=("hulp", "?"), needs_person=False,
+        aliases=("?", "hulp"), needs_person=False,
     ))
     return registry

@@ -32,6 +32,28 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "regionale_contactpersoon": "regionale contactpersoon", "backoffice": "backoffice",
             "zorgaanbieder": "zorgaanbieder", "ret": "RET",
         },
+        # A referral's history rows (`status`, `referral show`), by event name.
+        "event": {
+            "aangemaakt": "verwijzing gestart", "stap": "naar stap",
+            "ontvangen": "contact bevestigd", "contact": "overleg vastgelegd",
+            "volgende": "bepaling en aanmeldformulier verstuurd",
+            "301": "301-bericht verstuurd", "315": "315-bericht verstuurd",
+            "acceptatie": "match: hulp tijdig geboden", "gestart": "zorg gestart",
+            "zorg_gestart": "zorg gestart", "afwijzing": "afwijzing",
+            "onjuist_315": "315 onjuist (JW319), terug naar de zorgaanbieder",
+            "gevonden": "plek gevonden", "ret": "voorgelegd aan het RET",
+            "ret_uitkomst": "uitkomst RET vastgelegd", "stap6": "escalatie (stap 6) gestart",
+            "gesprek": "gesprek teamleider GI en regionale contactpersoon",
+            "bestuurlijk": "besluit tot bestuurlijke escalatie", "herverdeeld": "herverdeeld",
+            "ingetrokken": "ingetrokken", "zorgaanbieder": "zorgaanbieder vastgelegd",
+            "escalatie": "termijn verstreken, geëscaleerd", "herinnering": "herinnering verstuurd",
+        },
+        "model_event": {
+            "gestart": "escalatie gestart", "partij": "partij toegevoegd",
+            "familie": "positie van het gezin vastgelegd", "trede": "trede",
+            "verslag": "verslag voorgelegd", "goedgekeurd": "verslag goedgekeurd",
+            "gesloten": "gesloten",
+        },
         "kind": {
             "gi": "Gecertificeerde instelling",
             "lokaal_team": "Lokaal team",
@@ -70,6 +92,27 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "regionale_contactpersoon": "regional contact person", "backoffice": "back office",
             "zorgaanbieder": "care provider", "ret": "RET",
         },
+        "event": {
+            "aangemaakt": "referral started", "stap": "to step",
+            "ontvangen": "contact acknowledged", "contact": "consultation recorded",
+            "volgende": "decision and referral form sent",
+            "301": "301 message sent", "315": "315 message sent",
+            "acceptatie": "match: help offered in time", "gestart": "care started",
+            "zorg_gestart": "care started", "afwijzing": "rejection",
+            "onjuist_315": "315 incorrect (JW319), back to the provider",
+            "gevonden": "place found", "ret": "put to the RET",
+            "ret_uitkomst": "RET outcome recorded", "stap6": "escalation (step 6) started",
+            "gesprek": "talk of GI team leader and regional contact person",
+            "bestuurlijk": "decision on a bestuurlijke escalatie", "herverdeeld": "reassigned",
+            "ingetrokken": "withdrawn", "zorgaanbieder": "provider recorded",
+            "escalatie": "deadline passed, escalated", "herinnering": "reminder sent",
+        },
+        "model_event": {
+            "gestart": "escalation started", "partij": "party added",
+            "familie": "family's position recorded", "trede": "tier",
+            "verslag": "report put to approval", "goedgekeurd": "report approved",
+            "gesloten": "closed",
+        },
         "kind": {
             "gi": "Certified institution (GI)",
             "lokaal_team": "Local team",
@@ -82,6 +125,23 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "gemeente": "Municipality",
         },
     },
+}
+
+# Dutch argument words in a command or usage line, and what an English reader
+# types instead (the handlers take both).
+ARGUMENTS_EN = {
+    "<gemeente>": "<municipality>", "[rol]": "[role]", "rol": "role", "<kenmerk>": "<case-ref>",
+    "kenmerk": "case", "<zorgaanbieder>": "<provider>", "[reden]": "[reason]",
+    "<reden>": "<reason>", "ja|nee": "yes|no", "ja|nee|later": "yes|no|later", "ja": "yes",
+    "nee": "no", "[waarom]": "[why]", "<waarom>": "<why>", "<verslag>": "<report>",
+    "[verslag]": "[report]", "<organisatie|lt|gi|vt|raad|za>": "<organisation|lt|gi|vt|raad|za>",
+    "[toelichting]": "[explanation]", "[klopt": "[ok", "klopt": "ok", "telefoon": "phone",
+    "<nummer>]": "<number>]", "<nummer>": "<number>", "tot": "until", "<datum>": "<date>",
+    "[rol": "[role", "naam]": "name]", "uit|aan": "off|on", "uit": "off", "aan": "on",
+    "[dilemma|samenwerking|zorgelijk]": "[dilemma|cooperation|concern]",
+    "dilemma|samenwerking|zorgelijk": "dilemma|cooperation|concern",
+    "samenwerking": "cooperation", "zorgelijk": "concern", "<situatie>": "<situation>",
+    "<tekst>": "<text>", "regio": "region", "groep": "group", "alle": "all",
 }
 
 _DAYS = {"nl": ["ma", "di", "wo", "do", "vr", "za", "zo"],
@@ -105,6 +165,11 @@ def format_datetime(value: datetime | None, lang: str) -> str:
     if value is None:
         return "—"
     return f"{format_date(value, lang)} {value:%H:%M}"
+
+
+def format_moment(value: datetime, lang: str) -> str:
+    """A short moment in the reader's words: `di 24-11 09:30` / `Tue 24-11 09:30`."""
+    return f"{_DAYS[lang][value.weekday()]} {value:%d-%m %H:%M}"
 
 
 def format_age(days: int | None, lang: str) -> str:

@@ -7,7 +7,7 @@ to Dutch, so a new template can be added for one platform at a time.
 
 from __future__ import annotations
 
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,30 @@ def _slack_finalize(value: Any) -> Any:
     return value
 
 
+@cache
+def _english_commands() -> dict[str, str]:
+    # The registry is the one list of command words: its first alias is the
+    # English one.
+    from handlers.registry import build_registry
+
+    return build_registry().english_words()
+
+
+def command_words(text: str, lang: str) -> str:
+    """A command (or a usage line) in the reader's words: in English the
+    command word is the English alias and its Dutch argument words are
+    translated (`uitkomst KB-0001 ja|nee` -> `outcome KB-0001 yes|no`)."""
+    if lang != "en":
+        return text
+    commands = _english_commands()
+    out = []
+    for segment in text.split(" · "):  # a usage with two forms
+        word, sep, rest = segment.partition(" ")
+        args = " ".join(labels.ARGUMENTS_EN.get(w, w) for w in rest.split(" ")) if rest else ""
+        out.append(commands.get(word, word) + sep + args)
+    return " · ".join(out)
+
+
 class Renderer:
     def __init__(self, platform: str = "text") -> None:
         self.platform = platform
@@ -80,7 +104,8 @@ class Renderer:
             age=partial(labels.format_age, lang=lang),
             due=partial(labels.format_due, lang=lang),
             when=partial(labels.format_when, lang=lang),
-            cmd=self.command,
+            cmd=partial(self.command, lang=lang),
+            words=partial(command_words, lang=lang),
             esc=self.escape,
         ).strip()
 
@@ -91,11 +116,13 @@ class Renderer:
         # too would show "&amp;amp;".
         return "" if text is None else str(text)
 
-    def command(self, text: str) -> str:
+    def command(self, text: str, lang: str = "nl") -> str:
         """A chat command as the reader types it on this platform: `ontvangen
         KB-0001` in the console, `/keten ontvangen KB-0001` in Slack,
         /ontvangen KB-0001 in Telegram (tappable there; commands cannot start
-        with a digit, so 301 becomes /bericht301)."""
+        with a digit, so 301 becomes /bericht301). In English it names the
+        English command (`ack KB-0001`); both words work."""
+        text = command_words(text, lang)
         if self.platform == "slack":
             return Markup(f"`/keten {slack_escape(text)}`")
         if self.platform == "telegram":

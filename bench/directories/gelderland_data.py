@@ -39,6 +39,12 @@ GELDERLAND: list[tuple[str, str, list[tuple[str, str]]]] = [
 
 # Former municipalities and common short forms people type.
 ALIASES: dict[str, list[str]] = {
+    "Apeldoorn": ["Ugchelen", "Beekbergen"],
+    "Arnhem": ["Schuytgraaf"],
+    "Barneveld": ["Voorthuizen", "Kootwijkerbroek"],
+    "Ede": ["Bennekom", "Lunteren", "Otterlo", "Harskamp", "Wekerom", "Ederveen"],
+    "Nijkerk": ["Hoevelaken"],
+    "Nijmegen": ["Lent"],
     "Berg en Dal": ["Groesbeek", "Ubbergen"],
     "Berkelland": ["Borculo", "Eibergen"],
     "Bronckhorst": ["Vorden", "Hengelo (Gld)"],

@@ -41,6 +41,10 @@ ROLE_WORDS: dict[str, tuple[OrgKind, ...]] = {
     "regio": (OrgKind.REGIO,),
     "rcp": (OrgKind.REGIO,),
     "gemeente": (OrgKind.GEMEENTE,),
+    # The English words (`who Ede region`).
+    "region": (OrgKind.REGIO,),
+    "municipality": (OrgKind.GEMEENTE,),
+    "provider": (OrgKind.ZORGAANBIEDER,),
 }
 # Words that narrow the answer to roles across every kind of organisation
 # (`wie Ede bestuur`: the bestuurders and wethouders for Bouwsteen 6 tier 3).
@@ -50,7 +54,14 @@ ROLE_FILTERS: dict[str, tuple[Role, ...]] = {
     "wethouder": (Role.WETHOUDER,),
     "leiding": (Role.TEAMLEIDER, Role.MANAGER, Role.DIRECTEUR),
     "gw": (Role.GEDRAGSWETENSCHAPPER,),
+    "board": (Role.BESTUURDER, Role.WETHOUDER),
+    "managers": (Role.TEAMLEIDER, Role.MANAGER, Role.DIRECTEUR),
 }
+# The role words as help and refusals list them, per language.
+ROLES_NL = ("lt", "gi", "vt", "raad", "ret", "backoffice", "za", "regio", "gemeente",
+            "bestuur", "leiding", "gw", "alle", "groep")
+ROLES_EN = ("lt", "gi", "vt", "raad", "ret", "backoffice", "za", "region", "municipality",
+            "board", "managers", "gw", "all", "group")
 DEFAULT_KINDS = (OrgKind.LOKAAL_TEAM, OrgKind.GI, OrgKind.REGIO)
 ALL_KINDS = tuple(OrgKind)
 
@@ -131,11 +142,17 @@ def lookup(ctx: Context, text: str) -> Reply:
     elif not in_group:
         query, kinds = split_role(query)
     if not query.strip():
-        return error("lookup_usage")
+        return error("lookup_usage", roles=list(ROLES_NL), roles_en=list(ROLES_EN))
     today = ctx.today()
     snap = snapshot(ctx.engine)
     key = search_key(query)
     found = snap.keys.get(key, [])
+    if len(found) != 1 and not found:
+        # `wie Ede xyz`: the gemeente is known, the last word is no role.
+        head, _, last = query.rpartition(" ")
+        if head and len(snap.keys.get(search_key(head), [])) == 1:
+            return error("role_unknown", role=last[:40], roles=list(ROLES_NL),
+                         roles_en=list(ROLES_EN))
     if len(found) != 1:
         return error(
             "gemeente_ambiguous" if found else "gemeente_unknown",

@@ -58,6 +58,8 @@ def start_referral(ctx: Context, text: str) -> Reply:
     """`verwijs 301|315 <gemeente> <kenmerk> [e-mail]`: the e-mail names the LT
     worker (one of the gemeente's lokaal team, present) who knows the family."""
     words, email = split_email(text.split())
+    if words and words[0] not in ("301", "315") and words[0].isdigit():
+        return error("route_unknown", route=words[0][:10], routes=["301", "315"])
     if len(words) < 3 or words[0] not in ("301", "315"):
         return error("verwijs_usage")
     route_name, kenmerk, gemeente_text = words[0], words[-1], " ".join(words[1:-1])
@@ -258,6 +260,8 @@ def reassign(ctx: Context, text: str) -> Reply:
             team = session.get(Team, target.team_id)
             return error("target_wrong_team", ref=ref.ref, name=target.name, party=role,
                          team=team.name if team else "?")
+        if target.id == (ref.lt_id if role == "lokaal_team" else ref.jb_id):
+            return error("already_assigned", ref=ref.ref, name=target.name, party=role)
         if target.absent_until is not None and target.absent_until >= ctx.today():
             return error("target_absent", ref=ref.ref, name=target.name,
                          until=target.absent_until)

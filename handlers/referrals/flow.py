@@ -18,7 +18,7 @@ from handlers.core import Context, Refused, error
 from handlers.referrals.membership import gemeente_name, resolve
 from handlers.referrals.providers import claim_contact
 from scheduling.deadlines import due_at, remind_at
-from scheduling.routes import ALTERNATIVE, Route, Step
+from scheduling.routes import ALTERNATIVE, ESCALATION, Route, Step
 from storage.models import Person
 from storage.outbox import enqueue
 from storage.privacy import any_bsn
@@ -52,7 +52,13 @@ def summary(session: Session, ref: Referral, route: Route, lang: str = "nl") -> 
         Deadline.referral_id == ref.id, col(Deadline.key).in_([f"step:{ref.step}", "ret"]),
         Deadline.status == "pending",
     ).order_by(col(Deadline.due_at))).first()
-    return {
+    # Step 6 has no move that ends it: after the talk (and a bestuurlijke
+    # escalatie, if decided) the case waits for help, and says so.
+    step6 = {"talked": False, "bestuurlijk": False}
+    if ref.step == ESCALATION and ref.status == "open":
+        done = {e.action for e in step_events(session, ref, ("gesprek", "bestuurlijk"))}
+        step6 = {"talked": bool(done), "bestuurlijk": "bestuurlijk" in done}
+    return step6 | {
         "ref": ref.ref, "route": ref.route, "kenmerk": ref.kenmerk,
         "gemeente": gemeente_name(session, ref), "status": ref.status,
         "step_key": step.key, "step_number": step.number,

@@ -57,7 +57,9 @@ def mine_items(session: Session, ctx: Context, person: Person) -> list[dict[str,
         parties = parties_of(session, ref, person)
         mine = [d for d in deadlines if d.referral_id == ref.id]
         ret_waiting = any(d.key == "ret" and d.status == "pending" for d in mine)
-        lapsed = any(d.status == "lapsed" and d.key in (f"step:{ref.step}", "ret") for d in mine)
+        lapsed_due = max((d.due_at for d in mine if d.status == "lapsed"
+                          and d.key in (f"step:{ref.step}", "ret")), default=None)
+        lapsed = lapsed_due is not None
         named = person.id in (ref.jb_id, ref.lt_id, ref.lt_backup_id) or (
             "zorgaanbieder" in parties)
         why = parties & set(step.done_by.who)
@@ -67,8 +69,12 @@ def mine_items(session: Session, ctx: Context, person: Person) -> list[dict[str,
                 or ("regionale_contactpersoon" in parties
                     and (bool(step.needs) or ref.step == ESCALATION))):
             continue
-        items.append(summary(session, ref, route) | {
+        view = summary(session, ref, route)
+        if view["talked"]:  # step 6 talked through: only finding help is left, the JB's
+            why &= {"jeugdbeschermer"}
+        items.append(view | {
             "my_turn": bool(why), "lapsed": lapsed,
+            "lapsed_due": lapsed_due.isoformat() if lapsed_due else None,
             "gemeente": gemeente_name(session, ref),
         })
     if leader:  # the team's lapsed referrals first

@@ -13,22 +13,42 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
+from handlers.contacts.matching import search_key, suggestions
 from handlers.core import Refused, error
 from scheduling.party_directory import is_absent
 from storage.models import Organisation, OrgKind, Person, Role, Team, TeamGemeente
 from storage.tables import Referral
 
 
+def provider_match(session: Session, wanted: str) -> tuple[Organisation | None, list[str]]:
+    """A provider named like a gemeente: its key or its name, however cased or
+    spaced, or the start of the name or of one of its words when that fits one
+    provider only ("Wilgenhof"); otherwise None and the closest names. % and _
+    typed by the user are no wildcards."""
+    providers = session.exec(select(Organisation).where(
+        Organisation.kind == OrgKind.ZORGAANBIEDER)).all()
+    key = search_key(wanted)
+    by_key: dict[str, Organisation] = {}
+    for org in providers:
+        by_key.setdefault(search_key(org.key), org)
+        by_key.setdefault(search_key(org.name), org)
+    if key and key in by_key:
+        return by_key[key], []
+    within = [o for o in providers if len(key) >= 3 and any(
+        search_key(" ".join(o.name.split()[i:])).startswith(key)
+        for i in range(len(o.name.split())))]
+    if len(within) == 1:
+        return within[0], []
+    # Suggestions: close to the whole name or to one of its words ("Wilgenhoof").
+    names = {search_key(o.name): o.name for o in providers}
+    names |= {search_key(w): o.name for o in providers for w in o.name.split() if len(w) >= 4}
+    return None, (sorted(o.name for o in within) or suggestions(key, names))[:5]
+
+
 def find_provider(session: Session, wanted: str) -> Organisation | None:
-    # The name is matched whole: % and _ typed by the user are no wildcards.
-    literal = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return session.exec(select(Organisation).where(
-        Organisation.kind == OrgKind.ZORGAANBIEDER,
-        or_(Organisation.key == wanted.lower(),
-            col(Organisation.name).ilike(literal, escape="\\")),
-    )).first()
+    return provider_match(session, wanted)[0]
 
 
 def split_email(words: list[str]) -> tuple[list[str], str | None]:
@@ -43,9 +63,9 @@ def provider_and_contact(session: Session, words: list[str]
     """`<zorgaanbieder> [e-mail]`: the provider and, when named, its contact person.
     Refused when the provider is unknown or the person does not work there."""
     words, email = split_email(words)
-    org = find_provider(session, " ".join(words)) if words else None
+    org, close = provider_match(session, " ".join(words)) if words else (None, [])
     if org is None:
-        raise Refused(error("provider_unknown", name=" ".join(words)[:80]))
+        raise Refused(error("provider_unknown", name=" ".join(words)[:80], suggestions=close))
     if email is None:
         return org, None
     person = session.exec(select(Person).where(Person.email == email)).first()

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from handlers.core import Context
 from handlers.referrals.flow import consulted, summary
 from handlers.referrals.membership import parties_of
-from scheduling.routes import ALTERNATIVE, ESCALATION, Routes, Step
+from scheduling.routes import ALTERNATIVE, ESCALATION, Route, Routes, Step
 from storage.models import Organisation, Person
 from storage.tables import Deadline, Referral, ReferralEvent
 
@@ -44,6 +44,7 @@ def status_view(session: Session, ctx: Context, ref: Referral,
         "deadlines": [{"key": d.key, "due_at": d.due_at.isoformat(),
                        "tier": d.tier} for d in deadlines],
         "history": [{"at": e.at.isoformat(), "action": e.action, "step": e.step,
+                     "step_number": step_number(route, e.step),
                      "who": _name(session, e.actor_id) or "ketenbot",
                      "platform": e.platform} for e in events[-HISTORY_SHOWN:]],
         "history_hidden": max(0, len(events) - HISTORY_SHOWN),
@@ -52,6 +53,12 @@ def status_view(session: Session, ctx: Context, ref: Referral,
         "can_reject": step.on_afwijzing is not None and ref.status == "open"
         and bool(actor_parties & {"jeugdbeschermer", "zorgaanbieder"}),
     }
+
+
+def step_number(route: Route, key: str | None) -> str | None:
+    """The step's number as people know it ("2-3"), for a history row; a key
+    the routes file no longer has shows as nothing rather than as a code."""
+    return next((s.number for s in route.steps if s.key == key), None)
 
 
 def _consulted(session: Session, ref: Referral, step: Step) -> list[dict[str, Any]]:
