@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.console import ConsoleSession
 from bot.console_clock import MovableClock
 from handlers.accounts.linking import link
+from messages.render import command_words
 from storage import db
 from storage.contact_tables import Steunstructuur
 from storage.db import session_scope
@@ -200,6 +201,26 @@ ESCALATION_MODEL = [
 ]
 
 
+# What the demo's people type as free text, when they type in English.
+FREE_TEXT_EN = {
+    "geen plek binnen 8 weken": "no place within 8 weeks",
+    "productcode ontbreekt": "product code missing",
+    "wachttijden in de hele regio": "waiting lists in the whole region",
+    "Begeleid contact twee keer per week, evaluatie na zes weken.":
+        "Supervised contact twice a week, evaluation after six weeks.",
+}
+
+
+def in_english(line: str) -> str:
+    """A demo line as an English-speaking user types it: the English command and
+    argument words (both work), and their free text in English."""
+    if line.startswith(":"):
+        return line
+    for nl, en in FREE_TEXT_EN.items():
+        line = line.replace(nl, en)
+    return command_words(line, "en")
+
+
 def _two_platforms(bot: KetenBot) -> None:
     """The demo's Slack channel and Telegram group, and who is linked where."""
     with session_scope(bot.engine) as session:
@@ -212,6 +233,11 @@ def _two_platforms(bot: KetenBot) -> None:
                                           (LT_WORKER, "telegram", "700228")):
             person = session.exec(select(Person).where(Person.email == email)).one()
             link(session, platform, external, person.id or 0)
+
+
+def play(console: ConsoleSession, script: list[str], lang: str) -> None:
+    lines = [in_english(line) for line in script] if lang == "en" else script
+    console.run(io.StringIO("\n".join(lines) + "\n"), echo=True)
 
 
 def run_demo(out: TextIO, lang: str = "nl") -> None:
@@ -232,7 +258,8 @@ def run_demo(out: TextIO, lang: str = "nl") -> None:
                   else f"# Voorbeeld-contactenlijst geladen: {rows} rijen.\n")
         actor = bot.person_by_email(JEUGDBESCHERMER)
         assert actor is not None, "sample directory lacks the demo jeugdbeschermer"
-        out.write(f"# You are {actor.name}, jeugdbeschermer ({actor.email}).\n\n" if lang == "en"
+        out.write(f"# You are {actor.name}, youth protection worker ({actor.email}).\n\n"
+                  if lang == "en"
                   else f"# U bent {actor.name}, jeugdbeschermer ({actor.email}).\n\n")
         console = ConsoleSession(bot, actor, lang, out)
         console.attach_clock(clock)
@@ -241,15 +268,15 @@ def run_demo(out: TextIO, lang: str = "nl") -> None:
         for title, script in ((lookups, LOOKUPS), ("301-route", REFERRAL_301),
                               ("315-route", REFERRAL_315), (step6, REFERRAL_STEP6)):
             out.write(f"\n## {title}\n\n")
-            console.run(io.StringIO("\n".join(script) + "\n"), echo=True)
+            play(console, script, lang)
         _two_platforms(bot)
         console.attach_clock(clock, platforms=("slack", "telegram"))
         out.write("\n## Slack + Telegram\n\n")
-        console.run(io.StringIO("\n".join(CROSS_PLATFORM) + "\n"), echo=True)
+        play(console, CROSS_PLATFORM, lang)
         console.attach_clock(clock)  # the console again delivers every message
         out.write("\n## Contactbeheer\n\n")
-        console.run(io.StringIO("\n".join(CONTACTBEHEER) + "\n"), echo=True)
+        play(console, CONTACTBEHEER, lang)
         out.write("\n## " + ("Escalation model (Bouwsteen 6)" if lang == "en"
                               else "Escalatiemodel (Bouwsteen 6)") + "\n\n")
-        console.run(io.StringIO("\n".join(ESCALATION_MODEL) + "\n"), echo=True)
+        play(console, ESCALATION_MODEL, lang)
         bot.engine.dispose()

@@ -24,8 +24,8 @@ def build_registry() -> Registry:
     add(Command("verwijs", rc.start_referral, "verwijs 301|315 <gemeente> <kenmerk> [e-mail]",
                 "start een verwijzing (alleen jeugdbeschermers); e-mail: de medewerker van "
                 "het lokaal team die het gezin kent",
-                "start a referral (jeugdbeschermers only); e-mail: the local-team worker who "
-                "knows the family", aliases=("refer",)))
+                "start a referral (youth protection workers only); e-mail: the local-team "
+                "worker who knows the family", aliases=("refer",)))
     add(Command("ontvangen", rc.complete_step("ontvangen"), "ontvangen <ref>",
                 "stap 1: contact tussen JB en lokaal team is er (lokaal team of JB legt het vast)",
                 "step 1: the JB and the local team have had contact (either side records it)",

@@ -95,7 +95,7 @@ def start(ctx: Context, text: str) -> Reply:
     assert actor is not None
     with session_scope(ctx.engine) as session:
         org = org_of(session, actor)
-        if words[0].lower() == "kenmerk":
+        if words[0].lower() in ("kenmerk", "case"):  # the English word too
             if len(words) < 4:
                 return error("model_start_usage")
             kenmerk, gemeente_text = words[1], " ".join(words[2:-1])

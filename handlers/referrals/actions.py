@@ -192,7 +192,12 @@ def reject(ctx: Context, text: str) -> Reply:
         route = ctx.routes.route(ref.route)
         step = route.step(ref.step)
         if step.on_afwijzing is None:
-            return error("no_afwijzing", ref=ref.ref, step=step.number)
+            # Step 4 has three parts: say which one takes a rejection.
+            allowed = [s for s in route.steps if s.on_afwijzing is not None]
+            return error("no_afwijzing", ref=ref.ref, step=step.number,
+                         title_nl=step.title.nl, title_en=step.title.en,
+                         allowed=[{"number": s.number, "nl": s.title.nl, "en": s.title.en}
+                                  for s in allowed])
         if not ref.zorgaanbieder_id:
             return error("route_provider_missing", ref=ref.ref, step=step.number)
         if not parties & {"jeugdbeschermer", "zorgaanbieder"}:
@@ -217,7 +222,7 @@ def reject(ctx: Context, text: str) -> Reply:
 
 def escalate(ctx: Context, text: str) -> Reply:
     words = text.split()
-    if len(words) > 1 or (words and words[0].lower() == "kenmerk"):
+    if len(words) > 1 or (words and words[0].lower() in ("kenmerk", "case")):
         # With a situation (or a bare case reference): the Bouwsteen 6 escalation
         # model, which is no step of the route.
         return escalation_model.start(ctx, text)

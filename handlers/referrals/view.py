@@ -45,6 +45,7 @@ def status_view(session: Session, ctx: Context, ref: Referral,
                        "tier": d.tier} for d in deadlines],
         "history": [{"at": e.at.isoformat(), "action": e.action, "step": e.step,
                      "step_number": step_number(route, e.step),
+                     "step_title": step_title(route, e.step) if e.action == "stap" else None,
                      "who": _name(session, e.actor_id) or "ketenbot",
                      "platform": e.platform} for e in events[-HISTORY_SHOWN:]],
         "history_hidden": max(0, len(events) - HISTORY_SHOWN),
@@ -59,6 +60,11 @@ def step_number(route: Route, key: str | None) -> str | None:
     """The step's number as people know it ("2-3"), for a history row; a key
     the routes file no longer has shows as nothing rather than as a code."""
     return next((s.number for s in route.steps if s.key == key), None)
+
+
+def step_title(route: Route, key: str | None) -> dict[str, str] | None:
+    step = next((s for s in route.steps if s.key == key), None)
+    return {"nl": step.title.nl, "en": step.title.en} if step else None
 
 
 def _consulted(session: Session, ref: Referral, step: Step) -> list[dict[str, Any]]:
