@@ -22,9 +22,10 @@ from storage.models import Person
 PROMPT = "> "
 # The console's own commands, listed under `help` here (not on other platforms).
 CONSOLE_COMMANDS = [
-    {"usage": ":als <e-mail>", "usage_en": ":als <e-mail>", "nl": "ga verder als iemand anders", "en": "continue as someone else"},
-    {"usage": ":via console|slack|telegram", "usage_en": ":via console|slack|telegram", "nl": "typ alsof het via dat platform gaat",
-     "en": "type as if on that platform"},
+    {"usage": ":als <e-mail>", "usage_en": ":als <e-mail>",
+     "nl": "ga verder als iemand anders", "en": "continue as someone else"},
+    {"usage": ":via console|slack|telegram", "usage_en": ":via console|slack|telegram",
+     "nl": "typ alsof het via dat platform gaat", "en": "type as if on that platform"},
     {"usage": ":klok JJJJ-MM-DD [UU:MM]", "usage_en": ":klok YYYY-MM-DD [HH:MM]",
      "nl": "zet de klok vooruit; wat onderweg afloopt gebeurt, elk bericht wordt getoond",
      "en": "move the clock forward; what falls due on the way happens, every message is shown"},

@@ -12,7 +12,7 @@ def test_demo_shows_routes_escalation_and_one_referral_on_two_platforms() -> Non
     run_demo(out)
     text = out.getvalue()
     # 301: the weekend lapse of step 1 reaches the regional contact person on Monday.
-    assert "Mon 30-11 08:30 → [Monique Peters" in text
+    assert "ma 30-11 08:30 → [Monique Peters" in text
     assert "U neemt geen taken van hen over." in text
     assert "Match vastgelegd: KB-0001" in text and "Zorg gestart: KB-0001" in text
     # 315: both consultations, an incorrect 315 back to the provider.
@@ -24,25 +24,25 @@ def test_demo_shows_routes_escalation_and_one_referral_on_two_platforms() -> Non
     assert "[Bram Yilmaz <bram.yilmaz@backoffice-foodvalley.example.org>] Bram Yilmaz: " \
            "afwijzing in KB-0003" in text
     assert "het RET bespreekt de zaak binnen 2 weken, uiterlijk ma 14 dec 2026" in text
-    assert "Fri 11-12 08:30 → [Hester Janssen" in text
+    assert "vr 11-12 08:30 → [Hester Janssen" in text
     assert "Uitkomst RET vastgelegd: KB-0003" in text and "Escalatie gestart: KB-0003" in text
     assert "De teamleider GI neemt contact met u op" in text
     assert "Bestuurlijke escalatie vastgelegd: KB-0003" in text
-    assert "bestuurlijk (stap escalatie) — Monique Peters via console" in text
+    assert "besluit tot bestuurlijke escalatie (stap 6) — Monique Peters via console" in text
     # Started in Slack, acknowledged in Telegram: both threads move on.
     assert "[slack · draad KB-0004] KB-0004 staat nu op stap 2-3" in text
     assert "[telegram · draad KB-0004] KB-0004 staat nu op stap 2-3" in text
-    assert "ontvangen (stap contact) — Bram de Vries via telegram" in text
+    assert "contact bevestigd (stap 1) — Bram de Vries via telegram" in text
     # Contactbeheer: a self-service change, a refusal that says why, and a
     # freshness round: asked Monday 08:30, the silent reported a week later.
     contact = text[text.index("## Contactbeheer"):]
-    assert "Mon 14-12 08:30 → [Iris van der Wal" in contact
+    assert "ma 14-12 08:30 → [Iris van der Wal" in contact
     assert "Kloppen uw gegevens in de contactenlijst nog?" in contact
     assert "Telefoonnummer gewijzigd." in contact
     assert "U mag alleen uw eigen gegevens wijzigen" in contact
     assert "Wendy Evers is afwezig t/m vr 18 dec 2026" in contact
-    report = contact[contact.index("Mon 21-12 08:30 → [Youssef van Dam"):]
-    assert "Actualiteitsronde Food Valley" in report and "1 van 2 gevraagden" in report
+    report = contact[contact.index("ma 21-12 08:30 → [Youssef van Dam"):]
+    assert "Actualiteitsronde Food Valley" in report and "1 van de 2 gevraagden heeft geantwoord" in report
     assert "geen antwoord: Jasper Mulder" in report and "Iris" not in report.split("#")[0]
     assert "Vaste groep Scherpenzeel (GM0279)" in contact
     # Bouwsteen 6: tiers by command only, through tier 2, a meeting recorded, closed by the parties.

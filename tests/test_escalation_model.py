@@ -235,8 +235,8 @@ def test_the_report_records_the_meeting_and_the_parties_close_it(chat: Chat) -> 
     assert "Escalatie gesloten" in chat.renderer.render(reply)
     chat.refused(BRAM, "trede ES-0001 3", "model_closed")
     assert "ES-0001" not in chat.say(TESS, "mijn")
-    assert "Escalatiemodel: ES-0001 (samenwerking, trede 2, gesloten)" in \
-        chat.say(BRAM, "status KB-0001")
+    assert ("Escalatiemodel: ES-0001 (samenwerking verloopt niet volgens afspraak, trede 2, "
+            "leidinggevenden, gesloten)") in chat.say(BRAM, "status KB-0001")
     # The approved verslag stays readable by the parties after closing.
     text = chat.say(CARLA, "status ES-0001")
     assert "Vastgelegde verslagen:" in text and "wachtlijst doorbroken" in text

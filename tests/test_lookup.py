@@ -165,9 +165,9 @@ def test_empty_query_gives_usage(small_engine: Engine, clock: FakeClock) -> None
     for text in ("wie", "wie   ", "who"):
         reply, out = ask(small_engine, clock, text)
         assert reply.data["code"] == "lookup_usage"
-        assert out.startswith("Gebruik: wie <gemeente> [rol]")
+        assert out.startswith("Gebruik: `wie <gemeente> [rol]`")
     _, out = ask(small_engine, clock, "wie", lang="en")
-    assert out.startswith("Usage: wie <gemeente> [role]")
+    assert out.startswith("Usage: `who <municipality> [role]`")
 
 
 def test_gemeente_without_contacts_says_so(small_engine: Engine, clock: FakeClock) -> None:

@@ -275,13 +275,14 @@ def test_an_unlinked_user_may_not_start(chat: Chat) -> None:
 
 
 def test_bad_route_or_missing_arguments(chat: Chat) -> None:
-    for command in ("verwijs 999 Ede K-1",  # no such route
-                    "verwijs Ede K-1",  # no route
+    text = chat.refused(JEROEN, "verwijs 302 Ede K-1", "route_unknown")
+    assert text.startswith("Route 302 bestaat niet; er zijn twee routes: 301 en 315")
+    for command in ("verwijs Ede K-1",  # no route
                     "verwijs 301 Ede",  # no kenmerk
                     "verwijs 301",
                     "verwijs"):
         text = chat.refused(JEROEN, command, "verwijs_usage")
-        assert text.startswith("Gebruik: verwijs 301|315 <gemeente> <kenmerk>")
+        assert text.startswith("Gebruik: `verwijs 301|315 <gemeente> <kenmerk>`")
 
 
 def test_invalid_kenmerk(chat: Chat) -> None:
@@ -386,7 +387,9 @@ def test_unknown_and_malformed_refs(started: Chat) -> None:
     for command in ("status foo", "status KB-00x1", "status", "ontvangen", "intrekken KB_0001",
                     "escaleer", "opgelost Ede"):
         text = started.refused(JEROEN, command, "ref_usage")
-        assert text == "Noem de verwijzing, bijvoorbeeld `status KB-0001`."
+        # The example is the command that was typed.
+        word = command.split()[0]
+        assert text == f"Noem de verwijzing, bijvoorbeeld `{word} KB-0001`."
     # Loosely typed refs are fine.
     for typed in ("KB-0001", "kb-1", "KB1", "1"):
         assert started.ok(JEROEN, f"status {typed}").data["ref"] == "KB-0001"
@@ -494,11 +497,17 @@ def test_the_provider_may_report_the_start_of_care(started: Chat) -> None:
 def test_aanbieder_refusals(started: Chat) -> None:
     started.refused(JEROEN, "aanbieder KB-0001", "aanbieder_usage")
     text = started.refused(JEROEN, "aanbieder KB-0001 Nergens Zorg", "provider_unknown")
-    assert text == 'Zorgaanbieder "Nergens Zorg" staat niet in de contactenlijst.'
+    assert text.startswith('Zorgaanbieder "Nergens Zorg" staat niet in de contactenlijst.')
     started.refused(BRAM, f"aanbieder KB-0001 {WILGENHOF}", "not_allowed")
-    # Wildcards are taken literally: "%" is no provider (it used to pick any at all).
-    for typed in ("%", "Wilgenhof%", "_ilgenhof Orthopedagogisch Centrum"):
+    # Wildcards are no wildcards: "%" is no provider (it used to pick any at all),
+    # and "_" stands for no letter.
+    for typed in ("%", "_ilgenhof Orthopedagogisch Centrum"):
         started.refused(JEROEN, f"aanbieder KB-0001 {typed}", "provider_unknown")
+    # Like a gemeente: a part of the name that fits one provider, or suggestions.
+    assert started.ok(JEROEN, "aanbieder KB-0001 Wilgenhof").data["zorgaanbieder"] == \
+        "Wilgenhof Orthopedagogisch Centrum"
+    text = started.refused(JEROEN, "aanbieder KB-0001 Wilgenhoof", "provider_unknown")
+    assert text.endswith("Bedoelde u: Wilgenhof Orthopedagogisch Centrum?")
     # The name works as well as the key, in any case.
     reply = started.ok(JEROEN, "aanbieder KB-0001 wilgenhof orthopedagogisch centrum")
     assert reply.data["zorgaanbieder"] == "Wilgenhof Orthopedagogisch Centrum"
@@ -538,7 +547,9 @@ def test_afwijzing_goes_to_step_5_and_informs_backoffice_jb_and_lt(started: Chat
 
 def test_no_afwijzing_at_step_1(started: Chat) -> None:
     text = started.refused(JEROEN, "afwijzing KB-0001", "no_afwijzing")
-    assert text == "Op stap 1 van KB-0001 kan geen afwijzing worden vastgelegd."
+    assert text == ("KB-0001 staat op stap 1: JB en lokaal-teammedewerker hebben contact over "
+                    "de beoogde hulp. Een afwijzing kan alleen bij stap 4: Zorgaanbieder neemt "
+                    "de jeugdige in zorg (match) of wijst af. Er is niets veranderd.")
 
 
 def test_afwijzing_in_the_315_route_at_step_3(chat: Chat) -> None:
@@ -607,7 +618,7 @@ def test_the_lt_teamleider_reassigns_to_another_worker(started: Chat) -> None:
     assert detail == {"rol": "lokaal_team", "naar": "Wendy Evers", "van": "Bram de Vries"}
     assert [o.template for o in chat.notices_to(WENDY)] == ["your_turn"]
     assert "Herverdeeld: KB-0001" in chat.render(reply)
-    assert "herverdeeld (stap contact) — Carla Smit via console" in chat.say(
+    assert "herverdeeld (stap 1) — Carla Smit via console" in chat.say(
         WENDY, "status KB-0001")
     # Wendy now sees it as her turn.
     assert "▶ U bent aan zet: KB-0001" in chat.say(WENDY, "mijn")
@@ -719,11 +730,11 @@ def test_status_shows_the_state_and_the_history(started: Chat, clock: FakeClock)
     assert "Aan zet: jeugdbeschermer · afronden met `volgende KB-0001` · " \
            "uiterlijk wo 2 dec 2026" in text
     history = text.split("Geschiedenis:")[1]
-    assert "di 24 nov 2026 10:00  aangemaakt (stap contact) — Jeroen Bakker via console" \
+    assert "di 24 nov 2026 10:00  verwijzing gestart (stap 1) — Jeroen Bakker via console" \
         in history
-    assert "wo 25 nov 2026 09:00  ontvangen (stap contact) — Bram de Vries via console" \
+    assert "wo 25 nov 2026 09:00  contact bevestigd (stap 1) — Bram de Vries via console" \
         in history
-    assert history.index("aangemaakt") < history.index("ontvangen")
+    assert history.index("verwijzing gestart") < history.index("contact bevestigd")
 
 
 def test_mijn_shows_whose_turn_it_is(started: Chat) -> None:
@@ -771,12 +782,12 @@ def test_english(chat: Chat) -> None:
     text = chat.render(reply, "en")
     assert text.startswith("Referral started: KB-0001 · 301 route · Ede · case ref K-1")
     assert "Step 1: JB and local-team worker discuss the intended help" in text
-    assert "To act: youth protection worker · finish with `ontvangen KB-0001` · " \
+    assert "To act: youth protection worker · finish with `ack KB-0001` · " \
            "due Fri 27 Nov 2026" in text
-    assert "Consultation with local team: not recorded yet (`contact KB-0001 lt`)" in text
+    assert "Consultation with local team: not recorded yet (`consulted KB-0001 lt`)" in text
     assert "Verwijzing" not in text and "uiterlijk" not in text
     status = chat.say(JEROEN, "status KB-0001", lang="en")
-    assert "History:" in status and "Tue 24 Nov 2026 10:00  aangemaakt (step contact)" in status
+    assert "History:" in status and "Tue 24 Nov 2026 10:00  referral started (step 1)" in status
     assert "Your turn: KB-0001" in chat.say(BRAM, "mijn", lang="en")
     refusal = chat.say(OLGA, "ontvangen KB-0001", lang="en")
     assert refusal == "You are not a party to KB-0001, so you cannot see or change it."

@@ -22,7 +22,7 @@ def test_slack_shows_the_slash_command() -> None:
 
 def test_telegram_shows_a_tappable_command_and_renames_digits() -> None:
     text = Renderer("telegram").render(wrong_step(), "en")
-    assert "finished with /bericht301 KB-0001, not /volgende" in text
+    assert "finished with /bericht301 KB-0001, not /next" in text
     assert "`" not in text
 
 

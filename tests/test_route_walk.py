@@ -87,7 +87,7 @@ def test_301_step_1_recorded_by_the_jb_says_who_and_when(chat: Chat, clock: Fake
     action, step, who, detail = chat.events()[2]
     assert (action, step, who, detail) == ("contact", "contact", "Jeroen Bakker",
                                            {"met": "lt", "number": "1"})
-    assert "wo 25 nov 2026 11:00  contact (stap contact) — Jeroen Bakker" in chat.say(
+    assert "wo 25 nov 2026 11:00  overleg vastgelegd (stap 1) — Jeroen Bakker" in chat.say(
         BRAM, "status KB-0001")
     assert [d.status for d in chat.deadlines()["step:contact"]] == ["met"]
     chat.refused(BRAM, "ontvangen KB-0001", "wrong_action")
