@@ -189,11 +189,22 @@ def _parse(value: str | datetime) -> datetime:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
+def last_day(value: str | datetime) -> date:
+    """The last day of a term, from the moment it lapses.
+
+    A deadline is stored as the moment the term is over: 00:00 (Amsterdam) after
+    its last werkdag. People are told the last day itself ("uiterlijk do 10
+    dec"), never that midnight, which reads as one day more. Every surface that
+    shows a deadline (chat, the overview page, CSV, digests, `referral show`)
+    goes through this one function."""
+    return (_parse(value).astimezone(AMS) - timedelta(microseconds=1)).date()
+
+
 def format_due(value: str | datetime | None, lang: str) -> str:
-    """A deadline instant (00:00 after the last day) shown as that last day."""
+    """A deadline shown as its last day, in the reader's words."""
     if value is None:
         return "—"
-    return format_date((_parse(value) - timedelta(seconds=1)).astimezone(AMS), lang)
+    return format_date(last_day(value), lang)
 
 
 def format_when(value: str | datetime | None, lang: str) -> str:

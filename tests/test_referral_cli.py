@@ -43,10 +43,16 @@ def history(env_db: str, sample_engine: Engine, clock: FakeClock,
 def test_show_prints_who_did_what_when_and_where(history: FakeClock) -> None:
     result = runner.invoke(app, ["referral", "show", "KB-0001"])
     assert result.exit_code == 0, result.output
-    assert "KB-0001 · 301-route · kenmerk K-1 · open · stap bepaling" in result.output
-    assert "2026-11-24T10:00+01:00  aangemaakt" in result.output
+    # The step by its number and title, its term as its last day (as chat shows it).
+    assert ("KB-0001 · 301-route · kenmerk K-1 · open · stap 2-3: JB stuurt bepaling en "
+            "aanmeldformulier naar lokaal team en zorgaanbieder · uiterlijk do 3 dec 2026"
+            in result.output)
+    assert "2026-11-24T10:00+01:00  verwijzing gestart" in result.output
     assert "Jeroen Bakker (slack)" in result.output
-    assert "2026-11-26T14:00+01:00  ontvangen" in result.output
+    assert "2026-11-26T14:00+01:00  contact bevestigd" in result.output
+    assert "contact bevestigd                             stap 1    Bram de Vries" \
+        in result.output
+    assert "bepaling " not in result.output.split("\n", 1)[1]  # no raw step key
     assert "Bram de Vries (slack)" in result.output
     # Step 1 took Tue -> Thu: two werkdagen; step 2-3 is still running.
     assert "stap 1    2 werkdagen (52.0 uur)" in result.output
@@ -69,6 +75,8 @@ def test_export_csv_has_a_row_per_step_with_lead_times(history: FakeClock) -> No
         ("KB-0001", "2-3", "2"),  # Thu 26 -> Mon 30: Fri and Mon
     ]
     assert rows[0]["left"] == "2026-11-26T14:00+01:00" and rows[1]["left"] == ""
+    # The open step's last day: the day chat shows as "uiterlijk do 3 dec 2026".
+    assert [r["last_day"] for r in rows] == ["", "2026-12-03"]
 
 
 def test_export_json_and_a_bad_format(history: FakeClock) -> None:

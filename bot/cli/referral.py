@@ -12,8 +12,13 @@ from sqlmodel import Session, select
 from bot import csv_safe
 from bot.startup import start_bot
 from handlers.referrals.guard import REF_RE
-from handlers.referrals.report import export_rows, lead_times, timeline
+from handlers.referrals.report import current_due, export_rows, lead_times, timeline
+from handlers.referrals.view import step_number
+from messages.labels import LABELS, format_due, last_day
 from storage.tables import Referral
+
+EVENTS = LABELS["nl"]["event"]
+STATUS_NL = {"open": "open", "closed": "afgerond (zorg gestart)", "withdrawn": "ingetrokken"}
 
 app = typer.Typer(help="Verwijzingen: tijdlijn en doorlooptijden.", no_args_is_help=True)
 
@@ -31,11 +36,18 @@ def show(ref: str) -> None:
         if referral is None:
             typer.echo(f"Verwijzing {ref} bestaat niet.", err=True)
             raise typer.Exit(1)
+        route = bot.routes.route(referral.route)
+        step = next((st for st in route.steps if st.key == referral.step), None)
+        due = current_due(session, referral)
+        where = f"stap {step.number}: {step.title.nl}" if step else "stap ?"
         typer.echo(f"{referral.ref} · {referral.route}-route · kenmerk {referral.kenmerk} · "
-                   f"{referral.status} · stap {referral.step}")
+                   f"{STATUS_NL.get(referral.status, referral.status)} · {where}"
+                   + (f" · uiterlijk {format_due(due, 'nl')}" if due else ""))
         for e in timeline(session, referral):
-            detail = ", ".join(f"{k}={v}" for k, v in e["detail"].items())
-            typer.echo(f"  {e['at']}  {e['action']:<20} stap {e['step'] or '-':<12} "
+            number = step_number(route, e["step"])
+            detail = ", ".join(f"{k}={v}" for k, v in e["detail"].items() if k != "number")
+            label = EVENTS.get(e["action"], e["action"])
+            typer.echo(f"  {e['at']}  {label:<45} stap {number or '-':<4} "
                        f"{e['who']} ({e['platform']}){'  ' + detail if detail else ''}")
         typer.echo("Doorlooptijden:")
         for s in lead_times(session, referral, bot.calendar(), bot.clock()):
@@ -52,15 +64,20 @@ def export(fmt: str = typer.Option("csv", "--format", help="csv of json")) -> No
     bot = start_bot()
     with Session(bot.engine) as session:
         rows = export_rows(session, bot.calendar(), bot.clock())
+    for r in rows:  # the open step's last day, as chat and the overview show it
+        due = r.pop("due_at")
+        for s in r["steps"]:
+            s["last_day"] = last_day(due).isoformat() if due and s["open"] else None
     if fmt == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return
     fields = ["ref", "route", "kenmerk", "gemeente", "status", "created_at", "closed_at",
-              "step", "number", "entered", "left", "werkdagen", "uren"]
+              "step", "number", "entered", "left", "werkdagen", "uren", "last_day"]
     writer = csv.DictWriter(sys.stdout, fieldnames=fields)
     writer.writeheader()
     for r in rows:
         base = {k: r[k] for k in fields[:7]}
         for s in r["steps"]:
-            writer.writerow(csv_safe.record(base | {k: s[k] for k in fields[7:]}))
+            writer.writerow(csv_safe.record(base | {k: s[k] for k in fields[7:-1]}
+                                            | {"last_day": s["last_day"]}))

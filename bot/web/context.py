@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from contextvars import ContextVar
+from functools import partial
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -23,7 +24,7 @@ from bot.web.text import text_for
 from handlers.contacts.web_forms import may_administer
 from handlers.overview.sign_in import WebSettings
 from handlers.overview.visibility import Access, access_for
-from messages.labels import LABELS
+from messages.labels import LABELS, format_due
 from messages.render import TEMPLATES
 from storage.db import session_scope
 from storage.models import Person
@@ -98,6 +99,7 @@ class Web:
         data.setdefault("csrf", _CSRF.get())  # the header's sign-out and language forms
         html = self.env.get_template(f"{name}.html.j2").render(
             base=BASE, t=text_for(lang), L=LABELS.get(lang, LABELS["nl"]),
+            due_day=partial(format_due, lang=lang if lang in LABELS else "nl"),
             **({"access": None, "manages": False} | data))
         return HTMLResponse(html, status_code=status)
 

@@ -14,7 +14,7 @@ TEXT: dict[str, dict[str, str]] = {
         "not_found": "Deze pagina bestaat niet.",
         "signed_out": "U bent niet (meer) aangemeld. Vraag in de chat een link met `overzicht`.",
         "ref": "Verwijzing", "route": "Route", "step": "Stap", "gemeente": "Gemeente",
-        "party": "Aan zet", "due": "Termijn tot", "lapsed": "verlopen", "all": "alle",
+        "party": "Aan zet", "due": "Uiterlijk", "lapsed": "verlopen", "all": "alle",
         "filter": "Filter", "none_open": "Geen open verwijzingen in deze selectie.",
         "shown": "getoond", "of": "van", "timeline": "Tijdlijn", "when": "Wanneer",
         "who": "Wie", "action": "Wat", "back": "Terug naar het overzicht",

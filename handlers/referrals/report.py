@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from handlers.referrals.membership import gemeente_name
 from scheduling.calendar import WorkCalendar
 from storage.models import Person
-from storage.tables import Referral, ReferralEvent
+from storage.tables import Deadline, Referral, ReferralEvent
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -49,6 +49,16 @@ def lead_times(session: Session, ref: Referral, calendar: WorkCalendar,
     return out
 
 
+def current_due(session: Session, ref: Referral) -> datetime | None:
+    """When the current step's term lapses (None: no term, or the referral is done)."""
+    if ref.status != "open":
+        return None
+    d = session.exec(select(Deadline).where(
+        Deadline.referral_id == ref.id, col(Deadline.key).in_([f"step:{ref.step}", "ret"]),
+        col(Deadline.status).in_(["pending", "lapsed"])).order_by(col(Deadline.due_at))).first()
+    return d.due_at if d else None
+
+
 def export_rows(session: Session, calendar: WorkCalendar, now: datetime) -> list[dict[str, Any]]:
     rows = []
     for ref in session.exec(select(Referral).order_by(col(Referral.id))).all():
@@ -59,6 +69,7 @@ def export_rows(session: Session, calendar: WorkCalendar, now: datetime) -> list
             "created_at": ref.created_at.astimezone(AMS).isoformat(timespec="minutes"),
             "closed_at": ref.closed_at.astimezone(AMS).isoformat(timespec="minutes")
             if ref.closed_at else None,
+            "due_at": due.isoformat() if (due := current_due(session, ref)) else None,
             "steps": steps,
         })
     return rows
