@@ -141,7 +141,9 @@ ARGUMENTS_EN = {
     "[dilemma|samenwerking|zorgelijk]": "[dilemma|cooperation|concern]",
     "dilemma|samenwerking|zorgelijk": "dilemma|cooperation|concern",
     "samenwerking": "cooperation", "zorgelijk": "concern", "<situatie>": "<situation>",
-    "<tekst>": "<text>", "regio": "region", "groep": "group", "alle": "all",
+    "<tekst>": "<text>", "[<zorgaanbieder>": "[<provider>",
+    "[slack|telegram|alle]": "[slack|telegram|all]", "alle]": "all]", "regio": "region",
+    "groep": "group", "alle": "all",
 }
 
 _DAYS = {"nl": ["ma", "di", "wo", "do", "vr", "za", "zo"],

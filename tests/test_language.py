@@ -104,6 +104,7 @@ SCRIPT = [
     "overview", "digest off", "digest on", "linkcode",
     ":als", ":als nobody@example.org",
     ":klok 2026-12-21 09:00",
+    f":als {JB}", "unlink",
 ]
 
 # Words of the Dutch interface that an English reader must never meet. Names

@@ -275,14 +275,14 @@ def test_an_unlinked_user_may_not_start(chat: Chat) -> None:
 
 
 def test_bad_route_or_missing_arguments(chat: Chat) -> None:
-    text = chat.refused(JEROEN, "verwijs 302 Ede K-1", "route_unknown")
+    text = chat.refused(JEROEN, "verwijs 302 Ede K-1", "unknown_route")
     assert text.startswith("Route 302 bestaat niet; er zijn twee routes: 301 en 315")
     for command in ("verwijs Ede K-1",  # no route
                     "verwijs 301 Ede",  # no kenmerk
                     "verwijs 301",
                     "verwijs"):
         text = chat.refused(JEROEN, command, "verwijs_usage")
-        assert text.startswith("Gebruik: `verwijs 301|315 <gemeente> <kenmerk>`")
+        assert text.startswith("Gebruik: `verwijs 301|315 <gemeente> <kenmerk> [e-mail]`")
 
 
 def test_invalid_kenmerk(chat: Chat) -> None:

@@ -339,8 +339,8 @@ def test_the_timeline_shows_the_current_due_date_and_who_an_escalation_went_to(
 
     def listed(r: str) -> str:
         """The date the list shows for `r` (how it is worded is the list's business)."""
-        found = re.search(rf'{r}</a></td>.*?<td data-label="Termijn tot" class="due">'
-                          r'(\d\d-\d\d-\d{4})', listing, re.S)
+        found = re.search(rf'{r}</a></td>.*?<td data-label="Uiterlijk" class="due">'
+                          r'(\w\w \d+ \w+ \d{4})', listing, re.S)
         assert found, r
         return found.group(1)
 

@@ -59,7 +59,7 @@ def start_referral(ctx: Context, text: str) -> Reply:
     worker (one of the gemeente's lokaal team, present) who knows the family."""
     words, email = split_email(text.split())
     if words and words[0] not in ("301", "315") and words[0].isdigit():
-        return error("route_unknown", route=words[0][:10], routes=["301", "315"])
+        return error("unknown_route", route=words[0][:10], routes=["301", "315"])
     if len(words) < 3 or words[0] not in ("301", "315"):
         return error("verwijs_usage")
     route_name, kenmerk, gemeente_text = words[0], words[-1], " ".join(words[1:-1])
