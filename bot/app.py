@@ -104,6 +104,7 @@ class KetenBot:
             calendar=self.calendar(),
             hours=self.hours(),
             routes=self.routes,
+            web_base_url=self.settings.web_base_url,
         )
 
     def calendar(self) -> WorkCalendar:

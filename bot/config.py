@@ -11,17 +11,21 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from handlers.overview.sign_in import WebSettings
 from scheduling.calendar import WorkCalendar
 from storage.retention import DEFAULT_OUTBOX_KEEP_DAYS, DEFAULT_RETENTION_DAYS, Terms
 
 ENV_PREFIX = "KETENBOT_"
-# Values never printed, logged or echoed back in an error.
+# Values never printed, logged or echoed back in an error (pydantic's SecretStr:
+# they show as ********** even in a repr).
 SECRET_FIELDS = ("slack_bot_token", "slack_signing_secret", "slack_app_token",
-                 "telegram_bot_token", "telegram_webhook_secret")
+                 "telegram_bot_token", "telegram_webhook_secret", "web_secret")
+# Long enough that the cookie signature cannot be guessed (itsdangerous, HMAC-SHA1).
+WEB_SECRET_MIN = 32
 
 
 class Settings(BaseSettings):
@@ -64,15 +68,23 @@ class Settings(BaseSettings):
     host: str = "0.0.0.0"
     port: int = Field(default=8000, ge=1, le=65535, validation_alias="PORT")  # platforms set PORT
     # Slack: bot token + signing secret enable it; an app-level token selects Socket Mode.
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     # Telegram: the bot token enables it; with a webhook secret it runs as a
     # webhook under `serve`, without one `ketenbot telegram poll` polls.
-    telegram_bot_token: str | None = None
-    telegram_webhook_secret: str | None = None
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
+
+    # The overview page (`ketenbot serve`, /overzicht): where people reach it
+    # (links in chat), the cookie's signing key (the same on every web process;
+    # unset: random per process), `Secure` cookies behind a TLS proxy, session length.
+    web_base_url: str = "http://localhost:8000"
+    web_secret: SecretStr | None = None
+    web_secure_cookie: bool = False
+    web_session_hours: int = Field(default=8, gt=0, le=24 * 30)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -94,6 +106,21 @@ class Settings(BaseSettings):
         if v is not None and not v.is_file():
             raise ValueError(f"no such file: {v}")
         return v
+
+    @field_validator("web_secret")
+    @classmethod
+    def _web_secret(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and len(v.get_secret_value()) < WEB_SECRET_MIN:
+            raise ValueError(f"at least {WEB_SECRET_MIN} characters, e.g. "
+                             "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`")
+        return v
+
+    @field_validator("web_base_url")
+    @classmethod
+    def _base_url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("an http(s) URL, e.g. https://ketenbot.example.org")
+        return v.rstrip("/")
 
     @field_validator("database_url")
     @classmethod
@@ -119,12 +146,20 @@ class Settings(BaseSettings):
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_bot_token)
 
+    def reveal(self, field: str) -> str | None:
+        """A secret's value, for the one place that hands it to a library."""
+        value = getattr(self, field)
+        return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+    def web(self) -> WebSettings:
+        return WebSettings(self.web_base_url, self.reveal("web_secret"),
+                           self.web_secure_cookie, self.web_session_hours)
+
     def secrets(self) -> list[str]:
         """Every secret value this deployment has: the log filter hides them."""
-        values = [getattr(self, f) for f in SECRET_FIELDS]
+        values = [self.reveal(f) for f in SECRET_FIELDS]
         if self.database_url:
-            password = make_url(normalise_db_url(self.database_url)).password
-            values.append(str(password) if password else None)
+            values += url_passwords(self.database_url)
         return [v for v in values if v]
 
     def work_calendar(self) -> WorkCalendar:
@@ -165,12 +200,33 @@ def problems(exc: ValidationError) -> list[str]:
     return lines
 
 
-def mask_url(url: str) -> str:
-    """A database URL as it may be shown: the password replaced by ***."""
+# Query parameters that carry a password (libpq's `password`, and the like).
+_SECRET_QUERY = ("password", "passwd", "pwd", "sslpassword", "secret", "token")
+
+
+def url_passwords(url: str) -> list[str]:
+    """Every password in a database URL: after user:, and in the query string."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(normalise_db_url(url))
     except Exception:
-        return "<ongeldige URL>"
+        return []
+    found = [str(parsed.password)] if parsed.password else []
+    for key, value in parsed.query.items():
+        if key.lower() in _SECRET_QUERY:
+            found += [value] if isinstance(value, str) else list(value)
+    return found
+
+
+def mask_url(url: str) -> str:
+    """A database URL as it may be shown: every password replaced by ***
+    (the one after user: and any `?password=` in the query)."""
+    try:
+        parsed = make_url(url)
+        secret = {k: "***" for k in parsed.query if k.lower() in _SECRET_QUERY}
+        shown = parsed.update_query_dict(secret).render_as_string(hide_password=True)
+        return shown.replace("%2A%2A%2A", "***")
+    except Exception:
+        return "<invalid URL>"
 
 
 def normalise_db_url(url: str) -> str:

@@ -33,6 +33,7 @@ class Context:
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     hours: Hours | None = None  # None: the default 08:30-17:00
     routes: Routes = field(default_factory=default_routes)
+    web_base_url: str = "http://localhost:8000"  # KETENBOT_WEB_BASE_URL: links in chat
 
     def __post_init__(self) -> None:
         if self.hours is None:

@@ -51,11 +51,10 @@ def cron_jobs(bot: KetenBot) -> list[CronJob]:
     """The jobs that run at set times, in the long-running worker (a thread
     each) and in `worker --once` when due. A new one is one line here."""
     from handlers.overview.digests import run_digests
-    from handlers.overview.sign_in import WebSettings
     from scheduling.digest_jobs import digest_job
     from scheduling.retention_job import retention_cron
 
-    base_url = WebSettings().base_url.rstrip("/")
+    base_url = bot.settings.web_base_url
     return [
         digest_job(lambda: run_digests(bot.engine, bot.clock(), bot.calendar(), bot.routes,
                                        base_url), bot.settings.timezone),

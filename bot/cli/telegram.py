@@ -52,9 +52,9 @@ def set_webhook(url: str = typer.Argument(..., help="Publieke basis-URL, bijv. "
 
     async def go() -> None:
         assert s.telegram_bot_token
-        async with Bot(s.telegram_bot_token, base_url=s.telegram_api_url,
+        async with Bot(s.reveal("telegram_bot_token") or "", base_url=s.telegram_api_url,
                        base_file_url=file_url(s.telegram_api_url)) as api:
-            await api.set_webhook(target, secret_token=s.telegram_webhook_secret,
+            await api.set_webhook(target, secret_token=s.reveal("telegram_webhook_secret"),
                                   allowed_updates=UPDATES)
             await api.set_my_commands(bot_commands(bot, "nl"))
             await api.set_my_commands(bot_commands(bot, "en"), language_code="en")
@@ -75,7 +75,7 @@ def delete_webhook() -> None:
 
     async def go() -> None:
         assert s.telegram_bot_token
-        async with Bot(s.telegram_bot_token, base_url=s.telegram_api_url,
+        async with Bot(s.reveal("telegram_bot_token") or "", base_url=s.telegram_api_url,
                        base_file_url=file_url(s.telegram_api_url)) as api:
             await api.delete_webhook()
 

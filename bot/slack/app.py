@@ -39,11 +39,12 @@ def build_slack_app(bot: KetenBot, runtime: SlackRuntime | None = None) -> Async
     if not (settings.slack_bot_token and settings.slack_signing_secret):
         raise ValueError("Slack needs KETENBOT_SLACK_BOT_TOKEN and KETENBOT_SLACK_SIGNING_SECRET")
     rt = runtime or SlackRuntime(bot)
-    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
+    client = AsyncWebClient(token=settings.reveal("slack_bot_token"),
+                            base_url=settings.slack_api_url,
                             logger=logging.getLogger("ketenbot.slack.api"))
     app = AsyncApp(
         client=client,
-        signing_secret=settings.slack_signing_secret,
+        signing_secret=settings.reveal("slack_signing_secret"),
         request_verification_enabled=True,
         # The listener's return is the HTTP response: the reply is in the ack,
         # with no polling loop in between; slow work is spawned explicitly.

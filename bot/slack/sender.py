@@ -81,13 +81,13 @@ class SlackSender:
         self.bot = bot
         settings = bot.settings
         # No built-in retries: the dispatcher owns retrying (and the order).
-        self.client = client or WebClient(token=settings.slack_bot_token,
+        self.client = client or WebClient(token=settings.reveal("slack_bot_token"),
                                           base_url=settings.slack_api_url,
                                           timeout=HTTP_TIMEOUT, retry_handlers=[])
         self.renderer = Renderer("slack")
         self.gate = gate or RateGate(bot.engine)
         # One token is one workspace: its pauses are keyed by the token's digest.
-        token = (settings.slack_bot_token or "").encode()
+        token = (settings.reveal("slack_bot_token") or "").encode()
         self.account = hashlib.sha256(token).hexdigest()[:12]
 
     def _key(self, api: str) -> Key:

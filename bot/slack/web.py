@@ -42,7 +42,7 @@ def slack_routes(bot: KetenBot) -> tuple[list[BaseRoute], list[Lifespan]]:
             log.warning("slack: %d answers still under way at shutdown", len(runtime.tasks))
 
     lifespans: list[Lifespan] = [drain]
-    app_token = bot.settings.slack_app_token
+    app_token = bot.settings.reveal("slack_app_token")
     if app_token:
         @asynccontextmanager
         async def socket_mode() -> AsyncIterator[None]:

@@ -385,7 +385,7 @@ def build_application(bot: KetenBot, polling: bool = False) -> Application:  # t
     settings = bot.settings
     if not settings.telegram_bot_token:
         raise ValueError("KETENBOT_TELEGRAM_BOT_TOKEN is not set")
-    builder = (Application.builder().token(settings.telegram_bot_token)
+    builder = (Application.builder().token(settings.reveal("telegram_bot_token") or "")
                .base_url(settings.telegram_api_url)
                .base_file_url(file_url(settings.telegram_api_url)))
     if not polling:

@@ -60,7 +60,7 @@ class TelegramSender:
 
     def __init__(self, bot: KetenBot, api: Bot | None = None,
                  gate: RateGate | None = None) -> None:
-        token = bot.settings.telegram_bot_token
+        token = bot.settings.reveal("telegram_bot_token")
         if not token:
             raise ValueError("KETENBOT_TELEGRAM_BOT_TOKEN is not set")
         self.bot = bot

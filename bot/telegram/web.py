@@ -29,7 +29,7 @@ DRAIN_SECONDS = 2.5  # at shutdown; well inside the 10 s a platform allows for S
 
 def telegram_routes(bot: KetenBot) -> tuple[list[BaseRoute], list[Any]]:
     application = build_application(bot)
-    secret = (bot.settings.telegram_webhook_secret or "").encode()
+    secret = (bot.settings.reveal("telegram_webhook_secret") or "").encode()
 
     async def webhook(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()

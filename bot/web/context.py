@@ -79,7 +79,7 @@ class Web:
 
     def __init__(self, bot: KetenBot, settings: WebSettings | None = None) -> None:
         self.bot = bot
-        self.settings = settings or WebSettings()
+        self.settings = settings or bot.settings.web()
         self.sessions = Sessions(self.settings.secret, self.settings.session_hours * 3600,
                                  self.settings.secure_cookie, bot.engine, bot.clock)
         self.env = Environment(loader=FileSystemLoader(TEMPLATES / "web"), autoescape=True,

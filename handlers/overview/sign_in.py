@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col
 
@@ -28,13 +28,13 @@ LINK_TTL = timedelta(minutes=15)
 MAX_LINKS, LINKS_WINDOW = 5, timedelta(minutes=15)
 
 
-class WebSettings(BaseSettings):
-    """KETENBOT_WEB_BASE_URL: where people reach `ketenbot serve` (links in chat);
-    KETENBOT_WEB_SECRET: signs the session cookie (same value on every web process);
-    KETENBOT_WEB_SECURE_COOKIE: force `Secure` even when TLS ends before the app."""
+@dataclass(frozen=True)
+class WebSettings:
+    """The overview's settings, read with every other one by `bot.config.Settings`
+    (KETENBOT_WEB_*) and handed down: handlers do not read the environment.
+    base_url: where people reach `ketenbot serve` (links in chat); secret: signs
+    the session cookie; secure_cookie: force `Secure` when TLS ends before the app."""
 
-    model_config = SettingsConfigDict(env_prefix="KETENBOT_WEB_", env_file=".env",
-                                      extra="ignore")
     base_url: str = "http://localhost:8000"
     secret: str | None = None
     secure_cookie: bool = False
@@ -84,7 +84,7 @@ def overview_command(ctx: Context, _text: str) -> Reply:
                         LINKS_WINDOW):
         return error("too_many", minutes=int(LINKS_WINDOW.total_seconds() // 60))
     token = new_link_token(ctx.engine, ctx.actor.id, ctx.clock())
-    url = f"{WebSettings().base_url.rstrip('/')}/overzicht/login/{token}"
+    url = f"{ctx.web_base_url.rstrip('/')}/overzicht/login/{token}"
     return Reply("overview_link", {"url": url,
                                    "minutes": int(LINK_TTL.total_seconds() // 60)})
 
