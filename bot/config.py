@@ -6,12 +6,20 @@ name of its environment variable (see `problems`), never as a traceback.
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -24,6 +32,15 @@ ENV_PREFIX = "KETENBOT_"
 # they show as ********** even in a repr).
 SECRET_FIELDS = ("slack_bot_token", "slack_signing_secret", "slack_app_token",
                  "telegram_bot_token", "telegram_webhook_secret", "web_secret")
+# What each platform's tokens look like: (pattern, what to say when it does not match).
+_TOKEN_SHAPES = {
+    "slack_bot_token": (r"xoxb-[A-Za-z0-9-]+\S*", "a Slack bot token (xoxb-…)"),
+    "slack_signing_secret": (r"[^\s'\"]+", "the app's Signing Secret (no spaces or quotes)"),
+    "slack_app_token": (r"xapp-[A-Za-z0-9-]+", "a Slack app-level token (xapp-…)"),
+    "telegram_bot_token": (r"\d+:[A-Za-z0-9_-]+", "a BotFather token (123456:ABC-…)"),
+    # Telegram's own rule for secret_token: 1-256 of A-Z a-z 0-9 _ -.
+    "telegram_webhook_secret": (r"[A-Za-z0-9_-]{1,256}", "1-256 characters A-Z a-z 0-9 _ -"),
+}
 # Long enough that the cookie signature cannot be guessed (itsdangerous, HMAC-SHA1).
 WEB_SECRET_MIN = 32
 
@@ -100,11 +117,44 @@ class Settings(BaseSettings):
             raise ValueError("unknown time zone, e.g. Europe/Amsterdam") from None
         return v
 
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir(cls, v: Path) -> Path:
+        if v.exists() and not v.is_dir():
+            raise ValueError(f"not a directory: {v}")
+        return v
+
     @field_validator("routes_file")
     @classmethod
     def _routes_exists(cls, v: Path | None) -> Path | None:
         if v is not None and not v.is_file():
             raise ValueError(f"no such file: {v}")
+        return v
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token",
+                     "telegram_bot_token", "telegram_webhook_secret")
+    @classmethod
+    def _token_shape(cls, v: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # A token pasted into the wrong variable (or with a quote or space) is
+        # caught here rather than as a 401 from the platform later.
+        if v:  # empty counts as not set
+            pattern, example = _TOKEN_SHAPES[str(info.field_name)]
+            if not re.fullmatch(pattern, v.get_secret_value()):
+                raise ValueError(f"does not look like {example}")
+        return v
+
+    @field_validator("slack_api_url", "telegram_api_url")
+    @classmethod
+    def _api_url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("an http(s) URL")
+        return v
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, v: str) -> str:
+        if not v.strip() or any(c.isspace() for c in v):
+            raise ValueError("a host name or address to listen on, e.g. 0.0.0.0")
         return v
 
     @field_validator("web_secret")

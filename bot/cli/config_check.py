@@ -51,3 +51,8 @@ def check() -> None:
         else:
             mode = "Socket Mode" if settings.slack_app_token else "HTTP via `ketenbot serve`"
             typer.echo(f"{platform}: aan / on — {mode}")
+    if settings.web_secret:
+        typer.echo(f"Web: {settings.web_base_url}/overzicht/")
+    else:
+        typer.echo(f"Web: {settings.web_base_url}/overzicht/ — {env_name('web_secret')} "
+                   "niet gezet / not set: sessions end at a restart, one process only")
