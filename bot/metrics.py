@@ -72,7 +72,7 @@ class DatabaseGauges(Collector):
                         .group_by(Referral.step)).all():
                     steps.add_metric([step], n)
         except Exception as exc:  # a scrape must not crash; the gauges are just absent
-            log.warning("metrics: database not readable: %s", type(exc).__name__)
+            log.warning("metrics: database not readable", extra={"error": type(exc).__name__})
             return
         yield from (backlog, age, steps)
 
@@ -102,5 +102,5 @@ def serve_worker_metrics(registry: CollectorRegistry, port: int, host: str) -> i
             f"of laat hem leeg (geen metrics) / set KETENBOT_WORKER_METRICS_PORT to a free "
             f"port, 0 (any free one) or leave it unset (no metrics).") from None
     bound = int(server.server_address[1])
-    log.info("worker metrics listening on %s:%d", host, bound)
+    log.info("worker metrics listening", extra={"host": host, "port": bound})
     return bound

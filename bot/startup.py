@@ -75,10 +75,11 @@ def start_bot(settings: Settings | None = None, clock: Clock | None = None, wait
             reason = Redact(settings.secrets()).clean(text.splitlines()[0]) if text else ""
             left = give_up - monotonic()
             if left <= 0:
-                raise fail(f"Database niet bereikbaar / database unreachable: {mask_url(url)} "
-                           f"({reason}); {attempt} poging(en), gestopt.", 1) from None
+                raise fail(f"database unreachable: {mask_url(url)} ({reason}); "
+                           f"gave up after {attempt} attempt(s)", 1) from None
             pause = min(delay, left)
-            log.warning("database %s niet bereikbaar (poging %d): %s; opnieuw over %.0f s",
-                        mask_url(url), attempt, reason, pause)
+            log.warning("database unreachable, retrying", extra={
+                "url": mask_url(url), "attempt": attempt, "reason": reason,
+                "retry_in_s": round(pause, 1)})
             sleep(pause)
             delay = min(delay * 2, 30.0)

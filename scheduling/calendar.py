@@ -154,8 +154,8 @@ def _build_statutory(year: int) -> Mapping[date, str]:
     table = _decree_table()
     if year not in table.covered_years:
         log.warning(
-            "No royal-decree days (Atw art. 3 lid 3) known for %d; working days for that "
-            "year ignore them. Extend scheduling/decree_days.yaml.", year
+            "no royal-decree days (Atw art. 3 lid 3) known for the year: its working days "
+            "ignore them; extend scheduling/decree_days.yaml", extra={"year": year}
         )
     for d, name in table.days.items():
         if d.year == year:

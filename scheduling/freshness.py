@@ -127,8 +127,9 @@ def _start(session: Session, steun: Steunstructuur, start: date, now: datetime,
                     "frequency_days": steun.frequency_days},
                 now=now, deliver_after=deliver, person_id=p.id)
     region = session.get(Region, steun.region_id)
-    log.info("freshness round %s started in %s: %d asked", round_id,
-             region.code if region else steun.region_id, len(stale))
+    log.info("freshness round started", extra={
+        "round": round_id, "region": region.code if region else steun.region_id,
+        "asked": len(stale)})
     return len(stale)
 
 
@@ -151,5 +152,6 @@ def _report(session: Session, round_id: int, now: datetime, hours: Hours) -> boo
         enqueue(session, dedupe_key=f"fresh-report:{round_id}:{pid}", kind="freshness",
                 template="freshness_report", payload=payload, now=now,
                 deliver_after=hours.next_open(now), person_id=pid)
-    log.info("freshness round %s reported: %d silent", round_id, payload["silent_count"])
+    log.info("freshness round reported",
+             extra={"round": round_id, "silent": payload["silent_count"]})
     return True

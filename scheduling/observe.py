@@ -34,8 +34,9 @@ def delivery(outbox_id: int | None, person_id: int | None, referral_id: int | No
     for platform in platforms:
         DELIVERIES.labels(platform, result).inc()
     if error is None:
-        log.info("bezorgd outbox=%s platform=%s persoon=%s verwijzing=%s poging=%d",
-                 outbox_id, ",".join(platforms), person_id, referral_id, attempt)
+        log.info("delivered", extra={"outbox": outbox_id, "platform": ",".join(platforms),
+                                     "person": person_id, "referral": referral_id,
+                                     "attempt": attempt})
     elif retry_after is not None:
         for platform in platforms:
             RATE_LIMIT_PAUSES.labels(platform).inc()

@@ -73,8 +73,8 @@ class DatabaseWatch:
                 self.down_since = now
                 self.outages += 1
                 self._pause = 1.0
-                log.error("database unreachable (%s in %s); pausing the sweep and the "
-                          "outbox, retrying by itself", type(exc.__cause__ or exc).__name__, name)
+                log.error("database unreachable: sweep and outbox paused, retrying by itself",
+                          extra={"error": type(exc.__cause__ or exc).__name__, "job": name})
             else:
                 self._pause = min(self._pause * 2, MAX_PAUSE)
             self._next_try = now + self._pause
@@ -83,6 +83,6 @@ class DatabaseWatch:
         with self._lock:
             if self.down_since is None:
                 return
-            log.warning("database reachable again after %.0f s; catching up",
-                        self._monotonic() - self.down_since)
+            log.warning("database reachable again, catching up",
+                        extra={"down_s": round(self._monotonic() - self.down_since)})
             self.down_since = None

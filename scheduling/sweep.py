@@ -128,8 +128,8 @@ def _batch(session: Session, rows: Sequence[Deadline], ctx: _Context,
     except Exception as exc:
         if database_lost(exc):  # no database: nothing to redo one by one (nor to log per row)
             raise
-        log.exception("batch of %d deadlines could not be swept at once; "
-                      "sweeping them one by one", len(rows))
+        log.exception("deadline batch failed, sweeping one by one",
+                      extra={"deadlines": len(rows)})
     done: list[Plan] = []
     for d in rows:
         assert d.id is not None
@@ -141,7 +141,7 @@ def _batch(session: Session, rows: Sequence[Deadline], ctx: _Context,
         except Exception as exc:
             if database_lost(exc):
                 raise
-            log.exception("deadline %s (%s) could not be swept", d.id, d.key)
+            log.exception("deadline not swept", extra={"deadline": d.id, "key": d.key})
             failed.add(d.id)
     return done
 
@@ -169,7 +169,7 @@ def _decide_and_write(session: Session, rows: Sequence[Deadline], ctx: _Context,
         except Exception as exc:
             if database_lost(exc):
                 raise
-            log.exception("deadline %s (%s) could not be swept", d.id, d.key)
+            log.exception("deadline not swept", extra={"deadline": d.id, "key": d.key})
             assert d.id is not None
             failed.add(d.id)
             savepoint.rollback()
@@ -257,8 +257,8 @@ class Planner:
             if told:
                 detail["told"] = told
             self._event(ref, d, "escalatie", detail)
-            log.info("escalatie %s termijn=%s trede=%d ontvangers=%d", ref.ref, d.key, n,
-                     len(names))
+            log.info("escalation", extra={"ref": ref.ref, "deadline": d.key, "tier": n,
+                                          "recipients": len(names)})
             d.escalations += 1
             d.tier = n
         d.status, d.next_check_at = "lapsed", None
@@ -310,7 +310,8 @@ class Planner:
                                tuple(ret.remind), tuple(ret.escalate))
         # routes.yaml changed under a running referral: still close the
         # deadline at its lapse rather than crash every sweep.
-        log.warning("deadline %s: %r not in route %s", d.id, d.key, ref.route)
+        log.warning("deadline key not in route",
+                    extra={"deadline": d.id, "key": d.key, "route": ref.route})
         return _Definition(key, key, key, (), ())
 
     def _step_definition(self, ref: Referral, key: str) -> _Definition:

@@ -112,9 +112,9 @@ async def test_a_full_session_leaves_no_secret_anywhere(
             tg.stop()
 
     logged = log_stream.getvalue()
-    assert "verwijzing KB-0001 " in logged and "escalatie KB-0001 " in logged
-    assert "bezorgd outbox=" in logged  # deliveries were logged...
-    assert "attempt 1 failed" in logged  # ...and so were the failures
+    assert "referral step ref=KB-0001 " in logged and "escalation ref=KB-0001 " in logged
+    assert "delivered outbox=" in logged  # deliveries were logged...
+    assert "delivery failed, retrying outbox=" in logged  # ...and so were the failures
     with Session(kb.engine) as s:
         stored = [r.last_error or "" for r in s.exec(select(Outbox)).all()]
     assert [e for e in stored if e.startswith(("slack:", "telegram:"))]  # errors were kept
@@ -194,10 +194,12 @@ def test_json_lines(log_stream: io.StringIO) -> None:
 
     stream = io.StringIO()
     setup_logging("INFO", "json", [TG_TOKEN], stream)
-    logging.getLogger("ketenbot.referral").info("verwijzing %s %s", "KB-0001", "aangemaakt")
+    logging.getLogger("ketenbot.referral").info(
+        "referral step", extra={"ref": "KB-0001", "action": "created", "attempt": 2})
     logging.getLogger("httpx").info(f"POST https://api.telegram.org/bot{TG_TOKEN}/sendMessage")
     lines = stream.getvalue().splitlines()
     assert len(lines) == 1  # httpx at INFO is held back
     record = json.loads(lines[0])
-    assert record["message"] == "verwijzing KB-0001 aangemaakt"
+    assert record["message"] == "referral step"  # the facts are fields, not in the message
+    assert record["ref"] == "KB-0001" and record["action"] == "created" and record["attempt"] == 2
     assert record["level"] == "INFO" and record["logger"] == "ketenbot.referral"

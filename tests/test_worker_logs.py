@@ -96,8 +96,8 @@ def test_a_busy_hour_writes_one_line_per_event(kb: KetenBot, clock: FakeClock,
         events = s.exec(select(func.count()).select_from(ReferralEvent)).one()
         sent = s.exec(select(func.count()).select_from(Outbox)
                       .where(Outbox.status == "sent")).one()
-    referral_lines = [line for line in lines if " ketenbot.referral: verwijzing KB-" in line]
-    delivery_lines = [line for line in lines if " ketenbot.delivery: bezorgd outbox=" in line]
+    referral_lines = [line for line in lines if " ketenbot.referral: referral step ref=KB-" in line]
+    delivery_lines = [line for line in lines if " ketenbot.delivery: delivered outbox=" in line]
     # One line per history row (started, acknowledged, the step it moved to).
     assert len(referral_lines) == events >= 5 + 3
     assert len(delivery_lines) == sent == len(console.sent) > 0

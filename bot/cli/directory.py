@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from bot.cli.choices import Prefer
 from bot.startup import fail, load_settings, start_bot
 
 app = typer.Typer(help="Contactenlijst: importeren, exporteren, controleren.",
@@ -19,7 +20,7 @@ FORMATS = (".yaml", ".yml", ".csv")
 @app.command("import")
 def directory_import(
     file: Path,
-    prefer: str | None = typer.Option(
+    prefer: Prefer | None = typer.Option(
         None, "--prefer",
         help="Bij een wijziging in de chat na de datum van het bestand (as_of): file of chat."),
 ) -> None:
@@ -28,8 +29,6 @@ def directory_import(
     from storage.directory.importer import import_doc
     from storage.directory.read import load
 
-    if prefer not in (None, "file", "chat"):
-        raise fail("Fout / error: --prefer moet file of chat zijn / must be file or chat.", 2)
     # A path that is no directory file at all is a wrong argument, answered like
     # every other one; what is wrong inside a file is reported per line below.
     why = ("bestaat niet" if not file.exists() else "is geen bestand" if not file.is_file()
@@ -40,7 +39,8 @@ def directory_import(
     doc = load(file)
     bot = start_bot()
     with session_scope(bot.engine) as session:
-        result = import_doc(doc, session, prefer=prefer, now=bot.clock())
+        result = import_doc(doc, session, prefer=prefer.value if prefer else None,
+                           now=bot.clock())
         if not result.ok:
             session.rollback()
     if not result.ok:

@@ -10,6 +10,7 @@ import typer
 from sqlmodel import Session
 
 from bot import csv_safe
+from bot.cli.choices import ExportFormat
 from handlers.escalations.export import FIELDS, export_rows
 
 app = typer.Typer(help="Escalatiemodel (Bouwsteen 6): gesloten escalaties voor evaluatie.",
@@ -17,17 +18,14 @@ app = typer.Typer(help="Escalatiemodel (Bouwsteen 6): gesloten escalaties voor e
 
 
 @app.command("export")
-def export(fmt: str = typer.Option("csv", "--format", help="csv of json")) -> None:
+def export(fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format")) -> None:
     """Gesloten escalaties: situatie, bereikte treden, duur, organisaties. Geen vrije tekst."""
     from bot.startup import start_bot
 
-    if fmt not in ("csv", "json"):
-        typer.echo("--format moet csv of json zijn.", err=True)
-        raise typer.Exit(2)
     bot = start_bot()
     with Session(bot.engine) as session:
         rows = export_rows(session, bot.calendar())
-    if fmt == "json":
+    if fmt is ExportFormat.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return

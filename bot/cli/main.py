@@ -8,10 +8,11 @@ bad argument, path or setting).
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
-import click
 import typer
 from sqlalchemy.exc import DBAPIError
 
@@ -25,13 +26,39 @@ from bot.cli import report as cli_report
 from bot.cli import retention as cli_retention
 from bot.cli import run as cli_run
 from bot.cli import telegram as cli_telegram
+from bot.cli.choices import Lang
 from bot.config import Settings
+from bot.logs import ensure_logging
 from bot.startup import ConfigError, configure_logging, fail, load_settings, start_bot
 
 __all__ = ["app", "fail", "main", "start_bot"]  # start_bot: for command modules written earlier
 
+log = logging.getLogger("ketenbot.cli")
+
+# No pretty exceptions: an unexpected error goes through `run`'s one
+# log.exception, so the log format (JSON) and the secret filter see it.
 app = typer.Typer(help="ketenbot: samen één keten rond een verwijzing jeugdhulp.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+
+
+def _version() -> str:
+    try:
+        return version("ketenbot")
+    except PackageNotFoundError:  # a checkout that was never installed
+        return "unknown"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ketenbot {_version()}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(show_version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True,
+        help="Toon de versie en stop / show the version.")) -> None:
+    """ketenbot: samen één keten rond een verwijzing jeugdhulp."""
 app.add_typer(cli_db.app, name="db")
 app.add_typer(cli_directory.app, name="directory")
 app.add_typer(cli_calendar.app, name="calendar")
@@ -48,15 +75,13 @@ app.command("worker")(cli_run.worker)
 @app.command("console")
 def console(
     as_: str = typer.Option(..., "--as", help="E-mailadres van de persoon die u bent."),
-    lang: str | None = typer.Option(None, "--lang", help="nl of en"),
+    lang: Lang | None = typer.Option(None, "--lang"),
 ) -> None:
     """Een chatsessie in de terminal; leest regels van stdin als dat geen terminal is."""
     from bot.app import system_clock
     from bot.console import ConsoleSession
     from bot.console_clock import MovableClock
 
-    if lang not in (None, "nl", "en"):
-        raise fail("--lang moet nl of en zijn.", 2)
     settings: Settings = load_settings()
     clock = MovableClock(system_clock(settings.timezone)())
     bot = start_bot(settings, clock=clock)
@@ -64,7 +89,7 @@ def console(
     if actor is None:
         typer.echo(f"Let op: {as_} staat niet in de contactenlijst; alleen `wie` en `help` werken.",
                    err=True)
-    session = ConsoleSession(bot, actor, lang, sys.stdout)
+    session = ConsoleSession(bot, actor, lang.value if lang else None, sys.stdout)
     session.attach_clock(clock)
     session.run(sys.stdin)
 
@@ -105,44 +130,11 @@ def unlink(
 
 
 @app.command("demo")
-def demo(lang: str = typer.Option("nl", "--lang")) -> None:
+def demo(lang: Lang = typer.Option(Lang.nl, "--lang")) -> None:
     """Speel een korte demo af op een verse, tijdelijke database."""
     from bot.demo import run_demo
 
-    if lang not in ("nl", "en"):
-        raise fail("--lang moet nl of en zijn.", 2)
-    run_demo(sys.stdout, lang=lang)
-
-
-# Typer may vendor its own copy of click: its exceptions are matched by class
-# name, so both typer's and click's are recognised.
-_CLICK_ERRORS: tuple[type[BaseException], ...] = tuple({
-    click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt,
-    typer.Exit, typer.Abort,
-    *(c for c in type(typer.BadParameter("")).__mro__
-      if c.__name__.endswith("Exception") and c.__module__ != "builtins")})
-
-
-def _kind(exc: BaseException) -> set[str]:
-    return {c.__name__ for c in type(exc).__mro__}
-
-
-def _click_status(exc: BaseException) -> int:
-    kind = _kind(exc)
-    if "NoArgsIsHelpError" in kind:  # the help was shown: that is the answer
-        return 0
-    if "UsageError" in kind:
-        ctx = getattr(exc, "ctx", None)
-        where = f" ({ctx.command_path})" if ctx else ""
-        typer.echo(f"Fout / error{where}: {exc.format_message()}", err=True)  # type: ignore[attr-defined]
-        return 2
-    if "Exit" in kind:
-        return int(getattr(exc, "exit_code", 0) or 0)
-    if "Abort" in kind or isinstance(exc, KeyboardInterrupt):
-        typer.echo("Afgebroken / aborted.", err=True)
-        return 130
-    typer.echo(f"Fout / error: {exc.format_message()}", err=True)  # type: ignore[attr-defined]
-    return int(getattr(exc, "exit_code", 1))
+    run_demo(sys.stdout, lang=lang.value)
 
 
 INTERACTIVE = ("console", "demo")
@@ -152,7 +144,7 @@ def run(argv: list[str] | None = None) -> int:
     """Run one command; returns its exit status (what `main` exits with)."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        if not any(a in ("--help", "-h") for a in args) and args:
+        if not any(a in ("--help", "-h", "--version") for a in args) and args:
             # Every command checks the settings first: a wrong one is a
             # wrong call, whatever the command.
             settings = load_settings()
@@ -166,8 +158,13 @@ def run(argv: list[str] | None = None) -> int:
         for line in exc.lines:
             typer.echo(line, err=True)
         return 2
-    except _CLICK_ERRORS as exc:
-        return _click_status(exc)
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("Afgebroken / aborted.", err=True)
+        return 130
+    except typer.TyperException as exc:  # click's errors, as Typer ships them
+        return _usage(exc)
     except DBAPIError as exc:
         from bot.config import mask_url
         from bot.logs import Redact
@@ -181,6 +178,24 @@ def run(argv: list[str] | None = None) -> int:
         typer.echo(f"Fout / error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
                    err=True)
         return 2
+    except Exception:
+        # Anything else is a bug: one log record with the traceback, through the
+        # same handler, format and secret filter as every other line.
+        ensure_logging()
+        log.exception("command failed unexpectedly", extra={"command": " ".join(args[:2])})
+        return 1
+
+
+def _usage(exc: typer.TyperException) -> int:
+    """A wrong call: one line, status 2 (click's own exit code for usage errors)."""
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    code = int(getattr(exc, "exit_code", 1))
+    if not message:  # no_args_is_help: the help was shown, and that is the answer
+        return 0
+    ctx = getattr(exc, "ctx", None)
+    where = f" ({ctx.command_path})" if ctx is not None and code == 2 else ""
+    typer.echo(f"Fout / error{where}: {message}", err=True)
+    return code
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ import typer
 from sqlmodel import Session, select
 
 from bot import csv_safe
+from bot.cli.choices import ExportFormat
 from bot.startup import start_bot
 from handlers.referrals.guard import REF_RE
 from handlers.referrals.report import current_due, export_rows, lead_times, timeline
@@ -56,11 +57,8 @@ def show(ref: str) -> None:
 
 
 @app.command("export")
-def export(fmt: str = typer.Option("csv", "--format", help="csv of json")) -> None:
+def export(fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format")) -> None:
     """Alle verwijzingen met doorlooptijden per stap, als CSV (één rij per stap) of JSON."""
-    if fmt not in ("csv", "json"):
-        typer.echo("--format moet csv of json zijn.", err=True)
-        raise typer.Exit(2)
     bot = start_bot()
     with Session(bot.engine) as session:
         rows = export_rows(session, bot.calendar(), bot.clock())
@@ -68,7 +66,7 @@ def export(fmt: str = typer.Option("csv", "--format", help="csv of json")) -> No
         due = r.pop("due_at")
         for s in r["steps"]:
             s["last_day"] = last_day(due).isoformat() if due and s["open"] else None
-    if fmt == "json":
+    if fmt is ExportFormat.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return

@@ -12,6 +12,7 @@ import typer
 from sqlmodel import Session, select
 
 from bot import csv_safe
+from bot.cli.choices import ReportFormat
 from handlers.overview.figures import Period, Scope, figures, tables
 
 app = typer.Typer(help="Cijfers: tijd tot de juiste hulp, termijnen, escalaties.",
@@ -38,15 +39,13 @@ def lead_times_command(
     gemeente: str | None = typer.Option(None, "--gemeente", help="Naam of CBS-code."),
     from_: str | None = typer.Option(None, "--from", help="Eerste dag (JJJJ-MM-DD)."),
     to: str | None = typer.Option(None, "--to", help="Laatste dag (JJJJ-MM-DD)."),
-    format_: str = typer.Option("table", "--format", help="table, csv of json."),
+    format_: ReportFormat = typer.Option(ReportFormat.table, "--format"),
 ) -> None:
     """Doorlooptijden in werkdagen (mediaan, p80), termijnen en gebruik per periode."""
     from bot.startup import start_bot
     from handlers.contacts.lookup import find_gemeente
     from storage.models import Region
 
-    if format_ not in ("table", "csv", "json"):
-        raise _fail("--format moet table, csv of json zijn.")
     bot = start_bot()
     today = bot.clock().astimezone(bot.calendar().tz).date()
     end = _date(to, "--to") or today
@@ -67,7 +66,7 @@ def lead_times_command(
             gemeente_id = match.gemeente.id
         data = figures(session, Scope(Period(start, end), region_id, gemeente_id),
                        bot.calendar(), bot.routes)
-    emit(data, format_)
+    emit(data, format_.value)
 
 
 def emit(data: dict[str, Any], format_: str) -> None:

@@ -103,14 +103,15 @@ def worker(
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
         worker.start()
-        log.info("worker gestart: elke %.0f s, platforms: %s", settings.sweep_interval_seconds,
-                 ", ".join(s.platform for s in senders) or "geen (berichten wachten)")
+        log.info("worker started", extra={
+            "sweep_every_s": settings.sweep_interval_seconds,
+            "platforms": ",".join(s.platform for s in senders) or "none (messages wait)"})
         stop.wait()
         began = time.monotonic()
         # The delivery under way is finished and recorded, the sweep's batch
         # commits or rolls back; what is still queued stays in the outbox.
         worker.stop()
-        log.info("worker gestopt in %.1f s", time.monotonic() - began)
+        log.info("worker stopped", extra={"took_s": round(time.monotonic() - began, 1)})
     finally:
         for sender in senders:
             close = getattr(sender, "close", None)

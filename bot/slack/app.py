@@ -41,7 +41,7 @@ def build_slack_app(bot: KetenBot, runtime: SlackRuntime | None = None) -> Async
     rt = runtime or SlackRuntime(bot)
     client = AsyncWebClient(token=settings.reveal("slack_bot_token"),
                             base_url=settings.slack_api_url,
-                            logger=logging.getLogger("ketenbot.slack.api"))
+                            logger=logging.getLogger("slack_sdk.web.ketenbot"))
     app = AsyncApp(
         client=client,
         signing_secret=settings.reveal("slack_signing_secret"),
@@ -49,7 +49,7 @@ def build_slack_app(bot: KetenBot, runtime: SlackRuntime | None = None) -> Async
         # The listener's return is the HTTP response: the reply is in the ack,
         # with no polling loop in between; slow work is spawned explicitly.
         process_before_response=True,
-        logger=logging.getLogger("ketenbot.slack.bolt"),
+        logger=logging.getLogger("slack_bolt.ketenbot"),
     )
     app.ketenbot_runtime = rt  # type: ignore[attr-defined]  # tests and shutdown find it here
 
@@ -80,7 +80,7 @@ def build_slack_app(bot: KetenBot, runtime: SlackRuntime | None = None) -> Async
         action = (body.get("actions") or [{}])[0]
         word = str(action.get("action_id", "")).removeprefix(contact_blocks.ACTION_PREFIX)
         if word not in contact_blocks.COMMANDS:
-            log.warning("slack: unknown button %r", word[:30])
+            log.warning("slack unknown button", extra={"button": word[:30]})
             return
         rt.spawn(_press_entry(rt, client, respond, body["user"]["id"],
                               contact_blocks.COMMANDS[word]))
@@ -93,7 +93,7 @@ def build_slack_app(bot: KetenBot, runtime: SlackRuntime | None = None) -> Async
         word = str(action.get("action_id", "")).removeprefix(ACTION_PREFIX)
         ref = str(action.get("value", ""))
         if word not in ACTIONS or not (REF_RE.match(ref) or ES_RE.match(ref)):
-            log.warning("slack: unknown button %r", word[:30])
+            log.warning("slack unknown button", extra={"button": word[:30]})
             return
         message_ts = (body.get("container") or {}).get("message_ts")
         rt.spawn(_press(rt, client, respond, body["user"]["id"], word, ref, message_ts))

@@ -136,7 +136,7 @@ class SlackRuntime:
         try:
             info = await client.users_info(user=user_id)
         except SlackApiError as exc:
-            log.warning("users.info failed: %s", exc.response.get("error"))
+            log.warning("slack users.info failed", extra={"error": exc.response.get("error")})
             return None
         profile = (info.get("user") or {}).get("profile") or {}
         email = profile.get("email")
@@ -163,7 +163,7 @@ class SlackRuntime:
             pass
         finally:
             self.forget(user_id)
-        log.info("slack user linked to person %s by e-mail", person.id)
+        log.info("slack user linked by e-mail", extra={"person": person.id})
         return self.person(user_id)
 
     # -- commands -------------------------------------------------------------
@@ -327,7 +327,7 @@ class SlackRuntime:
     async def direct_message(self, client: AsyncWebClient, event_id: str, user_id: str,
                              channel: str, text: str, retry: str | None) -> None:
         if not await asyncio.to_thread(self.first_time, event_id):
-            log.info("slack event %s seen before (retry %s): skipped", event_id, retry)
+            log.info("slack event seen before, skipped", extra={"event": event_id, "retry": retry})
             return
         answer = await self.run_text(client, user_id, text)
         await client.chat_postMessage(channel=channel, text=answer,

@@ -148,8 +148,8 @@ class SlackSender:
         assert message.referral_id is not None
         found = self._thread(message.referral_id, lang)
         if found is None:
-            log.warning("referral %s has no Slack channel; line %s skipped",
-                        message.referral_id, message.id)
+            log.warning("referral has no Slack channel, line skipped",
+                        extra={"referral": message.referral_id, "outbox": message.id})
             return
         thread, new = found
         line = f"{self.platform}:line"
@@ -169,8 +169,8 @@ class SlackSender:
         except PermanentFailure as exc:
             if not any(code in exc.reason for code in ROOT_GONE):
                 raise
-            log.info("slack: root of referral %s not updated: %s", message.referral_id,
-                     exc.reason)
+            log.info("slack root message not updated",
+                     extra={"referral": message.referral_id, "error": exc.reason})
             return
         with session_scope(self.bot.engine) as session:
             remember_root(session, message.referral_id, self.platform, digest)

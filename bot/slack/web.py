@@ -39,7 +39,8 @@ def slack_routes(bot: KetenBot) -> tuple[list[BaseRoute], list[Lifespan]]:
         try:
             await asyncio.wait_for(runtime.idle(), DRAIN_SECONDS)
         except TimeoutError:
-            log.warning("slack: %d answers still under way at shutdown", len(runtime.tasks))
+            log.warning("slack answers still under way at shutdown",
+                        extra={"count": len(runtime.tasks)})
 
     lifespans: list[Lifespan] = [drain]
     app_token = bot.settings.reveal("slack_app_token")
@@ -50,7 +51,7 @@ def slack_routes(bot: KetenBot) -> tuple[list[BaseRoute], list[Lifespan]]:
 
             socket = AsyncSocketModeHandler(app, app_token)
             await socket.connect_async()
-            log.info("slack: connected over Socket Mode")
+            log.info("slack connected over Socket Mode")
             try:
                 yield
             finally:

@@ -170,7 +170,7 @@ class TelegramHandlers:
             await self._busy(update)  # once, and no handler after this one tries
             raise ApplicationHandlerStop from None
         if seen:
-            log.info("telegram update %s seen before: skipped", update.update_id)
+            log.info("telegram update seen before, skipped", extra={"update_id": update.update_id})
             raise ApplicationHandlerStop
 
     async def start(self, update: Update, context: Ctx) -> None:
@@ -342,7 +342,7 @@ class TelegramHandlers:
             log.warning("telegram update not handled: database unreachable")
             await self._busy(update)
             return
-        log.error("telegram update failed: %s", type(error).__name__, exc_info=error)
+        log.error("telegram update failed", extra={"error": type(error).__name__}, exc_info=error)
 
     async def _busy(self, update: object) -> None:
         """Tell the user to try again in a moment; directly, as the outbox is away too."""
@@ -359,7 +359,7 @@ class TelegramHandlers:
                 await update.effective_chat.send_message(self.renderer.render_name("busy", {},
                                                                                    lang))
         except Exception:  # best effort: the user sees no answer and tries again anyway
-            log.info("telegram: could not send the try-again notice", exc_info=True)
+            log.info("telegram try-again notice not sent", exc_info=True)
 
 
 # A queued answer: outbox id, chat, text, buttons.
@@ -377,7 +377,7 @@ async def _drop_keyboard(query) -> None:  # type: ignore[no-untyped-def]
     try:
         await query.edit_message_reply_markup(None)
     except Exception:  # an old message: not worth failing the press for
-        log.debug("could not remove keyboard", exc_info=True)
+        log.debug("telegram keyboard not removed", exc_info=True)
 
 
 def build_application(bot: KetenBot, polling: bool = False) -> Application:  # type: ignore[type-arg]

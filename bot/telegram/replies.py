@@ -103,7 +103,8 @@ class Replies:
         self.tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             # The row stays queued: the worker sends it once its hold runs out.
-            log.error("telegram answer not settled: %s", type(task.exception()).__name__)
+            log.error("telegram answer not settled",
+                      extra={"error": type(task.exception()).__name__})
 
     async def idle(self, timeout: float | None = None) -> None:
         """Wait for the answers under way and their records (shutdown, tests)."""

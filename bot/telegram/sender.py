@@ -156,7 +156,7 @@ class TelegramSender:
     # -- a referral's thread -------------------------------------------------------
     def _thread_line(self, message: Outgoing) -> None:
         if message.referral_id is None:
-            log.warning("outbox %s: thread line without a referral, skipped", message.id)
+            log.warning("thread line without a referral, skipped", extra={"outbox": message.id})
             return
         lang = self.bot.settings.language
         found = self._thread(message.referral_id, lang)
@@ -233,7 +233,8 @@ class TelegramSender:
                 raise
             # "message is not modified" (nothing changed), or the root is gone:
             # the line itself was delivered, which is what counts.
-            log.info("telegram: root of referral %s not edited: %s", thread.referral_id, exc)
+            log.info("telegram root message not edited",
+                     extra={"referral": thread.referral_id, "error": type(exc).__name__})
         with session_scope(self.bot.engine) as session:
             remember_root(session, thread.referral_id, PLATFORM, digest)
 

@@ -46,7 +46,7 @@ class Sessions:
         if not secret:
             # Works for one process; sessions end at a restart. Operators set
             # KETENBOT_WEB_SECRET (the same on every web process).
-            log.warning("KETENBOT_WEB_SECRET not set: using a random one for this process")
+            log.warning("KETENBOT_WEB_SECRET not set, using a random one for this process")
             secret = secrets.token_urlsafe(32)
         self._signer = URLSafeTimedSerializer(secret, salt="ketenbot-web-session")
         self._login_signer = URLSafeTimedSerializer(secret, salt="ketenbot-web-login")

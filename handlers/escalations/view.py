@@ -37,7 +37,8 @@ def record(session: Session, ctx: Context, esc: ModelEscalation, action: str,
     session.add(event)
     session.flush()
     # For operators: which escalation, what happened, which tier; never text.
-    log.info("escalation %s: %s (tier %s)", esc.ref, action, detail.get("tier", esc.tier))
+    log.info("escalation model step", extra={"ref": esc.ref, "action": action,
+                                              "tier": detail.get("tier", esc.tier)})
     return event
 
 

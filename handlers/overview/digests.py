@@ -62,7 +62,7 @@ def run_digests(engine: Engine, now: datetime, calendar: WorkCalendar, routes: R
     if first_werkdag_of_month(calendar, today):
         result.monthly = monthly(engine, now, calendar, routes, base_url)
     if result.weekly or result.monthly:
-        log.info("digests queued: weekly=%d monthly=%d", result.weekly, result.monthly)
+        log.info("digests queued", extra={"weekly": result.weekly, "monthly": result.monthly})
     return result
 
 

@@ -40,7 +40,8 @@ def record(session: Session, ctx: Context, ref: Referral, action: str,
     claim_contact(session, ref, actor)
     session.flush()
     # One line per referral event: the reference and what happened, never free text.
-    log.info("verwijzing %s %s stap=%s platform=%s", ref.ref, action, ref.step, event.platform)
+    log.info("referral step", extra={"ref": ref.ref, "action": action, "step": ref.step,
+                                      "platform": event.platform})
     return event
 
 

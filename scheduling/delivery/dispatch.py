@@ -256,7 +256,7 @@ def settle(engine: Engine, oid: int, now: datetime, error: Exception | None,
             row.status = "dead"
             _purge_once_delivered(row, now)
             row.last_error = redact(error.reason)[:ERROR_LIMIT]
-            log.warning("outbox %s: undeliverable (%s), given up", row.id, row.last_error)
+            log.warning("delivery given up", extra={"outbox": row.id, "error": row.last_error})
             observe.delivery(oid, row.person_id, row.referral_id, [platform], row.attempts,
                              error, dead=True)
             if on_dead is not None and row.kind != "unreachable":  # no notices about notices
@@ -374,8 +374,9 @@ def _failed(row: Outbox, now: datetime, exc: Exception, retry_after: float | Non
     row.deliver_after = now + timedelta(seconds=delay)
     # The latest error only, replacing the one before: it never grows per attempt.
     row.last_error = redact(f"{platform}: {type(exc).__name__}: {exc}")[:ERROR_LIMIT]
-    log.warning("outbox %s: attempt %d failed (%s), retry in %.0f s",
-                row.id, row.attempts, row.last_error, delay)
+    log.warning("delivery failed, retrying", extra={
+        "outbox": row.id, "attempt": row.attempts, "error": row.last_error,
+        "retry_in_s": round(delay)})
 
 
 # HTTP client errors like to quote the request URL, and Telegram puts the bot
