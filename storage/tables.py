@@ -78,6 +78,10 @@ class ReferralEvent(SQLModel, table=True):
     """The referral's history: append-only, who did what, when, and where."""
 
     __tablename__ = "referral_event"
+    __table_args__ = (
+        # The figures: how often, and when, each step happened (0009).
+        Index("ix_referral_event_action", "action", "referral_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     referral_id: int = Field(foreign_key="referral.id", index=True)
     at: datetime = _ts(nullable=False)
@@ -93,6 +97,8 @@ class Deadline(SQLModel, table=True):
         # The sweep's only query: pending rows whose next check has come.
         Index("ix_deadline_due", "next_check_at", postgresql_where=text("status = 'pending'"),
               sqlite_where=text("status = 'pending'")),
+        # The figures: terms met or lapsed per step (0009).
+        Index("ix_deadline_key_status", "key", "status"),
     )
     id: int | None = Field(default=None, primary_key=True)
     referral_id: int = Field(foreign_key="referral.id", index=True)

@@ -27,6 +27,7 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "db downgrade": (["db", "downgrade", "zz"], []),
     "db current": (["db", "current", "--bogus"], []),
     "db history": (["db", "history", "extra"], []),
+    "db check": (["db", "check", "extra"], []),
     "directory import": (["directory", "import"],
                          ["directory", "import", f"{NOWHERE}/gelderland.yaml"]),
     "directory export": (["directory", "export", "--format", "x"],

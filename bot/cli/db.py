@@ -60,3 +60,24 @@ def history() -> None:
     """Alle migraties, de nieuwste eerst."""
     for rev, down, doc in db.history():
         typer.echo(f"{down or 'base'} -> {rev}  {doc}")
+
+
+@app.command("check")
+def check() -> None:
+    """Vergelijk het schema met de modellen: faalt als er een migratie ontbreekt."""
+    engine = db.make_engine(load_settings().db_url())
+    try:
+        db.check_schema(engine)  # behind: say so first, the differences would only repeat it
+        differences = db.schema_differences(engine)
+    except db.SchemaNotCurrent as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    if differences:
+        typer.echo("Het schema wijkt af van de modellen / the schema differs from the models "
+                   "(a migration is missing: `make revision m=...`):", err=True)
+        for line in differences:
+            typer.echo(f"  {line}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Schema klopt met de modellen / matches the models ({db.head_revision()}).")
