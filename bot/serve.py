@@ -23,11 +23,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import KetenBot
+from bot.limits import BodyLimit
 from bot.metrics import build_registry, oldest_due_age
 from bot.web import web_routes
 from storage.db import SchemaNotCurrent, check_schema
@@ -107,7 +109,8 @@ def build_web_app(bot: KetenBot) -> Starlette:
                 await stack.enter_async_context(life())
             yield
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    # Outermost but for Starlette's error handler: bodies are capped before any route reads one.
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(BodyLimit)])
     app.state.bot = bot
     app.state.metrics = build_registry(bot.engine, bot.clock)
     return app

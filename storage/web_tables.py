@@ -39,7 +39,9 @@ class WebSessionRow(SQLModel, table=True):
 
 
 class WebAccess(SQLModel, table=True):
-    """Every page view: who, what, when (and whether it was allowed)."""
+    """Every page view of a signed-in person: who, what, when (and whether it
+    was allowed). Requests without a session are one row per route, status and
+    minute, with how many there were in `count` (bot/web/tally.py)."""
 
     __tablename__ = "web_access"
     id: int | None = Field(default=None, primary_key=True)
@@ -48,6 +50,7 @@ class WebAccess(SQLModel, table=True):
     path: str = Field(max_length=200)  # the route's path, never a query string
     referral_id: int | None = Field(default=None, foreign_key="referral.id")
     status: int = 200
+    count: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class DigestOptOut(SQLModel, table=True):

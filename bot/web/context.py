@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.app import KetenBot
 from bot.web.session import Sessions, WebSession
+from bot.web.tally import RefusalTally
 from bot.web.text import text_for
 from handlers.contacts.web_forms import may_administer
 from handlers.overview.sign_in import WebSettings
@@ -82,6 +83,7 @@ class Web:
         self.settings = settings or bot.settings.web()
         self.sessions = Sessions(self.settings.secret, self.settings.session_hours * 3600,
                                  self.settings.secure_cookie, bot.engine, bot.clock)
+        self.refusals = RefusalTally(bot.engine, bot.clock)
         self.env = Environment(loader=FileSystemLoader(TEMPLATES / "web"), autoescape=True,
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
@@ -120,6 +122,9 @@ class Web:
 
     def log_access(self, person_id: int | None, path: str, status: int,
                    referral_id: int | None = None) -> None:
+        if person_id is None:  # nobody signed in: counted per route and minute
+            self.refusals.add(path, status)
+            return
         with session_scope(self.bot.engine) as s:
             s.add(WebAccess(person_id=person_id, at=self.bot.clock(), path=path[:200],
                             referral_id=referral_id, status=status))
