@@ -1,7 +1,7 @@
 """Models and migrations agree: `ketenbot db check` after `db upgrade`, on
 SQLite and PostgreSQL, and it fails when a model changes without a migration.
 
-A database made before the naming convention (0011) has the names its engine
+A database made before the naming convention (0015) has the names its engine
 picked; the upgrade renames them (PostgreSQL) or rebuilds the tables that need
 it (SQLite), keeping every row.
 """
@@ -72,7 +72,7 @@ def test_a_database_from_before_the_convention_is_named_and_keeps_its_rows(
     command.downgrade(db.alembic_config(db_url), "base")
     with monkeypatch.context() as m:
         m.setattr(SQLModel.metadata, "naming_convention", {"ix": "ix_%(column_0_label)s"})
-        command.upgrade(db.alembic_config(db_url), "0010")
+        command.upgrade(db.alembic_config(db_url), "0014")
     assert "uq_outbox_dedupe_key" not in _constraint_names(db_url, "outbox")
     engine = db.make_engine(db_url)
     now = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -98,7 +98,7 @@ def test_a_database_from_before_the_convention_is_named_and_keeps_its_rows(
             assert conn.execute(text("SELECT dedupe_key FROM outbox")).scalar() == "k1"
     finally:
         engine.dispose()
-    # And back: 0010's own names again on PostgreSQL; the round trip still works.
-    command.downgrade(db.alembic_config(db_url), "0010")
+    # And back: 0014's own names again on PostgreSQL; the round trip still works.
+    command.downgrade(db.alembic_config(db_url), "0014")
     db.upgrade(db_url)
     assert "uq_outbox_dedupe_key" in _constraint_names(db_url, "outbox")

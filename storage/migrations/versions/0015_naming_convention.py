@@ -9,12 +9,12 @@ from the start: Alembic's op.create_table uses the metadata's convention).
   schema is renamed (read from the catalog, so whatever tables exist here).
 - SQLite cannot rename a constraint: the tables with a unique constraint are
   rebuilt (batch mode, named by the convention while they are reflected).
-  Two of them are parents (outbox of outbox_delivery, freshness_round of
+  Some are parents (outbox of outbox_delivery, freshness_round of
   freshness_ask); with foreign keys on, dropping a parent that still has
   children fails, so their children's rows are set aside and put back.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-04
 
 """
@@ -27,14 +27,11 @@ from sqlalchemy.sql.elements import conv
 from storage import NAMING_CONVENTION
 
 # revision identifiers, used by Alembic.
-revision: str = '0011'
-down_revision: Union[str, Sequence[str], None] = '0010'
+revision: str = '0015'
+down_revision: Union[str, Sequence[str], None] = '0014'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
-# SQLite: tables with unique constraints, and the children that reference them.
-SQLITE_REBUILD = ("chat_identity", "freshness_round", "outbox", "referral_thread")
-SQLITE_CHILDREN = ("outbox_delivery", "freshness_ask")
 
 _CATALOG = sa.text("""
     SELECT c.conname, c.contype, t.relname,
@@ -62,10 +59,15 @@ def _postgres_default(kind: str, table: str, columns: list[str], referred: str |
     return f"{table}_{suffix}" if kind == "p" else f"{table}_{'_'.join(columns)}_{suffix}"
 
 
-def _rename_postgres(name_for) -> None:  # type: ignore[no-untyped-def]
+def _rename_postgres(name_from, name_for) -> None:  # type: ignore[no-untyped-def]
+    """Rename the constraints named by `name_from` to `name_for`'s names; a
+    constraint a migration named itself (e.g. 0011's fk_referral_zorgaanbieder_contact,
+    dropped by that name in its downgrade) keeps its name."""
     bind = op.get_bind()
     prep = bind.dialect.identifier_preparer
     for name, kind, table, columns, referred in bind.execute(_CATALOG).all():
+        if name != name_from(kind, table, list(columns), referred):
+            continue
         # Longer than PostgreSQL's 63 characters: SQLAlchemy's own truncation,
         # so the name is the one the metadata renders.
         wanted = prep.truncate_and_render_constraint_name(
@@ -77,20 +79,24 @@ def _rename_postgres(name_for) -> None:  # type: ignore[no-untyped-def]
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        _rename_postgres(_convention)
+        _rename_postgres(_postgres_default, _convention)
         return
     if op.get_bind().dialect.name != "sqlite":
         return
-    existing = set(sa.inspect(op.get_bind()).get_table_names())
-    children = [c for c in SQLITE_CHILDREN if c in existing]
+    insp = sa.inspect(op.get_bind())
+    tables = insp.get_table_names()
+    # Tables with a unique constraint (read here, so whatever exists at this revision),
+    # and the tables whose rows reference them.
+    rebuild = [t for t in tables if insp.get_unique_constraints(t)]
+    children = [c for c in tables if c not in rebuild
+                and any(fk["referred_table"] in rebuild for fk in insp.get_foreign_keys(c))]
     for child in children:
         op.execute(f"CREATE TEMP TABLE _keep_{child} AS SELECT * FROM {child}")
         op.execute(f"DELETE FROM {child}")
-    for table in SQLITE_REBUILD:
-        if table in existing:
-            with op.batch_alter_table(table, recreate="always",
-                                      naming_convention=NAMING_CONVENTION):
-                pass
+    for table in rebuild:
+        with op.batch_alter_table(table, recreate="always",
+                                  naming_convention=NAMING_CONVENTION):
+            pass
     for child in children:
         op.execute(f"INSERT INTO {child} SELECT * FROM _keep_{child}")
         op.execute(f"DROP TABLE _keep_{child}")
@@ -100,4 +106,4 @@ def downgrade() -> None:
     # PostgreSQL gets its own default names back; on SQLite the names stay
     # (harmless to the older code, which never refers to them).
     if op.get_bind().dialect.name == "postgresql":
-        _rename_postgres(_postgres_default)
+        _rename_postgres(_convention, _postgres_default)
