@@ -87,7 +87,7 @@ def test_english_console_lines(sample_cli: str) -> None:
 def test_bad_language_is_refused(sample_cli: str) -> None:
     result = console("--as", JEROEN, "--lang", "fr", input="wie Ede\n")
     assert result.exit_code == 2
-    assert "--lang moet nl of en zijn" in result.output
+    assert "'fr' is not one of 'nl', 'en'" in result.output
     assert "Ede (GM0228)" not in result.output
 
 

@@ -121,7 +121,7 @@ def live(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str,
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     monkeypatch.setenv("KETENBOT_WEB_BASE_URL", base)
-    monkeypatch.setenv("KETENBOT_WEB_SECRET", "browser-test-secret")
+    monkeypatch.setenv("KETENBOT_WEB_SECRET", "browser-test-secret-" + "x" * 16)
     refs = _populate(engine)
     bot = KetenBot(Settings(_env_file=None), engine,  # type: ignore[call-arg]
                    FakeClock(at("2026-11-24 10:00")))
