@@ -98,7 +98,7 @@ def test_a_database_from_before_the_convention_is_named_and_keeps_its_rows(
             assert conn.execute(text("SELECT dedupe_key FROM outbox")).scalar() == "k1"
     finally:
         engine.dispose()
-    # And back: 0014's own names again on PostgreSQL; the round trip still works.
+    # And back and up again: the names stay, the round trip still works.
     command.downgrade(db.alembic_config(db_url), "0014")
     db.upgrade(db_url)
     assert "uq_outbox_dedupe_key" in _constraint_names(db_url, "outbox")

@@ -103,7 +103,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # PostgreSQL gets its own default names back; on SQLite the names stay
-    # (harmless to the older code, which never refers to them).
-    if op.get_bind().dialect.name == "postgresql":
-        _rename_postgres(_convention, _postgres_default)
+    # The names stay, on both databases: older code never refers to them, and
+    # renaming back could not tell a default name from one a migration chose
+    # (0013 names uq_chat_identity_person_id_platform itself and drops it by that name).
+    pass
