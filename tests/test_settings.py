@@ -49,6 +49,8 @@ BAD: dict[str, str] = {
     "web_secret": "te-kort",
     "web_secure_cookie": "misschien",
     "web_session_hours": "abc",
+    "outbox_keep_days": "-1",
+    "retention_days": "een jaar",
 }
 
 
