@@ -54,7 +54,7 @@ def test_import_then_import_again(env_db: str, engine: Engine) -> None:
     first = ketenbot("directory", "import", SMALL)
     assert first.exit_code == 0, first.output
     assert first.stdout.splitlines() == [
-        "nieuw: 2 gemeente, 2 organisation, 5 person, 1 region, 2 team"
+        "nieuw: 2 gemeenten, 2 organisaties, 5 personen, 1 regio, 2 teams"
     ]
     counts = table_counts(engine)
 
@@ -74,7 +74,7 @@ def test_import_of_a_changed_row_says_what_was_updated(env_db: str, engine: Engi
     result = ketenbot("directory", "import", changed)
 
     assert result.exit_code == 0
-    assert result.stdout.strip() == "bijgewerkt: 1 person"
+    assert result.stdout.strip() == "bijgewerkt: 1 persoon"
     assert table_counts(engine) == counts
 
 
@@ -142,14 +142,14 @@ def test_csv_saved_by_excel_in_ansi_names_the_line(env_db: str, engine: Engine,
     ansi.write_bytes(ansi.read_bytes().decode("cp1252").encode("utf-8-sig"))  # Excel's BOM
     fixed = ketenbot("directory", "import", ansi)
     assert fixed.exit_code == 0, fixed.output
-    assert fixed.stdout.strip() == "nieuw: 2 person"
+    assert fixed.stdout.strip() == "nieuw: 2 personen"
 
 
 def test_csv_import_through_the_cli(env_db: str, engine: Engine) -> None:
     import_file(engine, SMALL)
     result = ketenbot("directory", "import", DATA / "people.csv")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "nieuw: 1 organisation, 2 person, 1 team"
+    assert result.stdout.strip() == "nieuw: 1 organisatie, 2 personen, 1 team"
 
 
 def test_export_to_stdout_and_file_round_trips(env_db: str, engine: Engine,

@@ -277,3 +277,15 @@ def test_a_new_import_shows_in_the_next_lookup(small_engine: Engine, clock: Fake
     _, after = ask(small_engine, clock, "wie Lunteren")  # the new alias, too
     assert after.startswith("Ede (GM0228)")
     assert "+31 6 0000 0999" in after and "+31 6 0000 0001" not in after
+
+
+def test_readme_lists_every_role_word_of_wie() -> None:
+    from pathlib import Path
+
+    from handlers.contacts.lookup import ROLE_FILTERS, ROLE_WORDS, ROLES_EN, ROLES_NL
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `wie <gemeente>"))
+    listed = {w.strip(" ,.()|") for w in row.split("`rol`:", 1)[1].replace("English:", "").split()}
+    words = set(ROLES_NL) | set(ROLES_EN) | set(ROLE_FILTERS) | set(ROLE_WORDS)
+    assert sorted(words - listed) == []

@@ -58,7 +58,28 @@ def directory_import(
         return
     for label, counts in (("nieuw", result.created), ("bijgewerkt", result.updated)):
         if counts:
-            typer.echo(f"{label}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+            typer.echo(f"{label}: " + ", ".join(
+                _counted(k, n) for k, n in sorted(counts.items(), key=lambda kn: _word(kn[0]))))
+
+
+# What an operator reads, not the table names: "2 gemeenten, 1 persoon".
+_WORDS = {
+    "gemeente": ("gemeente", "gemeenten"),
+    "organisation": ("organisatie", "organisaties"),
+    "person": ("persoon", "personen"),
+    "region": ("regio", "regio's"),
+    "team": ("team", "teams"),
+    "steunstructuur": ("steunstructuur", "steunstructuren"),
+}
+
+
+def _word(table: str) -> str:
+    return _WORDS.get(table, (table, table))[0]
+
+
+def _counted(table: str, n: int) -> str:
+    one, many = _WORDS.get(table, (table, table))
+    return f"{n} {one if n == 1 else many}"
 
 
 @app.command("export")
