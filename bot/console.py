@@ -91,11 +91,17 @@ class ConsoleSession:
             reply.data["console"] = CONSOLE_COMMANDS
         return self.renderer.render(reply, ctx.lang)
 
+    def text(self, key: str, **values: str) -> str:
+        """The console's own lines (start-up, banner), in the session's language."""
+        lang = self.lang or self.bot.settings.language
+        lang = lang if lang in CONSOLE_TEXT else "nl"
+        return CONSOLE_TEXT[lang][key].format(**values)
+
     def run(self, stdin: TextIO = sys.stdin, echo: bool = False) -> None:
         interactive = stdin.isatty()
         if interactive:
-            who = self.actor.name if self.actor else "niet gekoppeld"
-            self.out.write(f"ketenbot console — u bent {who}. Typ `help`, stop met Ctrl-D.\n")
+            who = self.actor.name if self.actor else self.text("unlinked")
+            self.out.write(self.text("banner", who=who) + "\n")
         while True:
             if interactive:
                 self.out.write(PROMPT)
@@ -109,3 +115,20 @@ class ConsoleSession:
             if reply:
                 self.out.write(reply + "\n\n")
                 self.out.flush()
+
+
+# The console's own lines; what commands answer comes from the templates.
+CONSOLE_TEXT = {
+    "nl": {
+        "banner": "ketenbot console — u bent {who}. Typ `help`, stop met Ctrl-D.",
+        "unlinked": "niet gekoppeld",
+        "not_in_directory": "Let op: {email} staat niet in de contactenlijst; "
+                            "alleen `wie` en `help` werken.",
+    },
+    "en": {
+        "banner": "ketenbot console — you are {who}. Type `help`, stop with Ctrl-D.",
+        "unlinked": "not linked",
+        "not_in_directory": "Note: {email} is not in the contact directory; "
+                            "only `who` and `help` work.",
+    },
+}

@@ -235,3 +235,11 @@ def test_demo_in_english(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # 
     assert result.exit_code == 0, result.output
     assert "Anouk Jansen — ABSENT until" in result.stdout
     assert "Did you mean: Arnhem?" in result.stdout
+
+
+def test_unknown_person_is_told_in_english_with_lang_en(sample_cli: str) -> None:
+    result = console("--as", "nobody@example.org", "--lang", "en", input="help\n")
+
+    assert result.exit_code == 0
+    assert "nobody@example.org is not in the contact directory" in result.stderr
+    assert "contactenlijst" not in result.stderr

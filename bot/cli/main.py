@@ -86,10 +86,9 @@ def console(
     clock = MovableClock(system_clock(settings.timezone)())
     bot = start_bot(settings, clock=clock)
     actor = bot.person_by_email(as_)
-    if actor is None:
-        typer.echo(f"Let op: {as_} staat niet in de contactenlijst; alleen `wie` en `help` werken.",
-                   err=True)
     session = ConsoleSession(bot, actor, lang.value if lang else None, sys.stdout)
+    if actor is None:
+        typer.echo(session.text("not_in_directory", email=as_), err=True)
     session.attach_clock(clock)
     session.run(sys.stdin)
 
