@@ -128,7 +128,7 @@ def delivered_to(out: str, email: str) -> list[str]:
     indented continuation lines, joined by spaces)."""
     messages: list[str] = []
     for line in out.splitlines():
-        if re.match(r"^  \w{3} \d\d-\d\d \d\d:\d\d → \[", line):
+        if re.match(r"^  \w{2,3} \d\d-\d\d \d\d:\d\d → \[", line):
             messages.append(line)
         elif line.startswith("      ") and messages:
             messages[-1] += " " + line.strip()
