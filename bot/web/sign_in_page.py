@@ -62,11 +62,9 @@ async def logout(request: Request) -> Response:
 
 def _logout(request: Request, form: dict[str, str]) -> Response:
     web: Web = request.app.state.web
-    found = web.who(request)
-    if found is not None and not web.sessions.csrf_ok(request, form.get("csrf", "")):
-        ws, person = found
-        web.log_access(person.id, f"{BASE}/uitloggen", 403)
-        return web.render("message", 403, lang=web.lang(ws, person), key="csrf", person=person)
+    refused = _csrf_refused(web, request, form, f"{BASE}/uitloggen")
+    if refused is not None:
+        return refused
     response = RedirectResponse(f"{BASE}/", status_code=303)
     web.sessions.end(request, response)
     return response
@@ -80,10 +78,19 @@ def _language(request: Request, form: dict[str, str]) -> Response:
     web: Web = request.app.state.web
     found = web.who(request)
     lang = request.path_params["lang"]
-    if found is not None and not web.sessions.csrf_ok(request, form.get("csrf", "")):
-        ws, person = found
-        web.log_access(person.id, f"{BASE}/taal", 403)
-        return web.render("message", 403, lang=web.lang(ws, person), key="csrf", person=person)
+    refused = _csrf_refused(web, request, form, f"{BASE}/taal")
+    if refused is not None:
+        return refused
     if found is not None and lang in ("nl", "en"):
         web.sessions.set_lang(request, lang)
     return RedirectResponse(f"{BASE}/", status_code=303)
+
+
+def _csrf_refused(web: Web, request: Request, form: dict[str, str], path: str) -> Response | None:
+    """The 403 page for a signed-in request without the session's token, else None."""
+    found = web.who(request)
+    if found is None or web.sessions.csrf_ok(request, form.get("csrf", "")):
+        return None
+    ws, person = found
+    web.log_access(person.id, path, 403)
+    return web.render("message", 403, lang=web.lang(ws, person), key="csrf", person=person)
