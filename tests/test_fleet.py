@@ -42,6 +42,7 @@ SECRET = "fleet-secret"
 GROUP = -100777
 LAPSES = 40
 RETRY_AFTER = 2
+SPREAD = 0.25  # seconds between two lapses: 40 lapses over ten seconds, twenty sweeps
 # A call already on its way when another process's call was refused is not a
 # call into a known pause: allow the network this long to bring it in.
 IN_FLIGHT = 0.15
@@ -68,7 +69,8 @@ def link_everyone(engine: Engine) -> None:
 
 def lapsing(engine: Engine, n: int, first: datetime) -> list[str]:
     """n open referrals across every region, their step-1 deadline lapsing one
-    after the other from `first` (so both workers' sweeps find some)."""
+    after the other from `first`, SPREAD apart (over many sweeps, so both
+    workers' sweeps find some)."""
     jb, lt = pid(engine, JEROEN), pid(engine, BRAM)
     with Session(engine) as s:
         by_region: dict[int, Gemeente] = {}
@@ -84,8 +86,8 @@ def lapsing(engine: Engine, n: int, first: datetime) -> list[str]:
                      .where(col(Referral.ref).in_(refs))).all()
         s.exec(insert(Deadline), params=[  # type: ignore[call-overload]
             dict(referral_id=rid, key="step:contact", step="contact",
-                 due_at=first + timedelta(seconds=0.1 * refs.index(ref)),
-                 next_check_at=first + timedelta(seconds=0.1 * refs.index(ref)),
+                 due_at=first + timedelta(seconds=SPREAD * refs.index(ref)),
+                 next_check_at=first + timedelta(seconds=SPREAD * refs.index(ref)),
                  remind_at=None, status="pending", tier=0, reminded=True)
             for rid, ref in ids])
         s.commit()
@@ -140,8 +142,12 @@ def test_two_workers_and_two_web_processes_share_the_limits(sample_db: str,
     try:
         for i in (1, 2):
             with (tmp_path / f"worker{i}.log").open("w") as log:
+                # Two workers started together with one interval sweep in lock
+                # step, and the one a few milliseconds ahead claims every lapse:
+                # a second interval lets their sweeps drift past each other.
+                interval = {"KETENBOT_SWEEP_INTERVAL_SECONDS": "0.5" if i == 1 else "0.7"}
                 procs[f"worker{i}"] = subprocess.Popen(
-                    [KETENBOT, "worker"], env=env, cwd=tmp_path, stdout=log,
+                    [KETENBOT, "worker"], env=env | interval, cwd=tmp_path, stdout=log,
                     stderr=subprocess.STDOUT)
             with (tmp_path / f"serve{i}.log").open("w") as log:
                 procs[f"serve{i}"] = subprocess.Popen(
@@ -158,7 +164,15 @@ def test_two_workers_and_two_web_processes_share_the_limits(sample_db: str,
                 return False
 
         wait(ready, 60, "serve did not become ready")
-        time.sleep(1)  # both workers are up and sweeping (nothing is due yet)
+
+        def workers_started() -> bool:
+            return all("worker started" in (tmp_path / f"worker{i}.log").read_text()
+                       for i in (1, 2))
+
+        # On a loaded machine a worker can take seconds to start: the lapses
+        # begin only when both sweep, or one worker takes them all.
+        wait(workers_started, 60, "the workers did not start")
+        time.sleep(1)
         assert all(p.poll() is None for p in procs.values())  # two workers, one host
 
         refs = lapsing(engine, LAPSES, datetime.now(UTC) + timedelta(seconds=1))
