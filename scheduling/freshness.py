@@ -28,6 +28,7 @@ from scheduling.calendar import WorkCalendar
 from scheduling.deadlines import Hours
 from scheduling.freshness_report import Directory, report_payload
 from storage.contact_tables import Contactbeheerder, FreshnessAsk, FreshnessRound, Steunstructuur
+from storage.db import immediate_session
 from storage.models import Region
 from storage.outbox import enqueue
 
@@ -54,7 +55,6 @@ def run(engine: Engine, now: datetime, *, calendar: WorkCalendar, hours: Hours) 
         raise ValueError("now must be timezone-aware")
     result = FreshnessResult()
     today = now.astimezone(calendar.tz).date()
-    claim_engine = engine.execution_options(sqlite_begin="IMMEDIATE")
     with Session(engine) as session:
         steun = session.exec(select(Steunstructuur)).all()
         wanted = {s.region_id: p for s in steun if (p := period_start(s, today)) is not None}
@@ -69,14 +69,14 @@ def run(engine: Engine, now: datetime, *, calendar: WorkCalendar, hours: Hours) 
     for region_id, start in wanted.items():
         if (region_id, start) in have:
             continue
-        with Session(claim_engine, expire_on_commit=False) as session, session.begin():
+        with immediate_session(engine, expire_on_commit=False) as session:
             asked = _start(session, by_region[region_id], start, now, calendar, hours)
         if asked is not None:
             result.rounds += 1
             result.asked += asked
     for round_id in due:
         assert round_id is not None
-        with Session(claim_engine, expire_on_commit=False) as session, session.begin():
+        with immediate_session(engine, expire_on_commit=False) as session:
             if _report(session, round_id, now, hours):
                 result.reports += 1
     return result

@@ -33,6 +33,7 @@ from scheduling.deadlines import Hours, tier_at
 from scheduling.outage import database_lost
 from scheduling.routes import Routes, Tier
 from scheduling.sweep_batch import Directory, Plan, load, write
+from storage.db import immediate_session
 from storage.models import Person
 from storage.outbox import outbox_row
 from storage.tables import Deadline, Referral
@@ -81,13 +82,12 @@ def sweep(engine: Engine, now: datetime, *, routes: Routes, calendar: WorkCalend
     result = SweepResult()
     ctx = _Context(now, routes, calendar, now.astimezone(calendar.tz).date(),
                    hours.next_open(now))
-    claim_engine = engine.execution_options(sqlite_begin="IMMEDIATE")
     postgres = engine.dialect.name == "postgresql"
     # Deadlines that raised: left untouched for the next sweep (and logged),
     # but excluded here so one broken row cannot make this loop spin.
     failed: set[int] = set()
     while True:
-        with Session(claim_engine, expire_on_commit=False) as session, session.begin():
+        with immediate_session(engine, expire_on_commit=False) as session:
             stmt = (select(Deadline)
                     .where(Deadline.status == "pending", col(Deadline.next_check_at) <= now)
                     .order_by(col(Deadline.next_check_at), col(Deadline.id))

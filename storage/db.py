@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import Pool
 from sqlmodel import Session, SQLModel, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -48,6 +53,63 @@ def _sqlite_pragmas(engine: Engine) -> None:
         # lock up front, so concurrent sweepers queue instead of deadlocking.
         mode = conn.get_execution_options().get("sqlite_begin", "")
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+# One lock per SQLite pool (an engine and its execution_options() copies share
+# one): this process's writers queue on it instead of in SQLite's busy handler,
+# whose sleeps grow to 100 ms, so a burst of writes from worker threads waits
+# microseconds for each other, not tens of milliseconds. Other processes still
+# meet busy_timeout, as before.
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Pool, threading.RLock] = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
+
+
+BUSY_SECONDS = 10.0  # as PRAGMA busy_timeout: how long a writer waits its turn
+
+
+def write_lock(engine: Engine) -> AbstractContextManager[object]:
+    """Held around a write transaction: this process's turn at SQLite's write
+    lock (reentrant; nothing on other databases). Waiting longer than SQLite
+    itself would fails the same way: "database is locked"."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _LOCKS_LOCK:
+        lock = _WRITE_LOCKS.get(engine.pool)
+        if lock is None:
+            lock = _WRITE_LOCKS[engine.pool] = threading.RLock()
+    return _turn(lock)
+
+
+@contextmanager
+def _turn(lock: threading.RLock) -> Iterator[object]:
+    if not lock.acquire(timeout=BUSY_SECONDS):
+        raise OperationalError("BEGIN IMMEDIATE", None,
+                               sqlite3.OperationalError("database is locked"))
+    try:
+        yield lock
+    finally:
+        lock.release()
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Any]:
+    """A Core connection in a write transaction (SQLite: BEGIN IMMEDIATE, in
+    this process's turn)."""
+    if engine.dialect.name == "sqlite":
+        engine = engine.execution_options(sqlite_begin="IMMEDIATE")
+    with write_lock(engine), engine.begin() as conn:
+        yield conn
+
+
+@contextmanager
+def immediate_session(engine: Engine, **kw: Any) -> Iterator[Session]:
+    """A Session in one write transaction, committed at the end (SQLite: BEGIN
+    IMMEDIATE, in this process's turn). For callers that manage no more than
+    that; `session_scope` is the same with expire_on_commit off."""
+    if engine.dialect.name == "sqlite":
+        engine = engine.execution_options(sqlite_begin="IMMEDIATE")
+    with write_lock(engine), Session(engine, **kw) as session, session.begin():
+        yield session
 
 
 def alembic_config(url: str) -> Config:
@@ -148,7 +210,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """
     if engine.dialect.name == "sqlite":
         engine = engine.execution_options(sqlite_begin="IMMEDIATE")
-    with Session(engine, expire_on_commit=False) as session:
+    with write_lock(engine), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -35,6 +35,7 @@ from sqlalchemy import Engine, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.contact_tables import DirectoryChange, FreshnessAsk, FreshnessRound, KoppelProposal
+from storage.db import write_lock
 from storage.outbox import PURGE_ON_DELIVERY
 from storage.tables import (
     LinkCode,
@@ -92,8 +93,8 @@ def run_retention(engine: Engine, now: datetime, terms: Terms = Terms(), *,
     report = RetentionReport(dry_run=dry_run)
     keep = now - timedelta(days=terms.outbox_keep_days)
     term = now - timedelta(days=terms.retention_days)
-    engine = engine.execution_options(sqlite_begin="IMMEDIATE")
-    with Session(engine) as session:
+    with write_lock(engine), Session(engine.execution_options(sqlite_begin="IMMEDIATE")) \
+            as session:
         transaction = session.begin()
         try:
             _outbox(session, report, now, keep)

@@ -43,6 +43,7 @@ from sqlmodel import Session, col, select
 
 from scheduling import observe
 from scheduling.outage import database_lost
+from storage.db import immediate_session
 from storage.models import Person
 from storage.outbox import PURGE_ON_DELIVERY
 from storage.tables import Outbox, OutboxDelivery
@@ -149,7 +150,6 @@ def dispatch(engine: Engine, now: datetime, senders: list[Sender], choose: Choos
         raise ValueError("now must be timezone-aware")
     _catch_up()
     result = DispatchResult()
-    claim_engine = engine.execution_options(sqlite_begin="IMMEDIATE")
     blocked: set[tuple[str, int | None]] = set()
     last_id = 0
     while True:
@@ -174,7 +174,7 @@ def dispatch(engine: Engine, now: datetime, senders: list[Sender], choose: Choos
                 return result
             if senders and all(paused_until(s, now) for s in senders):
                 return result  # every platform is rate-limited: no row can go now
-            outcome = _one(claim_engine, oid, now, senders, choose, on_dead)
+            outcome = _one(engine, oid, now, senders, choose, on_dead)
             if outcome in ("sent", "dead"):
                 result.sent += outcome == "sent"
                 result.dead += outcome == "dead"
@@ -241,8 +241,7 @@ def settle(engine: Engine, oid: int, now: datetime, error: Exception | None,
            platform: str = "", on_dead: OnDead | None = None,
            sent_on: list[str] | None = None) -> _Outcome:
     """Write a delivery's outcome: sent, retry later, or dead (and tell someone)."""
-    engine = engine.execution_options(sqlite_begin="IMMEDIATE")  # a write: SQLite's lock first
-    with Session(engine) as session, session.begin():
+    with immediate_session(engine) as session:  # a write: SQLite's lock first
         row = session.get(Outbox, oid)
         assert row is not None
         if error is None:
@@ -284,8 +283,7 @@ def mark_sent(engine: Engine, ids: list[int], now: datetime) -> None:
     """Mark many delivered rows sent in one statement (two: credentials and
     strangers' answers lose their payload at once)."""
     if ids:
-        engine = engine.execution_options(sqlite_begin="IMMEDIATE")
-        with Session(engine) as session, session.begin():
+        with immediate_session(engine) as session:
             session.execute(update(Outbox).where(col(Outbox.id).in_(ids),
                                                  col(Outbox.status) == "pending")
                             .values(status="sent", sent_at=now))
@@ -295,7 +293,7 @@ def mark_sent(engine: Engine, ids: list[int], now: datetime) -> None:
 
 
 def _mark(engine: Engine, oid: int, part: str, now: datetime) -> None:
-    with Session(engine) as session, session.begin():
+    with immediate_session(engine) as session:
         session.merge(OutboxDelivery(outbox_id=oid, platform=part, delivered_at=now))
 
 
@@ -315,7 +313,7 @@ def _claim(engine: Engine, oid: int, now: datetime, senders: list[Sender],
     call (on SQLite that lock would stop every write in the bot). If we die
     mid-delivery the lease runs out and the row is tried again.
     """
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    with immediate_session(engine, expire_on_commit=False) as session:
         stmt = select(Outbox).where(Outbox.id == oid, Outbox.status == "pending",
                                     col(Outbox.deliver_after) <= now)
         if engine.dialect.name == "postgresql":
