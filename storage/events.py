@@ -9,7 +9,7 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
-from storage.db import session_scope
+from storage.db import session_scope, write_transaction
 from storage.tables import ProcessedEvent
 
 # Platforms retry within minutes; a week of memory is ample and keeps it small.
@@ -25,8 +25,8 @@ def first_time(engine: Engine, platform: str, event_id: str, now: datetime) -> b
             .values(platform=platform, event_id=event_id[:64], received_at=now)
             .on_conflict_do_nothing()
             .returning(col(ProcessedEvent.event_id)))
-    with session_scope(engine) as session:
-        return session.execute(stmt).first() is not None
+    with write_transaction(engine) as conn:  # Core: one statement needs no Session
+        return conn.execute(stmt).first() is not None
 
 
 def prune(engine: Engine, now: datetime) -> None:

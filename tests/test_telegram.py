@@ -278,6 +278,17 @@ async def test_webhook_secret_and_duplicates(tg: TelegramChat) -> None:
     assert len(replies) == 1 and "Ede" in str(replies[0].params["text"])
 
 
+@pytest.mark.parametrize("text", ["/wie Ede", "wie Ede", "help", "/help", "/start"])
+async def test_an_update_delivered_twice_is_answered_once(tg: TelegramChat, text: str) -> None:
+    # Commands and plain text are recorded as seen in the hop that answers them,
+    # the rest before any handler: either way a redelivery gets no second answer.
+    tg.link(BRAM, BRAM_TG)
+    update = tg.message(BRAM_TG, text)
+    await tg.feed(update)
+    await tg.feed(update)
+    assert len(tg.api.called("sendMessage", chat_id=BRAM_TG)) == 1
+
+
 async def test_webhook_route_only_with_a_secret(sample_engine: Engine, clock: FakeClock,
                                                 fake_api: FakeTelegramAPI) -> None:
     bot = make_bot(sample_engine, clock, fake_api)

@@ -110,13 +110,17 @@ class TelegramHandlers:
     def register(self, application: Application) -> None:  # type: ignore[type-arg]
         self.replies = Replies(self.bot, application.bot)
         application.bot_data["ketenbot"] = self
+        words = [w for w in self.words if w not in ("help", "hulp")]
+        # Commands and plain text record their update as seen in the same thread
+        # hop that answers them (`respond`); every other update here, first.
+        self._responders = (CommandHandler(words, self.command),
+                            MessageHandler(filters.TEXT & ~filters.COMMAND
+                                           & filters.ChatType.PRIVATE, self.plain))
         application.add_handler(TypeHandler(Update, self.once), group=-1)
         application.add_handler(CommandHandler("start", self.start))
         application.add_handler(CommandHandler(["help", "hulp"], self.help))
-        words = [w for w in self.words if w not in ("help", "hulp")]
-        application.add_handler(CommandHandler(words, self.command))
-        application.add_handler(MessageHandler(
-            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, self.plain))
+        for handler in self._responders:
+            application.add_handler(handler)
         application.add_handler(CallbackQueryHandler(self.callback))
         application.add_error_handler(self.on_error)
 
@@ -160,6 +164,12 @@ class TelegramHandlers:
 
     # -- handlers --------------------------------------------------------------
     async def once(self, update: Update, _context: Ctx) -> None:
+        if any(h.check_update(update) not in (None, False) for h in self._responders):
+            return  # `respond` records it, in its own hop
+        await self._record(update)
+
+    async def _record(self, update: Update) -> None:
+        """Record the update as seen; a repeat (or no database) ends its handling."""
         try:
             seen = not await asyncio.to_thread(first_time, self.bot.engine, update.update_id,
                                                self.bot.clock())
@@ -229,16 +239,19 @@ class TelegramHandlers:
             return
         word = message.text.split()[0].lstrip("/").split("@")[0].lower()
         text = " ".join([self.words.get(word, word), *(context.args or [])])
-        await self.respond(message.chat_id, update.effective_user, text,
+        await self.respond(update, message.chat_id, update.effective_user, text,
                            private=message.chat.type == ChatType.PRIVATE)
 
-    async def respond(self, chat_id: int, user: User | None, text: str,
+    async def respond(self, update: Update, chat_id: int, user: User | None, text: str,
                       private: bool = True) -> None:
-        """Who is asking, the command, its answer rendered and queued: one thread hop
-        (each hop costs a busy webhook dearly), then the answer is sent."""
+        """The update recorded as seen, who is asking, the command, its answer
+        rendered and queued: one thread hop (each hop costs a busy webhook
+        dearly), then the answer is sent."""
         assert self.replies is not None, "register() first"
         replies = self.replies
-        def work() -> list[_Queued]:
+        def work() -> list[_Queued] | None:
+            if not first_time(self.bot.engine, update.update_id, self.bot.clock()):
+                return None
             person = (self.bot.person_by_identity(PLATFORM, str(user.id))
                       if user is not None else None)
             if person is None and not self.may_answer_unlinked(user):
@@ -268,7 +281,18 @@ class TelegramHandlers:
                 queued.append((oid, chat_id, rendered, markup))
             return queued
 
-        for oid, chat, rendered, markup in await asyncio.to_thread(work):
+        try:
+            queued = await asyncio.to_thread(work)
+        except Exception as exc:
+            if not database_lost(exc):
+                raise
+            log.warning("telegram update not handled: database unreachable")
+            await self._busy(update)
+            return
+        if queued is None:
+            log.info("telegram update seen before, skipped", extra={"update_id": update.update_id})
+            return
+        for oid, chat, rendered, markup in queued:
             replies.start(oid, chat, rendered, markup)
 
     async def plain(self, update: Update, _context: Ctx) -> None:
@@ -277,8 +301,9 @@ class TelegramHandlers:
         if message is None or not message.text:
             return
         if message.text.strip().lower() in ("help", "hulp", "?"):
+            await self._record(update)  # `once` left it to this handler
             return await self.help(update, _context)
-        await self.respond(message.chat_id, update.effective_user, message.text)
+        await self.respond(update, message.chat_id, update.effective_user, message.text)
 
     async def callback(self, update: Update, _context: Ctx) -> None:
         """A button: always answered, so the client stops spinning."""
