@@ -32,6 +32,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, upd
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from storage.db import write_transaction
 from storage.tables import RateLimit
 
 _TABLE = RateLimit.__table__  # type: ignore[attr-defined]
@@ -83,6 +84,7 @@ class RateGate:
         if throttle is not None:
             self.throttle = throttle
         self._known: dict[Key, datetime] = {}  # pauses seen: they only ever grow
+        self._rows: set[Key] = set()  # keys whose row this process made sure of
 
     def pause(self, key: Key, now: datetime, seconds: float) -> datetime:
         """Nothing goes to `key` for `seconds` from `now` (a longer pause stays)."""
@@ -127,14 +129,24 @@ class RateGate:
         """`take` inside the caller's transaction (e.g. the one queueing a reply)."""
         if not self.throttle:
             slots = []
+        for key in pauses:
+            if (known := self._known.get(key)) is not None and known > now:
+                return known
         keys = sorted({*pauses, *(k for k, _ in slots)},
                       key=lambda k: (k.platform, k.account, k.scope))
-        self._ensure(conn, keys)
+        # Rows are made once per key and process (an insert per answer costs a
+        # busy webhook dearly); one that went missing since is made again.
+        if new := [k for k in keys if k not in self._rows]:
+            self._ensure(conn, new)
+            self._rows.update(new)
         stmt = select(_COLS.platform, _COLS.account, _COLS.scope, _COLS.paused_until).where(
             *_any(keys)).order_by(_COLS.platform, _COLS.account, _COLS.scope)
         if conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update()  # in key order: two takers cannot deadlock
         ends = {Key(p, a, s): until for p, a, s, until in conn.execute(stmt).all()}
+        if len(ends) < len(keys):
+            self._ensure(conn, keys)
+            ends = {Key(p, a, s): until for p, a, s, until in conn.execute(stmt).all()}
         busy = [ends[k] for k in keys if ends[k] > now]
         if busy:
             return max(busy)
@@ -148,7 +160,7 @@ class RateGate:
     def _begin(self) -> AbstractContextManager[Connection]:
         # SQLite: take the write lock first (a read then a write would fail
         # with "database is locked" beside another writer).
-        return self.engine.execution_options(sqlite_begin="IMMEDIATE").begin()
+        return write_transaction(self.engine)
 
     @staticmethod
     def _ensure(conn: Connection, keys: list[Key]) -> None:
