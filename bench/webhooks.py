@@ -47,7 +47,7 @@ RATE = 200  # requests per second
 TG_TOKEN = "123456:BENCH-token"
 TG_SECRET = "bench-webhook-secret"
 TG_USER = 424242
-TARGET_P99_MS = 200.0
+TARGET_RATIO = 5.0  # ketenbot's p99 within this many times the bare framework's
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -184,8 +184,8 @@ def run(args: argparse.Namespace) -> None:
         print(f"  {'  ' + label:38} {b.median_ms:10.2f} {b.p99_ms:10.2f}")
         print(f"  {'  ratio ketenbot / bare':38} {k.median_ms / b.median_ms:9.1f}x "
               f"{k.p99_ms / b.p99_ms:9.1f}x")
-        verdict = "PASS" if k.p99_ms < TARGET_P99_MS else "FAIL"
-        print(f"  target p99 < {TARGET_P99_MS:g} ms: {verdict}")
+        verdict = "PASS" if k.p99_ms <= TARGET_RATIO * b.p99_ms else "FAIL"
+        print(f"  target p99 within {TARGET_RATIO:g}x bare: {verdict}")
     print(f"\n  telegram: every answer sent {drain:.2f} s after the last request")
 
 

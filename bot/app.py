@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -152,8 +153,10 @@ class KetenBot:
         with Session(self.engine) as s:
             return s.exec(select(Person).where(Person.email == email.strip().lower())).first()
 
-    def person_by_identity(self, platform: str, external_id: str) -> Person | None:
-        with Session(self.engine) as s:
+    def person_by_identity(self, platform: str, external_id: str,
+                           session: Session | None = None) -> Person | None:
+        """The linked person (in `session`'s transaction when given)."""
+        with nullcontext(session) if session is not None else Session(self.engine) as s:
             return s.exec(
                 select(Person)
                 .join(ChatIdentity)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Connection, Engine, delete
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from storage.db import session_scope, write_transaction
 from storage.tables import ProcessedEvent
@@ -18,15 +18,22 @@ KEEP = timedelta(days=7)
 
 def first_time(engine: Engine, platform: str, event_id: str, now: datetime) -> bool:
     """Record the event; False when it was seen before."""
-    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    with write_transaction(engine) as conn:  # Core: one statement needs no Session
+        return first_time_in(conn, platform, event_id, now)
+
+
+def first_time_in(conn: Connection | Session, platform: str, event_id: str,
+                  now: datetime) -> bool:
+    """`first_time` in the caller's write transaction."""
+    dialect = conn.get_bind().dialect if isinstance(conn, Session) else conn.dialect
+    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
     # RETURNING, not rowcount: through the ORM session psycopg reports -1 or 1
     # for a skipped conflict.
     stmt = (insert(ProcessedEvent)
             .values(platform=platform, event_id=event_id[:64], received_at=now)
             .on_conflict_do_nothing()
             .returning(col(ProcessedEvent.event_id)))
-    with write_transaction(engine) as conn:  # Core: one statement needs no Session
-        return conn.execute(stmt).first() is not None
+    return conn.execute(stmt).first() is not None
 
 
 def prune(engine: Engine, now: datetime) -> None:

@@ -41,6 +41,7 @@ from handlers.core import CREDENTIAL_TEMPLATES, Reply, error
 from messages import Renderer
 from scheduling.outage import database_lost
 from storage import events, throttle
+from storage.db import session_scope
 from storage.models import Person
 from storage.outbox import CREDENTIAL_REPLY, STRANGER_REPLY
 from storage.privacy import bad_char
@@ -250,10 +251,14 @@ class TelegramHandlers:
         assert self.replies is not None, "register() first"
         replies = self.replies
         def work() -> list[_Queued] | None:
-            if not first_time(self.bot.engine, update.update_id, self.bot.clock()):
-                return None
-            person = (self.bot.person_by_identity(PLATFORM, str(user.id))
-                      if user is not None else None)
+            # Seen-mark and who is asking in one transaction (each costs a
+            # round trip, a commit and, on PostgreSQL, a pool ping).
+            with session_scope(self.bot.engine) as session:
+                if not events.first_time_in(session, PLATFORM, str(update.update_id),
+                                            self.bot.clock()):
+                    return None
+                person = (self.bot.person_by_identity(PLATFORM, str(user.id), session)
+                          if user is not None else None)
             if person is None and not self.may_answer_unlinked(user):
                 return []
             lang = self.lang(person, user)

@@ -141,8 +141,10 @@ class RateGate:
             self._rows.update(new)
         stmt = select(_COLS.platform, _COLS.account, _COLS.scope, _COLS.paused_until).where(
             *_any(keys)).order_by(_COLS.platform, _COLS.account, _COLS.scope)
-        if conn.dialect.name == "postgresql":
-            stmt = stmt.with_for_update()  # in key order: two takers cannot deadlock
+        if slots and conn.dialect.name == "postgresql":
+            # In key order: two takers cannot deadlock. Only to take slots: a
+            # pause alone is read, or every answer would queue on the bot's row.
+            stmt = stmt.with_for_update()
         ends = {Key(p, a, s): until for p, a, s, until in conn.execute(stmt).all()}
         if len(ends) < len(keys):
             self._ensure(conn, keys)
