@@ -8,19 +8,24 @@ show; in Dutch no internal code (event names, raw step keys) may show.
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
+import bot.console
+import bot.console_clock
 from bot.app import KetenBot
 from bot.config import Settings
 from bot.console import ConsoleSession
 from bot.console_clock import MovableClock
 from bot.demo import DEMO_START, run_demo
 from handlers.registry import build_registry
+from messages import Renderer
 from scheduling.routes import default_routes
 
 JB = "jeroen.bakker@jbgld.example.org"
@@ -198,3 +203,54 @@ def test_demo_in_dutch_has_no_internal_codes() -> None:
     found = [text[max(0, m.start() - 60):m.end() + 40]
              for m in internal_code_re().finditer(text.replace("@", " @"))]
     assert not found, "\n".join(found)
+
+
+class Recording(Renderer):
+    """The console's renderer, keeping every (template, data) it rendered: what
+    a reply or a delivered message was before it became console text."""
+
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def render_name(self, name: str, data: dict[str, Any], lang: str = "nl") -> str:
+        Recording.seen.append((name, copy.deepcopy(data)))
+        return super().render_name(name, data, lang)
+
+
+def platform_texts(kb: KetenBot, clock: MovableClock, monkeypatch: pytest.MonkeyPatch,
+                   platform: str) -> list[tuple[str, str]]:
+    """The script's replies and messages as the Slack or Telegram transport
+    renders the same data in English, with that platform's own templates: the
+    thread's root message and the linked reply too."""
+    Recording.seen = []
+    monkeypatch.setattr(bot.console, "Renderer", Recording)
+    monkeypatch.setattr(bot.console_clock, "Renderer", Recording)
+    run(kb, clock, "en")
+    renderer = Renderer(platform)
+    root = "root" if platform == "slack" else "thread_root"
+    texts = []
+    for name, data in Recording.seen:
+        texts.append((name, renderer.render_name(name, data, "en")))
+        if name == "referral":  # the same referral as its thread's root message
+            texts.append((root, renderer.render_name(root, data | {"actors": ["Bram de Vries"]},
+                                                     "en")))
+    for replaced in (False, True):
+        texts.append(("linked", renderer.render_name(
+            "linked", {"name": "Jeroen Bakker", "replaced": replaced}, "en")))
+    return texts
+
+
+@pytest.mark.parametrize("platform", ["slack", "telegram"])
+def test_english_on_slack_and_telegram_has_no_dutch_words(
+        ketenbot: tuple[KetenBot, MovableClock], monkeypatch: pytest.MonkeyPatch,
+        platform: str) -> None:
+    kb, clock = ketenbot
+    texts = platform_texts(kb, clock, monkeypatch, platform)
+    names = {name for name, _ in texts}
+    assert {"referral", "mine", "help", "error", "your_turn", "linked"} <= names
+    found = []
+    for name, text in texts:
+        # Slack escapes < and > of argument placeholders (&lt;ref&gt;).
+        plain = URL.sub("", text).replace("&lt;", "<").replace("&gt;", ">")
+        found += [f"{name}: {m.group(0)!r} in {plain[max(0, m.start() - 60):m.end() + 40]!r}"
+                  for m in DUTCH_RE.finditer(plain)]
+    assert not found, "\n".join(dict.fromkeys(found))

@@ -62,7 +62,7 @@ ALIASES = {"bericht301": "301", "bericht315": "315"}  # commands cannot start wi
 HINT = {
     "nl": "Vraag een code met koppelcode in uw eigen al gekoppelde account (bijv. Slack) of "
           "bij een beheerder (ketenbot link-code <e-mail>), en stuur dan /start CODE.",
-    "en": "Get a code with koppelcode in your own account that is already linked (e.g. "
+    "en": "Get a code with linkcode in your own account that is already linked (e.g. "
           "Slack) or from an admin (ketenbot link-code <e-mail>), then send /start CODE.",
 }
 Ctx = ContextTypes.DEFAULT_TYPE
