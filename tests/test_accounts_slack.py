@@ -1,6 +1,8 @@
 """Accounts in Slack, through bolt with signed requests: a replayed `overzicht`
 gets no second link, a removed person is not linked again by e-mail, a link by
-code is confirmed by DM, and personal answers stay ephemeral."""
+code is confirmed by DM, personal answers stay ephemeral, and a removal or a
+role change counts from the next command although the runtime remembers who a
+Slack user is for a minute."""
 
 from __future__ import annotations
 
@@ -10,10 +12,14 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from handlers.accounts.linking import new_code
+from handlers.accounts.linking import new_code, unlink
+from storage.db import session_scope
+from storage.directory.importer import import_doc
+from storage.directory.read import load
 from storage.models import ChatIdentity
 from storage.web_tables import WebLogin
 from tests.fakes.slack_api import command_body
+from tests.conftest import SAMPLE
 from tests.test_slack import JEROEN, TESS, Slack, fake, slack
 
 __all__ = ["fake", "slack"]  # the fixtures
@@ -77,3 +83,46 @@ async def test_link_by_code_is_confirmed_by_a_direct_message(slack: Slack) -> No
 async def test_personal_answers_are_ephemeral(slack: Slack, command: str) -> None:
     answer = await slack.command("UTESS", command)
     assert answer["response_type"] == "ephemeral"
+
+
+async def test_removal_counts_from_the_next_command_although_the_user_is_remembered(
+        slack: Slack) -> None:
+    assert "Bram de Vries" in (await slack.command("UJEROEN", "wie Ede"))["text"]
+    assert slack.runtime.cached_person("UJEROEN") is not None  # remembered for a minute
+    assert "gehaald" in (await slack.command("UTESS", f"verwijder {JEROEN}"))["text"]
+    # Seconds later, well within the minute: no contacts, no referral, no link.
+    for command in ("wie Ede", "mijn", "verwijs 301 Ede K-1"):
+        answer = (await slack.command("UJEROEN", command))["text"]
+        assert "niet gekoppeld" in answer, (command, answer)
+        assert "Bram de Vries" not in answer and "KB-0001" not in answer
+    await slack.idle()
+    # The press of a button is the same command: refused too.
+    pressed = await slack.press("UJEROEN", "status")
+    assert "niet gekoppeld" in pressed["text"], pressed
+
+
+async def test_a_role_change_by_import_counts_from_the_next_command(slack: Slack) -> None:
+    assert "KB-0001" in (await slack.command("UJEROEN", "verwijs 301 Ede K-1"))["text"]
+    doc = load(SAMPLE)
+    jeroen = next(p for p in doc.people if p.email == JEROEN)
+    jeroen.role = "gedragswetenschapper"  # no longer a jeugdbeschermer
+    with session_scope(slack.bot.engine) as session:
+        assert import_doc(doc, session, prefer="file").ok
+    answer = (await slack.command("UJEROEN", "verwijs 301 Ede K-2"))["text"]
+    assert "Alleen een jeugdbeschermer" in answer, answer
+    with Session(slack.bot.engine) as s:
+        assert s.exec(select(func.count()).select_from(ChatIdentity).where(
+            ChatIdentity.external_id == "UJEROEN")).one() == 1  # still linked, as someone else
+
+
+async def test_an_admin_unlink_in_another_process_counts_from_the_next_command(
+        slack: Slack) -> None:
+    await slack.command("UJEROEN", "ik")
+    jeroen = slack.bot.person_by_email(JEROEN)
+    assert jeroen is not None and jeroen.id is not None
+    assert unlink(slack.bot.engine, jeroen.id, "slack") == ["slack"]  # `ketenbot unlink`
+    users_info = len(slack.fake.of("users.info"))
+    await slack.command("UJEROEN", "ik")
+    # Looked up afresh: not linked, so Slack's profile is asked again (and, the
+    # person being active, the account is linked by e-mail once more).
+    assert len(slack.fake.of("users.info")) == users_info + 1

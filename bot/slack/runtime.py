@@ -3,10 +3,13 @@
 Handlers are synchronous (SQLAlchemy sessions), so every database step runs
 in a worker thread (`asyncio.to_thread`) and the event loop stays free for
 other requests. Who a Slack user is (user id -> person) is remembered for a
-minute: a command from a known user costs one thread hop and no identity
-query; linking through this runtime forgets the user at once, and the short
-life lets directory changes show. Referral changes make no Slack Web API call here: the handlers
-queue thread lines and notices in the outbox, and `SlackSender` posts them.
+minute, with the directory version it was read at: a command from a known user
+costs one thread hop and a read of that one-row counter, no identity query.
+Whatever changes a person or a link (`verwijder`, a role change, an import,
+`ontkoppel`, `ketenbot unlink`, in any process) moves the version, so the next
+command looks the user up afresh: removal and role changes take effect at once.
+Referral changes make no Slack Web API call here: the handlers queue thread
+lines and notices in the outbox, and `SlackSender` posts them.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from bot.app import KetenBot
 from bot.slack.blocks import root_message
 from bot.slack.contact_blocks import answer as contact_answer
 from handlers.accounts.linking import announce, link, link_failed, redeem
+from handlers.contacts.directory_cache import current_version
 from handlers.core import Refused, Reply, error
 from handlers.incoming import clean_message
 from handlers.threads import remember_root, root_digest
@@ -68,8 +72,9 @@ class SlackRuntime:
         self.bot = bot
         self.renderer = Renderer("slack")
         self.tasks: set[asyncio.Task[Any]] = set()
-        # user id -> (expires at, monotonic clock; the linked person, detached)
-        self._people: dict[str, tuple[float, Person]] = {}
+        # user id -> (expires at, monotonic clock; the linked person, detached;
+        # the directory version it was read at)
+        self._people: dict[str, tuple[float, Person, int]] = {}
         self._people_lock = threading.Lock()
         self._people_gen = 0  # bumped by forget(): a lookup under way may not store
 
@@ -97,18 +102,24 @@ class SlackRuntime:
         return (actor.language if actor and actor.language else None) or self.bot.settings.language
 
     def cached_person(self, user_id: str) -> Person | None:
-        """The remembered linked person, if still fresh; no database (event loop safe)."""
+        """The remembered linked person, if not expired; no database (event loop
+        safe), so the directory may have changed since: only a hint of which
+        path to take, or for `help`. Acting as someone goes through `person`."""
         hit = self._people.get(user_id)
         if hit is not None and hit[0] > time.monotonic():
             return hit[1]
         return None
 
     def person(self, user_id: str) -> Person | None:
-        """The linked person (worker thread: may query the database)."""
-        person = self.cached_person(user_id)
-        if person is not None:
-            return person
+        """The linked person as the directory has it now (worker thread: reads
+        the directory version, and looks the user up when it moved)."""
+        version = current_version(self.bot.engine)
+        hit = self._people.get(user_id)
+        if hit is not None and hit[0] > time.monotonic() and hit[2] == version:
+            return hit[1]
         gen = self._people_gen
+        # Read after the version: a change in between leaves an entry that is
+        # older than the version, looked up again next time.
         person = self.bot.person_by_identity(PLATFORM, user_id)
         with self._people_lock:
             if person is None:
@@ -116,7 +127,7 @@ class SlackRuntime:
             elif gen == self._people_gen:  # no link changed while we looked
                 if len(self._people) >= PERSON_CACHE_MAX:
                     self._people.clear()
-                self._people[user_id] = (time.monotonic() + PERSON_TTL, person)
+                self._people[user_id] = (time.monotonic() + PERSON_TTL, person, version)
         return person
 
     def forget(self, user_id: str) -> None:
@@ -128,9 +139,7 @@ class SlackRuntime:
     async def actor(self, client: AsyncWebClient, user_id: str) -> Person | None:
         """The linked person; on first contact, the directory person with the
         e-mail address of the Slack profile (users.info, scope users:read.email)."""
-        person = self.cached_person(user_id)
-        if person is None:
-            person = await asyncio.to_thread(self.person, user_id)
+        person = await asyncio.to_thread(self.person, user_id)
         if person is not None:
             return person
         try:
@@ -241,13 +250,39 @@ class SlackRuntime:
     def start_text(self, client: AsyncWebClient, user_id: str, text: str,
                    signature: str | None = None) -> asyncio.Future[str]:
         """The answer to a command text, under way. From a remembered user it is
-        one call in a worker thread (no task around it); else `run_text`."""
-        known = self.cached_person(user_id)
-        if known is None:
+        one call in a worker thread (no task around it); else `run_text`, and
+        also when the remembered user turns out no longer linked."""
+        if self.cached_person(user_id) is None:
             return self.spawn(self.run_text(client, user_id, text, signature))
-        call = partial(contextvars.copy_context().run, self._answer_known, known, user_id, text,
+        loop = asyncio.get_running_loop()
+        call = partial(contextvars.copy_context().run, self._answer_linked, user_id, text,
                        signature)
-        return asyncio.get_running_loop().run_in_executor(None, call)
+        work = loop.run_in_executor(None, call)
+        answer: asyncio.Future[str] = loop.create_future()
+
+        def settle(done: asyncio.Future[Any]) -> None:
+            if answer.done():
+                return
+            if done.cancelled():
+                answer.cancel()
+            elif done.exception() is not None:
+                answer.set_exception(done.exception())  # type: ignore[arg-type]
+            elif done.result() is not None:
+                answer.set_result(done.result())
+            else:  # removed or unlinked since: the first-contact way (users.info)
+                self.spawn(self.run_text(client, user_id, text, signature)
+                           ).add_done_callback(settle)
+
+        work.add_done_callback(settle)
+        return answer
+
+    def _answer_linked(self, user_id: str, text: str, signature: str | None = None
+                       ) -> str | None:
+        """`_if_linked`, with a failure answered (the executor's future never raises)."""
+        try:
+            return self._if_linked(user_id, text, signature)
+        except Exception as exc:
+            return self.failed(exc, self.cached_person(user_id))
 
     def _answer_known(self, actor: Person, user_id: str, text: str,
                       signature: str | None = None) -> str:
@@ -270,11 +305,6 @@ class SlackRuntime:
                        signature: str | None = None) -> str:
         actor: Person | None = None
         try:
-            known = self.cached_person(user_id)
-            if known is not None:  # the usual case: no identity query at all
-                actor = known
-                return await asyncio.to_thread(self._dispatch_text, known, user_id, text,
-                                               signature)
             answer = await asyncio.to_thread(self._if_linked, user_id, text, signature)
             if answer is not None:
                 return answer

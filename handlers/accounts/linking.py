@@ -27,7 +27,7 @@ from storage import throttle, web_sessions
 from storage.db import session_scope
 from storage.models import ChatIdentity, Person, is_active, still_active
 from storage.outbox import enqueue
-from storage.revoke import revoke_access
+from storage.revoke import links_changed, revoke_access
 from storage.tables import LinkCode
 
 CODE_TTL = timedelta(hours=24)
@@ -99,11 +99,15 @@ def link(session: Session, platform: str, external_id: str, person_id: int) -> s
     if before == external_id:
         return before
     # The person's old account on this platform, and whoever had this account:
-    # both go, then the one row is written.
-    session.execute(delete(ChatIdentity).where(
+    # both go, then the one row is written. (On the connection: through the ORM
+    # session psycopg may report no row count.)
+    session.flush()
+    gone = session.connection().execute(delete(ChatIdentity).where(
         col(ChatIdentity.platform) == platform,
         or_(col(ChatIdentity.person_id) == person_id,
             col(ChatIdentity.external_id) == external_id)))
+    if gone.rowcount:  # an account now stands for someone else, or for nobody
+        links_changed(session)
     session.add(ChatIdentity(platform=platform, external_id=external_id, person_id=person_id))
     session.flush()
     return before
@@ -137,6 +141,7 @@ def unlink(engine: Engine, person_id: int, platform: str | None) -> list[str]:
             revoke_access(session, person_id)
         else:
             session.execute(delete(ChatIdentity).where(*where))
+            links_changed(session)
             web_sessions.end_all(session, person_id)
     return sorted(gone)
 

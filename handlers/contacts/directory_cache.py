@@ -59,9 +59,24 @@ _snapshots: weakref.WeakKeyDictionary[Engine, Snapshot] = weakref.WeakKeyDiction
 _lock = threading.Lock()
 
 
+VERSION_SQL = f"SELECT n FROM {DirectoryVersion.__tablename__}"
+
+
 def current_version(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(DirectoryVersion.n)).scalar_one_or_none() or 0
+    """The directory's version: asked before every Slack command from a
+    remembered user, so on the bare DB-API connection (about 10 µs on SQLite;
+    SQLAlchemy's Connection with its BEGIN costs ten times that)."""
+    conn = engine.raw_connection()
+    try:
+        cursor = conn.cursor()
+        try:
+            cursor.execute(VERSION_SQL)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    finally:
+        conn.close()  # back to the pool, which ends the read
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def snapshot(engine: Engine) -> Snapshot:
