@@ -18,8 +18,8 @@ from storage.directory.importer import import_doc
 from storage.directory.read import load
 from storage.models import ChatIdentity
 from storage.web_tables import WebLogin
-from tests.fakes.slack_api import command_body
 from tests.conftest import SAMPLE
+from tests.fakes.slack_api import command_body
 from tests.test_slack import JEROEN, TESS, Slack, fake, slack
 
 __all__ = ["fake", "slack"]  # the fixtures
