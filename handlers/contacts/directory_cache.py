@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from storage.contact_tables import Contactbeheerder, Steunstructuur
@@ -66,7 +67,13 @@ def current_version(engine: Engine) -> int:
     """The directory's version: asked before every Slack command from a
     remembered user, so on the bare DB-API connection (about 10 µs on SQLite;
     SQLAlchemy's Connection with its BEGIN costs ten times that)."""
-    conn = engine.raw_connection()
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+    try:
+        conn = engine.raw_connection()
+    except dbapi_error as exc:
+        # The bare connection skips SQLAlchemy's wrapping: wrap like it does, so
+        # a lost database is told as one (`scheduling.outage.database_lost`).
+        raise DBAPIError.instance(VERSION_SQL, None, exc, dbapi_error) from exc
     try:
         cursor = conn.cursor()
         try:
@@ -74,6 +81,12 @@ def current_version(engine: Engine) -> int:
             row = cursor.fetchone()
         finally:
             cursor.close()
+    except dbapi_error as exc:
+        lost = engine.dialect.is_disconnect(exc, conn.dbapi_connection, None)
+        if lost:
+            conn.invalidate()  # broken: not back into the pool
+        raise DBAPIError.instance(VERSION_SQL, None, exc, dbapi_error,
+                                  connection_invalidated=lost) from exc
     finally:
         conn.close()  # back to the pool, which ends the read
     return int(row[0]) if row and row[0] is not None else 0
