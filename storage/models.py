@@ -50,6 +50,9 @@ class Region(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, index=True, max_length=64)
     name: str = Field(max_length=200)
+    # Days a closed referral or escalation of this region keeps its details;
+    # None: KETENBOT_RETENTION_DAYS. Set in the directory file (`retention_days`).
+    retention_days: int | None = None
 
 
 class Gemeente(SQLModel, table=True):

@@ -9,10 +9,11 @@ free text, chat ids, link codes and sign-in tokens, access records.
 
 - outbox: a delivered, dropped or dead row's payload after `outbox_keep_days`
   (a credential's or a stranger's answer already at delivery, in the dispatcher);
-- referral / model_escalation (closed or withdrawn longer than
-  `retention_days`): kenmerk, family reason and the free text of their history
-  (reden, toelichting, tekst) are removed; the rest of the history stays, so the
-  figures still count them;
+- referral / model_escalation (closed or withdrawn longer than their region's
+  term, `Region.retention_days` from the directory file, else `retention_days`;
+  an escalation without a gemeente takes `retention_days`): kenmerk, family
+  reason and the free text of their history (reden, toelichting, tekst) are
+  removed; the rest of the history stays, so the figures still count them;
 - web_access: deleted after `retention_days`;
 - web_login, link_code: deleted `outbox_keep_days` after they expired;
 - throttle (hashed keys: wrong codes per chat account, answers to strangers):
@@ -36,6 +37,7 @@ from sqlmodel import Session, col, select
 
 from storage.contact_tables import DirectoryChange, FreshnessAsk, FreshnessRound, KoppelProposal
 from storage.db import write_lock
+from storage.models import Gemeente, Region
 from storage.outbox import PURGE_ON_DELIVERY
 from storage.tables import (
     LinkCode,
@@ -52,9 +54,11 @@ from storage.web_tables import WebAccess, WebLogin, WebSessionRow
 
 DEFAULT_OUTBOX_KEEP_DAYS = 7
 # A closed referral's details a year after it closed: long enough for the
-# region's yearly evaluation of lead times, no longer. A region sets its own
-# with KETENBOT_RETENTION_DAYS.
+# region's yearly evaluation of lead times, no longer. KETENBOT_RETENTION_DAYS
+# changes the default; a region sets its own in the directory file.
 DEFAULT_RETENTION_DAYS = 365
+# A region's own term (`retention_days` in the directory file): a day to ten years.
+REGION_TERM_RANGE = (1, 3650)
 THROTTLE_KEEP = timedelta(days=1)  # the longest throttle window is an hour
 SESSION_KEEP = timedelta(days=1)  # a web session lasts 8 hours at most
 PROCESSED_EVENT_KEEP = timedelta(days=7)
@@ -92,14 +96,15 @@ def run_retention(engine: Engine, now: datetime, terms: Terms = Terms(), *,
         raise ValueError("now must be timezone-aware")
     report = RetentionReport(dry_run=dry_run)
     keep = now - timedelta(days=terms.outbox_keep_days)
-    term = now - timedelta(days=terms.retention_days)
+    term = now - timedelta(days=terms.retention_days)  # the tables without a region
     with write_lock(engine), Session(engine.execution_options(sqlite_begin="IMMEDIATE")) \
             as session:
         transaction = session.begin()
         try:
+            cases = CaseTerms(session, now, terms.retention_days)
             _outbox(session, report, now, keep)
-            _referrals(session, report, now, term)
-            _escalations(session, report, now, term)
+            _referrals(session, report, now, cases)
+            _escalations(session, report, now, cases)
             _small_tables(session, report, now, keep, term)
             _directory_changes(session, report, term)
         except BaseException:
@@ -110,6 +115,28 @@ def run_retention(engine: Engine, now: datetime, terms: Terms = Terms(), *,
         else:
             transaction.commit()
     return report
+
+
+class CaseTerms:
+    """When a closed case's details go: its region's own term (`Region.retention_days`)
+    or the default (KETENBOT_RETENTION_DAYS)."""
+
+    def __init__(self, session: Session, now: datetime, default_days: int) -> None:
+        self.now, self.default_days = now, default_days
+        own = [d for d in session.exec(select(Region.retention_days)).all() if d]
+        # Nothing closed after this can be due under any term: the database's filter.
+        self.earliest = now - timedelta(days=min([default_days, *own]))
+
+    def expired(self, closed_at: datetime | None, region_days: int | None) -> bool:
+        days = region_days or self.default_days
+        return closed_at is not None and closed_at < self.now - timedelta(days=days)
+
+
+def region_terms(engine: Engine, default_days: int) -> dict[str, int]:
+    """Each region's term in days, by region name (for `ketenbot retention run`)."""
+    with Session(engine) as session:
+        return {name: days or default_days for name, days in session.exec(
+            select(Region.name, Region.retention_days).order_by(col(Region.name))).all()}
 
 
 def _rows(session: Session, stmt: Any) -> int:
@@ -130,10 +157,16 @@ def _strip(detail: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in detail.items() if k not in FREE_TEXT_KEYS}
 
 
-def _referrals(session: Session, report: RetentionReport, now: datetime, term: datetime) -> None:
-    ids = list(session.exec(select(Referral.id).where(
-        col(Referral.status).in_(("closed", "withdrawn")), col(Referral.closed_at) < term,
-        col(Referral.anonymised_at).is_(None))).all())
+def _referrals(session: Session, report: RetentionReport, now: datetime,
+               cases: CaseTerms) -> None:
+    due = session.exec(
+        select(Referral.id, Referral.closed_at, Region.retention_days)
+        .join(Gemeente, col(Gemeente.id) == Referral.gemeente_id)
+        .join(Region, col(Region.id) == Gemeente.region_id)
+        .where(col(Referral.status).in_(("closed", "withdrawn")),
+               col(Referral.closed_at) < cases.earliest,
+               col(Referral.anonymised_at).is_(None))).all()
+    ids = [rid for rid, closed_at, days in due if cases.expired(closed_at, days)]
     if not ids:
         return
     report.add("referral (anonymised)", _rows(session, update(Referral).where(
@@ -154,13 +187,21 @@ def _referrals(session: Session, report: RetentionReport, now: datetime, term: d
 
 
 def _escalations(session: Session, report: RetentionReport, now: datetime,
-                 term: datetime) -> None:
+                 cases: CaseTerms) -> None:
     # Closed longer than the term, or about a referral anonymised just now or before.
     anonymised = select(Referral.id).where(col(Referral.anonymised_at).is_not(None))
-    escalations = session.exec(select(ModelEscalation).where(
-        col(ModelEscalation.anonymised_at).is_(None),
-        or_((col(ModelEscalation.status) == "closed") & (col(ModelEscalation.closed_at) < term),
-            col(ModelEscalation.referral_id).in_(anonymised)))).all()
+    of_anonymised = col(ModelEscalation.referral_id).in_(anonymised)
+    candidates = session.exec(
+        select(ModelEscalation, Region.retention_days, of_anonymised)
+        .outerjoin(Gemeente, col(Gemeente.id) == ModelEscalation.gemeente_id)
+        .outerjoin(Region, col(Region.id) == Gemeente.region_id)
+        .where(col(ModelEscalation.anonymised_at).is_(None),
+               or_((col(ModelEscalation.status) == "closed")
+                   & (col(ModelEscalation.closed_at) < cases.earliest),
+                   of_anonymised))).all()
+    escalations = [esc for esc, days, referral_gone in candidates
+                   if referral_gone or (esc.status == "closed"
+                                        and cases.expired(esc.closed_at, days))]
     for esc in escalations:
         esc.kenmerk, esc.family_reason, esc.anonymised_at = None, None, now
         session.add(esc)

@@ -273,3 +273,19 @@ def test_commands_refuse_an_unmigrated_database(env_db: str, tmp_path: Path,
         assert result.exit_code == 1, args
         assert "Voer eerst `ketenbot db upgrade` uit." in result.stderr
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_region_term_travels_through_import_export_and_retention_run(
+        env_db: str, engine: Engine, tmp_path: Path, fixed_clock: FakeClock) -> None:
+    own = tmp_path / "own.yaml"
+    own.write_text(SMALL.read_text(encoding="utf-8").replace(
+        "    name: Food Valley\n", "    name: Food Valley\n    retention_days: 730\n", 1),
+        encoding="utf-8")
+    imported = ketenbot("directory", "import", own)
+    assert imported.exit_code == 0, imported.output
+    exported = ketenbot("directory", "export")
+    assert exported.exit_code == 0 and "retention_days: 730" in exported.stdout
+    run = ketenbot("retention", "run", "--dry-run")
+    assert run.exit_code == 0, run.output
+    assert "gesloten zaken na 365 dagen" in run.stdout
+    assert "eigen termijn per regio: Food Valley 730 dagen" in run.stdout

@@ -165,6 +165,67 @@ def test_every_term_table_by_table(chat: Chat) -> None:
     assert run_retention(chat.engine, chat.clock()).total == 0
 
 
+def test_a_region_keeps_its_closed_cases_for_its_own_term(chat: Chat, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from storage.directory.importer import import_doc
+    from storage.directory.read import load
+    from storage.models import Region
+    from storage.retention import region_terms
+    from tests.conftest import SAMPLE
+    from tests.test_referrals import OLGA
+
+    # Food Valley agrees two years in its directory file; the Achterhoek keeps the default.
+    text = SAMPLE.read_text(encoding="utf-8").replace(
+        "- code: food-valley\n  name: Food Valley\n",
+        "- code: food-valley\n  name: Food Valley\n  retention_days: 730\n")
+    assert "retention_days: 730" in text
+    path = tmp_path / "gelderland.yaml"
+    path.write_text(text, encoding="utf-8")
+    with session_scope(chat.engine) as s:
+        assert import_doc(load(path), s).ok
+    assert region_terms(chat.engine, 365)["Food Valley"] == 730
+    assert region_terms(chat.engine, 365)["Achterhoek"] == 365
+    start = chat.clock()
+    chat.ok(JEROEN, "verwijs 301 Ede JBG-2026-00123")  # Food Valley
+    chat.ok(OLGA, "verwijs 301 Doetinchem JBG-2026-00456")  # Achterhoek
+    chat.ok(JEROEN, "intrekken KB-0001 dubbel")
+    chat.ok(OLGA, "intrekken KB-0002 dubbel")
+    chat.ok(CARLA, "escaleer kenmerk LT-77 Ede samenwerking")
+    chat.ok(CARLA, "sluit ES-0001 afspraken gemaakt")
+
+    chat.clock.set(start + timedelta(days=366))
+    report = run_retention(chat.engine, chat.clock())
+    assert report.counts["referral (anonymised)"] == 1
+    assert "model_escalation (anonymised)" not in report.counts
+    text = everything(chat)
+    assert "JBG-2026-00456" not in text  # the Achterhoek's year is up
+    assert "JBG-2026-00123" in text and "LT-77" in text  # Food Valley's two years are not
+
+    chat.clock.set(start + timedelta(days=731))
+    report = run_retention(chat.engine, chat.clock())
+    assert (report.counts["referral (anonymised)"],
+            report.counts["model_escalation (anonymised)"]) == (1, 1)
+    assert "JBG-2026-00123" not in everything(chat) and "LT-77" not in everything(chat)
+
+    # The file is the truth: without the field, the region takes the default again.
+    with session_scope(chat.engine) as s:
+        assert import_doc(load(SAMPLE), s).ok
+        assert all(r.retention_days is None for r in s.exec(select(Region)))
+
+
+def test_a_region_term_in_the_directory_file_is_checked(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from storage.directory.read import load
+    from tests.conftest import SAMPLE
+
+    for bad in ("0", "36500", "een jaar", "true"):
+        path = tmp_path / "bad.yaml"
+        path.write_text(SAMPLE.read_text(encoding="utf-8").replace(
+            "  name: Food Valley\n", f"  name: Food Valley\n  retention_days: {bad}\n"),
+            encoding="utf-8")
+        [problem] = load(path).problems
+        assert problem.field == "retention_days", bad
+        assert "verwacht een getal van 1 tot 3650" in problem.message, bad
+
+
 def test_retention_terms_come_from_the_settings(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from bot.config import Settings
 

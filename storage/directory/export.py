@@ -73,6 +73,7 @@ def export_doc(session: Session, as_of: date | None = None,
     return head | {
         "regions": [
             {"code": r.code, "name": r.name}
+            | ({"retention_days": r.retention_days} if r.retention_days else {})
             | ({"steunstructuur": steun[r.id]} if r.id in steun else {})
             | {"gemeenten": [gemeente(g) for g in gemeenten if g.region_id == r.id]}
             for r in regions

@@ -58,6 +58,7 @@ class RegionRec(Rec):
     line: int
     code: str
     name: str
+    retention_days: int | None = None  # None: KETENBOT_RETENTION_DAYS
 
 
 @dataclass
@@ -127,7 +128,7 @@ class DirectoryDoc:
 # The fields each YAML record may have: a typo like `koppelgenot:` is reported,
 # not silently dropped.
 YAML_FIELDS = {
-    "regions": {"code", "name", "gemeenten", "steunstructuur"},
+    "regions": {"code", "name", "gemeenten", "steunstructuur", "retention_days"},
     "gemeenten": {"cbs", "name", "aliases", "region"},
     "organisations": {"key", "name", "kind", "region", "teams"},
     "teams": {"key", "name", "serves", "slack_channel", "telegram_chat", "people"},
@@ -187,6 +188,21 @@ class Row:
             self.doc.problem(self.at(key), key,
                              f"geen geldige datum (JJJJ-MM-DD): {short(value)}")
             return None
+
+    def number(self, key: str, low: int, high: int) -> int | None:
+        """A whole number from `low` to `high`, or None (absent, or a problem)."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            number = low - 1
+        if isinstance(value, bool) or not low <= number <= high:
+            self.doc.problem(self.at(key), key, f"verwacht een getal van {low} tot {high}: "
+                             f"{short(value)}")
+            return None
+        return number
 
     def items(self, key: str) -> list[Any]:
         value = self.data.get(key) or []

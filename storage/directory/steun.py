@@ -64,16 +64,8 @@ def read_steun(doc: DirectoryDoc, data: Any, region: str | None, line: int) -> N
     rec.lines = row.lines  # type: ignore[attr-defined]
     rec.first_round = row.date("first_round")
     for name, low, high in (("frequency_days", 7, 730), ("answer_werkdagen", 1, 30)):
-        value = row.data.get(name)
-        if value is None:
-            continue
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            number = -1
-        if not low <= number <= high:
-            doc.problem(row.at(name), name, f"verwacht een getal van {low} tot {high}: {value!r}")
-        else:
+        number = row.number(name, low, high)
+        if number is not None:
             setattr(rec, name, number)
     doc.steun.append(rec)
 

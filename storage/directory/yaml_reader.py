@@ -24,6 +24,7 @@ from storage.directory.records import (
     team_rec,
 )
 from storage.directory.steun import read_steun
+from storage.retention import REGION_TERM_RANGE
 
 _YAML_KEY = re.compile(r"^\s*(?:-\s+)?([^\s:#'\"][^:#]*?)\s*:")
 
@@ -51,7 +52,8 @@ def load_yaml(text: str, name: str) -> DirectoryDoc:
         reg = Row(doc, r, "regions", top.at("regions"))
         code, rname = reg.text("code"), reg.text("name")
         if code and rname:
-            doc.regions.append(located(reg, RegionRec(reg.line, code, rname)))
+            doc.regions.append(located(reg, RegionRec(
+                reg.line, code, rname, reg.number("retention_days", *REGION_TERM_RANGE))))
         for g in reg.items("gemeenten"):
             gem = Row(doc, g, "gemeenten", reg.at("gemeenten"))
             add_gemeente(doc, gem, code)
