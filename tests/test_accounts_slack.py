@@ -1,18 +1,21 @@
 """Accounts in Slack, through bolt with signed requests: a replayed `overzicht`
 gets no second link, a removed person is not linked again by e-mail, a link by
-code is confirmed by DM, personal answers stay ephemeral, and a removal or a
-role change counts from the next command although the runtime remembers who a
-Slack user is for a minute."""
+code or by e-mail is confirmed by DM (and on the person's other platform),
+personal answers stay ephemeral, and a removal or a role change counts from the
+next command although the runtime remembers who a Slack user is for a minute."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from bot.slack.sender import SlackSender
 from handlers.accounts.linking import new_code, unlink
+from scheduling.delivery.dispatch import Outgoing
 from storage.db import session_scope
 from storage.directory.importer import import_doc
 from storage.directory.read import load
@@ -23,6 +26,18 @@ from tests.fakes.slack_api import command_body
 from tests.test_slack import JEROEN, TESS, Slack, fake, slack
 
 __all__ = ["fake", "slack"]  # the fixtures
+
+
+class Recorder:
+    """A Telegram that takes every message."""
+
+    platform = "telegram"
+
+    def __init__(self) -> None:
+        self.sent: list[Outgoing] = []
+
+    def deliver(self, message: Outgoing) -> None:
+        self.sent.append(message)
 
 
 def links(slack: Slack) -> int:
@@ -77,6 +92,24 @@ async def test_link_by_code_is_confirmed_by_a_direct_message(slack: Slack) -> No
     [dm] = slack.fake.of("chat.postMessage")
     assert "Dit Slack-account is nu gekoppeld" in dm.args["text"]
     assert "/keten ontkoppel" in dm.args["text"]
+
+
+async def test_link_by_email_is_announced_by_dm_and_on_telegram(slack: Slack) -> None:
+    # Tess reads ketenbot on Telegram; a Slack account with her e-mail address appears.
+    tess = slack.bot.person_by_email(TESS)
+    assert tess is not None and tess.id is not None
+    with session_scope(slack.bot.engine) as s:
+        s.add(ChatIdentity(platform="telegram", external_id="7001", person_id=tess.id))
+    assert "Tess" in (await slack.command("UTESS", "ik"))["text"]  # linked by e-mail
+    await slack.command("UTESS", "ik")  # the same link again: no second announcement
+    telegram = Recorder()
+    await asyncio.to_thread(slack.bot.tick, [SlackSender(slack.bot), telegram])
+    [dm] = [c.args["text"] for c in slack.fake.of("chat.postMessage")]
+    assert slack.fake.of("conversations.open")[0].args["users"] == "UTESS"
+    assert "Dit Slack-account is nu gekoppeld" in dm and "/keten ontkoppel" in dm
+    [elsewhere] = telegram.sent
+    assert elsewhere.template == "account_linked_elsewhere"
+    assert elsewhere.person is not None and elsewhere.person.id == tess.id
 
 
 @pytest.mark.parametrize("command", ["mijn", "status KB-0001", "ik", "overzicht", "koppelcode"])

@@ -77,7 +77,7 @@ async def test_telegram_ik_has_an_inline_keyboard_and_klopt_nog_confirms(
 
 
 async def test_slack_freshness_question_is_a_dm_with_the_klopt_button(slack: Slack) -> None:  # noqa: F811
-    await slack.command("UBRAM", "ik")  # links Bram's Slack account by e-mail
+    await slack.meet("UBRAM")  # links Bram's Slack account by e-mail
     with session_scope(slack.bot.engine) as s:
         bram = s.exec(select(Person).where(Person.email == BRAM)).one()
         bram.verified_on = date(2026, 6, 1)
@@ -93,7 +93,7 @@ async def test_slack_freshness_question_is_a_dm_with_the_klopt_button(slack: Sla
 
 
 async def test_slack_koppelgenoot_proposal_is_answered_with_a_button(slack: Slack) -> None:  # noqa: F811
-    await slack.command("UCARLA", "ik")  # links Carla's Slack account
+    await slack.meet("UCARLA", "UBRAM")  # links their Slack accounts
     await slack.command("UBRAM", f"koppelgenoot {CARLA}")
     slack.fake.clear()
     await slack.tick()

@@ -102,6 +102,14 @@ class Slack:
     async def idle(self) -> None:
         await self.runtime.idle()
 
+    async def meet(self, *users: str) -> None:
+        """The users' first command links them by e-mail; the DM that announces
+        each link goes out, and the fake forgets it, so a test counts only its own."""
+        for user in users:
+            await self.command(user, "help")
+        await self.tick()
+        self.fake.clear()
+
     async def tick(self) -> None:
         await asyncio.to_thread(self.bot.tick, [SlackSender(self.bot)])
 
@@ -197,6 +205,7 @@ async def start_referral(slack: Slack) -> None:
 
 
 async def test_referral_gets_a_root_message_and_its_thread(slack: Slack) -> None:
+    await slack.meet("UJEROEN")  # Bram is new: his first press links him
     await start_referral(slack)
     await slack.tick()
     # The root alone: a "now at step 1" line under it would repeat it, and an
@@ -213,7 +222,8 @@ async def test_referral_gets_a_root_message_and_its_thread(slack: Slack) -> None
               for e in b["elements"]}
     assert values == {"KB-0001"}  # no family data in button values
     thread = slack.thread()
-    assert (thread.channel, thread.root_id) == (JB_CHANNEL, "1700000000.000001")
+    # The second post of the fake workspace (the first: the DM announcing Jeroen's link).
+    assert (thread.channel, thread.root_id) == (JB_CHANNEL, "1700000000.000002")
 
     # The lokaal-team worker acknowledges with the root message's button.
     slack.fake.clear()
@@ -228,14 +238,19 @@ async def test_referral_gets_a_root_message_and_its_thread(slack: Slack) -> None
     assert slack.fake.of("chat.update") == []
     # Jeroen's turn now: a DM with the step's button.
     opened = slack.fake.of("conversations.open")
-    assert [c.args["users"] for c in opened] == ["UJEROEN"]
+    assert [c.args["users"] for c in opened] == ["UBRAM", "UJEROEN"]  # Bram: his welcome
     dm = [c for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "DJEROEN"]
     assert dm and "keten_volgende" in action_ids(dm[0].args["blocks"])
-    assert len(slack.fake.of("chat.postMessage")) == 2  # nothing twice
+    # Bram is told by DM that his Slack account is now linked, and how to undo it.
+    [welcome] = [c.args["text"] for c in slack.fake.of("chat.postMessage")
+                 if c.args["channel"] == "DBRAM"]
+    assert "Slack-account is nu gekoppeld" in welcome and "ontkoppel" in welcome
+    assert len(slack.fake.of("chat.postMessage")) == 3  # nothing twice
     assert all(c.token == TOKEN for c in slack.fake.calls if c.method != "response_url")
 
 
 async def test_refused_press_answers_only_the_presser(slack: Slack) -> None:
+    await slack.meet("UJEROEN", "UCARLA")
     await start_referral(slack)
     await slack.tick()
     root_ts = slack.thread().root_id
@@ -276,6 +291,7 @@ async def test_a_step_1_lapse_messages_the_regional_contact_person_and_the_threa
 
 
 async def test_rate_limit_is_waited_out_and_delivered_once(slack: Slack) -> None:
+    await slack.meet("UJEROEN")
     await start_referral(slack)
     slack.fake.fail_next("chat.postMessage", 429, retry_after=30)
     await slack.tick()

@@ -165,9 +165,9 @@ class SlackRuntime:
                     return None
                 before = link(session, PLATFORM, user_id, person.id)
                 if before != user_id:
-                    # Told on their other platforms; the Slack account itself is the
-                    # one the organisation's workspace gave that e-mail address.
-                    announce(session, person.id, PLATFORM, before, now, here=False)
+                    # Told on their other platforms and by DM here: a workspace
+                    # admin can give anyone's e-mail address to an account.
+                    announce(session, person.id, PLATFORM, before, now, here=True)
         except IntegrityError:  # a concurrent first command linked it already
             pass
         finally:
