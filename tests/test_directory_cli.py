@@ -289,3 +289,10 @@ def test_a_region_term_travels_through_import_export_and_retention_run(
     assert run.exit_code == 0, run.output
     assert "gesloten zaken na 365 dagen" in run.stdout
     assert "eigen termijn per regio: Food Valley 730 dagen" in run.stdout
+    # A gemeenten CSV (which has no place for a term) leaves the term as it was.
+    csv = tmp_path / "gemeenten.csv"
+    csv.write_text("cbs,name,region,region_name\nGM0228,Ede,food-valley,Food Valley\n",
+                   encoding="utf-8")
+    from_csv = ketenbot("directory", "import", csv)
+    assert from_csv.exit_code == 0, from_csv.output
+    assert "Food Valley 730 dagen" in ketenbot("retention", "run", "--dry-run").stdout

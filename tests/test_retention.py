@@ -174,12 +174,12 @@ def test_a_region_keeps_its_closed_cases_for_its_own_term(chat: Chat, tmp_path) 
     from tests.test_referrals import OLGA
 
     # Food Valley agrees two years in its directory file; the Achterhoek keeps the default.
-    text = SAMPLE.read_text(encoding="utf-8").replace(
+    own = SAMPLE.read_text(encoding="utf-8").replace(
         "- code: food-valley\n  name: Food Valley\n",
         "- code: food-valley\n  name: Food Valley\n  retention_days: 730\n")
-    assert "retention_days: 730" in text
+    assert "retention_days: 730" in own
     path = tmp_path / "gelderland.yaml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(own, encoding="utf-8")
     with session_scope(chat.engine) as s:
         assert import_doc(load(path), s).ok
     assert region_terms(chat.engine, 365)["Food Valley"] == 730
@@ -206,10 +206,15 @@ def test_a_region_keeps_its_closed_cases_for_its_own_term(chat: Chat, tmp_path) 
             report.counts["model_escalation (anonymised)"]) == (1, 1)
     assert "JBG-2026-00123" not in everything(chat) and "LT-77" not in everything(chat)
 
-    # The file is the truth: without the field, the region takes the default again.
+    # A file without the field leaves the term alone; one with another term changes it.
     with session_scope(chat.engine) as s:
         assert import_doc(load(SAMPLE), s).ok
-        assert all(r.retention_days is None for r in s.exec(select(Region)))
+    assert region_terms(chat.engine, 365)["Food Valley"] == 730
+    path.write_text(own.replace("retention_days: 730", "retention_days: 400"), encoding="utf-8")
+    with session_scope(chat.engine) as s:
+        assert import_doc(load(path), s).ok
+        assert {r.name: r.retention_days for r in s.exec(select(Region))
+                if r.retention_days} == {"Food Valley": 400}
 
 
 def test_a_region_term_in_the_directory_file_is_checked(tmp_path) -> None:  # type: ignore[no-untyped-def]

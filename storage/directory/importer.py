@@ -114,8 +114,12 @@ def import_doc(doc: DirectoryDoc, session: Session, *, prefer: str | None = None
     if result.conflicts:
         return result
     w = _Writer(session, result)
-    region_ids = {r.code: w.upsert(Region, "code", r.code, name=r.name,
-                                        retention_days=r.retention_days).id for r in doc.regions}
+    # A term only where the file gives one: a gemeenten CSV or a YAML file
+    # without it never shortens or lengthens how long a region keeps its cases.
+    region_ids = {}
+    for r in doc.regions:
+        term: dict[str, Any] = {"retention_days": r.retention_days} if r.retention_days else {}
+        region_ids[r.code] = w.upsert(Region, "code", r.code, name=r.name, **term).id
     region_ids |= dict(session.exec(select(Region.code, Region.id)).all())  # type: ignore[arg-type]
     for g in doc.gemeenten:
         gem = w.upsert(Gemeente, "cbs_code", g.cbs, name=g.name, region_id=region_ids[g.region])

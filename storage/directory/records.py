@@ -58,7 +58,8 @@ class RegionRec(Rec):
     line: int
     code: str
     name: str
-    retention_days: int | None = None  # None: KETENBOT_RETENTION_DAYS
+    # None: not in the file (a CSV never has it), so the region keeps its term.
+    retention_days: int | None = None
 
 
 @dataclass
