@@ -222,11 +222,12 @@ async def measure_all(bot: KetenBot, fake: FakeSlack, api_url: str, seconds: flo
 
 
 async def drained(engine: Engine) -> None:
-    """Wait until every queued answer has been sent."""
-    def pending() -> int:
+    """Wait until every update has been answered and every answer sent."""
+    def pending() -> int:  # answers queued, and updates still to answer
         with engine.connect() as conn:
-            return int(conn.execute(text("SELECT count(*) FROM outbox "
-                                         "WHERE status = 'pending'")).scalar_one())
+            return int(conn.execute(text(
+                "SELECT (SELECT count(*) FROM outbox WHERE status = 'pending')"
+                " + (SELECT count(*) FROM inbox)")).scalar_one())
     for _ in range(6000):
         if await asyncio.to_thread(pending) == 0:
             return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.app import KetenBot
 from scheduling.delivery.dispatch import Sender
 
@@ -18,3 +20,15 @@ def build_senders(bot: KetenBot) -> list[Sender]:
 
         senders.append(TelegramSender(bot))
     return senders
+
+
+def build_inbox_jobs(bot: KetenBot) -> list[Callable[[], int]]:
+    """The worker's side of the webhooks' inboxes: updates a web process
+    stored but did not get to handle (it stopped or died); each job handles
+    them and says how many."""
+    jobs: list[Callable[[], int]] = []
+    if bot.settings.telegram_enabled:
+        from bot.telegram.inbox import handle_stale
+
+        jobs.append(lambda: handle_stale(bot))
+    return jobs

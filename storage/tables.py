@@ -175,6 +175,26 @@ class ProcessedEvent(SQLModel, table=True):
     received_at: datetime = _ts(nullable=False)
 
 
+class InboxUpdate(SQLModel, table=True):
+    """An update a platform delivered that is not handled yet: stored (and
+    committed) before the webhook answers, so once the platform has its 200
+    the update cannot be lost; deleted as soon as it has been handled.
+
+    `claimed_until`: the process that stored or took it handles it until then;
+    afterwards (that process died) any worker may take it. `body` is the
+    update as the platform sent it; it lives seconds, not the retention term.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    event_id: str = Field(max_length=64)
+    body: str
+    received_at: datetime = _ts(nullable=False)
+    claimed_until: datetime = _ts(nullable=False, index=True)
+
+
 class RateLimit(SQLModel, table=True):
     """When the next call may go out, shared by every process of the fleet.
 

@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import Engine, insert, text
 from sqlmodel import Session, col, select
 
+from storage import inbox
 from storage.db import make_engine, session_scope
 from storage.models import ChatIdentity, Gemeente, Person, Region, Role
 from storage.tables import Deadline, Outbox, Referral
@@ -204,10 +205,11 @@ def test_two_workers_and_two_web_processes_share_the_limits(sample_db: str,
 
         # The referrals' thread lines have no Telegram group to go to (the JB
         # team has none): they wait, as the README says. Everything else goes.
-        def delivered() -> bool:
+        def delivered() -> bool:  # every command answered (none left in the inbox) and sent
             with Session(engine) as s:
                 return s.exec(select(Outbox).where(Outbox.status == "pending",
-                                                   Outbox.kind != "thread")).first() is None
+                                                   Outbox.kind != "thread")).first() is None \
+                    and inbox.waiting(engine, "telegram") == 0
 
         def pending() -> str:
             with Session(engine) as s:

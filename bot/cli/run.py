@@ -71,7 +71,7 @@ def worker(
     import threading
 
     from bot.metrics import MetricsPortTaken, build_registry, serve_worker_metrics
-    from bot.transports import build_senders
+    from bot.transports import build_inbox_jobs, build_senders
     from scheduling.worker import Worker
 
     settings = load_settings()
@@ -79,6 +79,14 @@ def worker(
     # Without any configured platform, messages stay queued in the outbox:
     # nothing is lost, they leave once a transport is set up.
     senders: list[Sender] = build_senders(bot)
+    inboxes = build_inbox_jobs(bot)
+
+    def deliver(stop: threading.Event | None = None) -> None:
+        # Updates a web process left behind first: their answers leave with the rest.
+        for job in inboxes:
+            job()
+        bot.dispatch_once(senders, stop)
+
     try:
         if once:
             # What a running worker would have done by now: the sweep, the cron
@@ -86,7 +94,7 @@ def worker(
             observed_sweep(bot)(threading.Event())
             for name in run_due(cron_jobs(bot), bot.clock()):
                 log.info("worker --once ran cron job %s", name)
-            bot.dispatch_once(senders)
+            deliver()
             return
         if settings.worker_metrics_port is not None:
             try:
@@ -96,7 +104,7 @@ def worker(
                 raise fail(str(exc), 2) from None
         # The sweep and the dispatcher are two jobs: a delivery backlog (a
         # rate-limited workspace) never delays writing an escalation.
-        worker = Worker(observed_sweep(bot), lambda stop: bot.dispatch_once(senders, stop),
+        worker = Worker(observed_sweep(bot), deliver,
                         settings.sweep_interval_seconds, settings.dispatch_interval_seconds,
                         cron_jobs=cron_jobs(bot))
         stop = threading.Event()

@@ -178,7 +178,7 @@ class TelegramHandlers:
             if not database_lost(exc):
                 raise
             log.warning("telegram update not handled: database unreachable")
-            await self._busy(update)  # once, and no handler after this one tries
+            await self.busy(update)  # once, and no handler after this one tries
             raise ApplicationHandlerStop from None
         if seen:
             log.info("telegram update seen before, skipped", extra={"update_id": update.update_id})
@@ -292,7 +292,7 @@ class TelegramHandlers:
             if not database_lost(exc):
                 raise
             log.warning("telegram update not handled: database unreachable")
-            await self._busy(update)
+            await self.busy(update)
             return
         if queued is None:
             log.info("telegram update seen before, skipped", extra={"update_id": update.update_id})
@@ -370,11 +370,11 @@ class TelegramHandlers:
         if error is not None and database_lost(error):
             # One line, no traceback: the worker's log tells the outage's story.
             log.warning("telegram update not handled: database unreachable")
-            await self._busy(update)
+            await self.busy(update)
             return
         log.error("telegram update failed", extra={"error": type(error).__name__}, exc_info=error)
 
-    async def _busy(self, update: object) -> None:
+    async def busy(self, update: object) -> None:
         """Tell the user to try again in a moment; directly, as the outbox is away too."""
         if not isinstance(update, Update) or update.effective_chat is None:
             return

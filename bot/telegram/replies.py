@@ -26,6 +26,7 @@ from bot.app import KetenBot
 from bot.telegram.errors import pause_key, permanent, retry_seconds, slots
 from scheduling.delivery.dispatch import TemporaryFailure, mark_sent, settle
 from scheduling.delivery.ratelimit import RateGate
+from storage import inbox
 from storage.db import session_scope
 from storage.outbox import enqueue_reply
 
@@ -71,6 +72,7 @@ class Replies:
                                 now=now, hold_until=now + HOLD if wait is None else wait,
                                 markup=markup.to_dict() if markup is not None else None,
                                 purge=purge)
+            inbox.done_in(session.connection())  # the update it answers, in the same commit
             return oid, wait is None
 
     async def _attempt(self, oid: int, chat_id: int, text: str,
