@@ -20,6 +20,8 @@ free text, chat ids, link codes and sign-in tokens, access records.
   deleted a day after their window opened (the longest window is an hour);
 - web_session: deleted a day after it was opened (a session lasts 8 hours);
 - processed_event: deleted after a week (platforms retry within minutes);
+- inbox (a webhook update and its sender's name, deleted once handled): one
+  nothing handled in a day (no worker with Telegram configured) is deleted;
 - directory_change: old and new values removed after `retention_days` (who
   changed which field, when, stays);
 - koppel_proposal (answered) after `outbox_keep_days`; freshness_ask after
@@ -40,6 +42,7 @@ from storage.db import write_lock
 from storage.models import Gemeente, Region
 from storage.outbox import PURGE_ON_DELIVERY
 from storage.tables import (
+    InboxUpdate,
     LinkCode,
     ModelEscalation,
     ModelEscalationEvent,
@@ -62,6 +65,7 @@ REGION_TERM_RANGE = (1, 3650)
 THROTTLE_KEEP = timedelta(days=1)  # the longest throttle window is an hour
 SESSION_KEEP = timedelta(days=1)  # a web session lasts 8 hours at most
 PROCESSED_EVENT_KEEP = timedelta(days=7)
+INBOX_KEEP = timedelta(days=1)  # an answer a day late answers nothing
 # History detail keys that hold free text typed by people.
 FREE_TEXT_KEYS = ("reden", "toelichting", "tekst")
 ANONYMISED = ""  # the kenmerk of an anonymised referral
@@ -232,6 +236,8 @@ def _small_tables(session: Session, report: RetentionReport, now: datetime, keep
         col(WebSessionRow.created_at) < now - SESSION_KEEP)))
     report.add("processed_event", _rows(session, delete(ProcessedEvent).where(
         col(ProcessedEvent.received_at) < now - PROCESSED_EVENT_KEEP)))
+    report.add("inbox", _rows(session, delete(InboxUpdate).where(
+        col(InboxUpdate.received_at) < now - INBOX_KEEP)))
     report.add("koppel_proposal", _rows(session, delete(KoppelProposal).where(
         col(KoppelProposal.status) != "open", col(KoppelProposal.created_at) < keep)))
     old_rounds = select(FreshnessRound.id).where(col(FreshnessRound.started_at) < term)

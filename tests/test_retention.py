@@ -12,7 +12,7 @@ from bot.app import choose_sender
 from handlers.accounts.linking import new_code
 from handlers.overview.sign_in import new_link_token
 from scheduling.delivery.dispatch import Outgoing, Sender, dispatch
-from storage import throttle
+from storage import inbox, throttle
 from storage.contact_tables import DirectoryChange
 from storage.db import session_scope
 from storage.outbox import CREDENTIAL_REPLY, STRANGER_REPLY, enqueue_reply
@@ -116,13 +116,22 @@ def test_every_term_table_by_table(chat: Chat) -> None:
                      "wachtlijst doorbroken", "afspraken gemaakt", "0000 9999"):
         assert personal in everything(chat), personal
 
-    # A day on: the (hashed) throttle of the stranger's wrong code is gone.
+    # A Telegram update no process got to handle (no worker with Telegram).
+    inbox.store(chat.engine, "telegram", [("9001", '{"text": "/wie Ede", "first_name": "X"}')],
+                start)
+
+    # A day on: the (hashed) throttle of the stranger's wrong code is gone, and
+    # the unhandled update with the sender's name.
     with Session(chat.engine) as s:
         assert len(s.exec(select(Throttle)).all()) == 1
+    chat.clock.set(start + timedelta(hours=23))
+    run_retention(chat.engine, chat.clock())
+    assert inbox.waiting(chat.engine, "telegram") == 1
     chat.clock.set(start + timedelta(days=2))
     run_retention(chat.engine, chat.clock())
     with Session(chat.engine) as s:
         assert s.exec(select(Throttle)).all() == []
+    assert inbox.waiting(chat.engine, "telegram") == 0
     assert "JBG-2026-00123" in everything(chat)
 
     # Past the outbox term: every delivered message's payload is empty; codes and tokens gone.
