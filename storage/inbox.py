@@ -59,17 +59,21 @@ def store(engine: Engine, platform: str, updates: Sequence[tuple[str, str]],
 def claim_stale(engine: Engine, platform: str, now: datetime,
                 limit: int = 500) -> list[tuple[int, str]]:
     """Take the updates whose claim ran out (their process died, or let them go
-    at shutdown): (row id, body), oldest first, claimed by the caller."""
+    at shutdown): (row id, body), oldest first, claimed by the caller. Reads
+    first: the worker asks every round, and mostly there is nothing."""
+    stale = (col(InboxUpdate.platform) == platform, col(InboxUpdate.claimed_until) <= now)
+    with engine.connect() as conn:
+        ids = list(conn.execute(select(col(InboxUpdate.id)).where(*stale)
+                                .order_by(col(InboxUpdate.id)).limit(limit)).scalars())
+    if not ids:
+        return []
     with write_transaction(engine) as conn:
-        rows = conn.execute(
-            select(col(InboxUpdate.id), col(InboxUpdate.body))
-            .where(col(InboxUpdate.platform) == platform, col(InboxUpdate.claimed_until) <= now)
-            .order_by(col(InboxUpdate.id)).limit(limit)).all()
-        ids = [oid for oid, _ in rows]
-        if ids:
-            conn.execute(update(InboxUpdate).where(col(InboxUpdate.id).in_(ids))
-                         .values(claimed_until=now + CLAIM))
-    return [(oid, body) for oid, body in rows]
+        # Only what is still unclaimed: two workers never take the same row.
+        rows = conn.execute(update(InboxUpdate)
+                            .where(col(InboxUpdate.id).in_(ids), *stale)
+                            .values(claimed_until=now + CLAIM)
+                            .returning(col(InboxUpdate.id), col(InboxUpdate.body))).all()
+    return sorted((oid, body) for oid, body in rows)
 
 
 def done(engine: Engine, ids: Sequence[int]) -> None:

@@ -127,3 +127,17 @@ async def test_no_database_at_the_webhook_tells_the_user_to_try_again(
         assert r.status_code == 200
     [answer] = tg.api.called("sendMessage", chat_id=BRAM_TG)
     assert "ogenblik" in str(answer.params["text"])
+
+
+async def test_telegram_away_keeps_the_update_for_a_later_worker_pass(tg: TelegramChat) -> None:
+    tg.link(BRAM, BRAM_TG)
+    update = tg.message(BRAM_TG, "/wie Ede")
+    inbox.store(tg.bot.engine, "telegram", [(str(update["update_id"]), json.dumps(update))],
+                tg.clock() - inbox.CLAIM)
+    tg.api.fail_next("getMe", status=502, retry_after=None)
+    # No exception into the worker's round (its outbox goes on), the update stays.
+    assert await asyncio.to_thread(handle_stale, tg.bot) == 0
+    assert inbox.waiting(tg.bot.engine, "telegram") == 1
+    tg.clock.set(tg.clock() + inbox.CLAIM + timedelta(seconds=1))
+    assert await asyncio.to_thread(handle_stale, tg.bot) == 1
+    assert len(tg.api.called("sendMessage", chat_id=BRAM_TG)) == 1

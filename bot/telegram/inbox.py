@@ -98,6 +98,8 @@ class Inbox:
             token = inbox.HANDLING.set(handling)
             try:
                 await handle(self.application, body)
+            except Exception:  # never the end of this handler: the next update waits
+                log.exception("telegram update failed")
             finally:
                 inbox.HANDLING.reset(token)
                 self._handling.discard(oid)
@@ -140,8 +142,8 @@ class Inbox:
 
 
 async def handle(application: App, body: str) -> None:
-    """One stored update through python-telegram-bot; its errors go to the
-    application's error handler, so this only fails on a body that is no update."""
+    """One stored update through python-telegram-bot (whose error handler
+    hears what goes wrong in a handler); a body that is no update is dropped."""
     try:
         update = Update.de_json(json.loads(body), application.bot)
     except (ValueError, TypeError, KeyError):
@@ -154,9 +156,17 @@ def handle_stale(bot: KetenBot) -> int:
     """The worker's side (its own thread): handle the updates no web process
     will, as it died or stopped before it got to them; how many."""
     rows = inbox.claim_stale(bot.engine, PLATFORM, bot.clock())
-    if rows:
+    if not rows:
+        return 0
+    try:
         asyncio.run(_handle_rows(bot, rows))
-        log.info("telegram updates handled from the inbox", extra={"count": len(rows)})
+    except Exception as exc:
+        # Telegram unreachable, say: the rows stay claimed and come back after
+        # the claim, and the worker's outbox round goes on meanwhile.
+        log.warning("telegram inbox not handled, retried later",
+                    extra={"count": len(rows), "error": type(exc).__name__})
+        return 0
+    log.info("telegram updates handled from the inbox", extra={"count": len(rows)})
     return len(rows)
 
 
