@@ -39,7 +39,8 @@ def set_webhook(url: str = typer.Argument(..., help="Publieke basis-URL, bijv. "
     """Registreer <url>/telegram/webhook met het geheim, en het commandomenu."""
     from telegram import Bot
 
-    from bot.telegram.app import bot_commands, file_url
+    from bot.telegram.commands import bot_commands
+    from bot.telegram.text import file_url
     from bot.telegram.web import PATH
 
     bot = _bot()
@@ -68,7 +69,7 @@ def delete_webhook() -> None:
     """Verwijder de webhook (bijv. om over te stappen op `ketenbot telegram poll`)."""
     from telegram import Bot
 
-    from bot.telegram.app import file_url
+    from bot.telegram.text import file_url
 
     s = _bot().settings
     assert s.telegram_bot_token

@@ -3,8 +3,7 @@
 Telegram is open to anyone, so an unlinked account may only link itself
 (`/start CODE`, also via the deep link `t.me/<bot>?start=CODE`) and read
 `/help`; everything else is refused until it is linked. Every registry
-command is a Telegram command (`/wie Ede` is `wie Ede`); commands cannot
-start with a digit, so `/bericht301 KB-0001` is `301 KB-0001`.
+command is a Telegram command (`commands`).
 
 Answers go through the durable outbox (`replies.Replies`): queued, sent in the
 background, retried by the worker if that fails. Only a button's own answer
@@ -20,7 +19,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
-from telegram import BotCommand, InlineKeyboardMarkup, Update, User
+from telegram import InlineKeyboardMarkup, Update, User
 from telegram.constants import ChatType
 from telegram.ext import (
     Application,
@@ -35,7 +34,9 @@ from telegram.ext import (
 
 from bot.app import KetenBot
 from bot.telegram import contact_keyboard, keyboards
+from bot.telegram.commands import command_words
 from bot.telegram.replies import Replies
+from bot.telegram.text import MAX_ALERT, clip, file_url
 from handlers.accounts.linking import link_failed, redeem
 from handlers.core import CREDENTIAL_TEMPLATES, Reply, error
 from messages import Renderer
@@ -49,8 +50,6 @@ from storage.privacy import bad_char
 log = logging.getLogger("ketenbot.telegram")
 
 PLATFORM = "telegram"
-MAX_TEXT = 4096  # Telegram's limit for one message
-MAX_ALERT = 200  # and for a callback answer
 CONCURRENT_UPDATES = 64
 # Answers about the asker alone: asked in a group, they go to the private chat
 # (a link code or sign-in link there would hand the account to every member).
@@ -58,7 +57,6 @@ PERSONAL = frozenset({"mijn", "status", "ik", "koppelcode", "overzicht"})
 # An unlinked account gets one answer an hour: strangers cannot make the bot
 # spend Telegram's sending limit (link attempts are answered up to their lock).
 UNLINKED_ANSWERS, UNLINKED_WINDOW = 1, timedelta(hours=1)
-ALIASES = {"bericht301": "301", "bericht315": "315"}  # commands cannot start with a digit
 HINT = {
     "nl": "Vraag een code met koppelcode in uw eigen al gekoppelde account (bijv. Slack) of "
           "bij een beheerder (ketenbot link-code <e-mail>), en stuur dan /start CODE.",
@@ -68,37 +66,9 @@ HINT = {
 Ctx = ContextTypes.DEFAULT_TYPE
 
 
-def file_url(api_url: str) -> str:
-    """https://api.telegram.org/bot -> https://api.telegram.org/file/bot"""
-    head, sep, tail = api_url.rstrip("/").rpartition("/")
-    return f"{head}/file/{tail}" if sep else api_url
-
-
-def clip(text: str, limit: int = MAX_TEXT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def first_time(engine: Engine, update_id: int, now: datetime) -> bool:
     """Record an update as processed; False when it was seen before."""
     return events.first_time(engine, PLATFORM, str(update_id), now)
-
-
-def command_words(bot: KetenBot) -> dict[str, str]:
-    """Telegram command -> registry word, for every registry word Telegram allows."""
-    words = {w: w for c in bot.registry.commands for w in (c.name, *c.aliases)
-             if w.isascii() and w[:1].isalpha() and w.replace("_", "").isalnum()}
-    return words | ALIASES
-
-
-def bot_commands(bot: KetenBot, lang: str = "nl") -> list[BotCommand]:
-    """The command menu (setMyCommands): one entry per command, in its main name."""
-    out = [BotCommand("start", "koppel uw account: /start CODE" if lang == "nl"
-                      else "link your account: /start CODE")]
-    for c in bot.registry.commands:
-        name = next((t for t, w in ALIASES.items() if w == c.name), c.name)
-        if name in command_words(bot):
-            out.append(BotCommand(name, (c.nl if lang == "nl" else c.en)[:256]))
-    return out
 
 
 class TelegramHandlers:
@@ -269,7 +239,7 @@ class TelegramHandlers:
             if (person is not None and not private and user is not None
                     and command is not None and command.name in PERSONAL):
                 # To the person only, never into the group; the group hears that it went.
-                answer, keys = self.render(reply, lang), _entry_keys(reply, lang)
+                answer, keys = self.render(reply, lang), contact_keyboard.entry_keys(reply, lang)
                 oid, now = replies.queue(user.id, answer, keys,
                                          CREDENTIAL_REPLY if reply.template
                                          in CREDENTIAL_TEMPLATES else None)
@@ -280,7 +250,7 @@ class TelegramHandlers:
             # to a stranger (their chat id is all we would keep of them).
             purge = (STRANGER_REPLY if person is None
                      else CREDENTIAL_REPLY if reply.template in CREDENTIAL_TEMPLATES else None)
-            rendered, markup = self.render(reply, lang), _entry_keys(reply, lang)
+            rendered, markup = self.render(reply, lang), contact_keyboard.entry_keys(reply, lang)
             oid, now = replies.queue(chat_id, rendered, markup, purge)
             if now:  # else the worker sends it at its slot's end
                 queued.append((oid, chat_id, rendered, markup))
@@ -325,8 +295,8 @@ class TelegramHandlers:
             await query.answer(clip(text.splitlines()[0] if text else "", MAX_ALERT),
                                show_alert=not reply.ok)
             if query.message is not None and reply.ok:
-                await query.message.chat.send_message(text,
-                                                      reply_markup=_entry_keys(reply, lang))
+                keys = contact_keyboard.entry_keys(reply, lang)
+                await query.message.chat.send_message(text, reply_markup=keys)
             return
         if parsed is None:
             await query.answer()
@@ -394,13 +364,6 @@ class TelegramHandlers:
 
 # A queued answer: outbox id, chat, text, buttons.
 _Queued = tuple[int, int, str, InlineKeyboardMarkup | None]
-
-
-def _entry_keys(reply: Reply, lang: str) -> InlineKeyboardMarkup | None:
-    """`ik`'s buttons, on my own entry only."""
-    if reply.template != "contact_entry" or not reply.data.get("mine"):
-        return None
-    return contact_keyboard.entry_keyboard(list(reply.data.get("buttons") or []), lang)
 
 
 async def _drop_keyboard(query) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from handlers.core import Reply
+
 PREFIX = "ik:"
 COMMANDS = {
     "klopt": "ik klopt", "telefoon": "ik telefoon", "afwezig": "afwezig", "terug": "terug",
@@ -41,3 +43,10 @@ def command_of(data: str | None) -> str | None:
     if not data or not data.startswith(PREFIX):
         return None
     return COMMANDS.get(data[len(PREFIX):])
+
+
+def entry_keys(reply: Reply, lang: str) -> InlineKeyboardMarkup | None:
+    """These buttons under an answer that shows my own entry; none otherwise."""
+    if reply.template != "contact_entry" or not reply.data.get("mine"):
+        return None
+    return entry_keyboard(list(reply.data.get("buttons") or []), lang)
