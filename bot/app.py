@@ -19,7 +19,8 @@ from handlers.threads import home_channel
 from scheduling import freshness
 from scheduling.calendar import WorkCalendar
 from scheduling.deadlines import Hours
-from scheduling.delivery.dispatch import Chooser, DispatchResult, Sender, dispatch
+from scheduling.delivery.contract import Sender
+from scheduling.delivery.dispatch import Chooser, DispatchResult, dispatch
 from scheduling.delivery.unreachable import notify
 from scheduling.routes import Routes, default_routes, load_routes
 from scheduling.sweep import SweepResult, sweep

@@ -16,7 +16,7 @@ from bot.console_clock import ConsoleSender, MovableClock, clock_command
 from handlers.core import Refused
 from handlers.incoming import clean_message
 from messages import Renderer
-from scheduling.delivery.dispatch import Sender
+from scheduling.delivery.contract import Sender
 from storage.models import Person
 
 PROMPT = "> "

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.app import KetenBot
 from messages import Renderer
 from messages.labels import format_moment
-from scheduling.delivery.dispatch import Outgoing, Sender
+from scheduling.delivery.contract import Outgoing, Sender
 
 STEP = timedelta(minutes=30)
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from scheduling.delivery.dispatch import redact as redact_patterns
+from scheduling.delivery.redact import redact as redact_patterns
 
 QUIET = ("httpx", "httpcore", "apscheduler", "slack_bolt", "slack_sdk", "telegram",
          "aiohttp", "hpack", "urllib3", "asyncio", "uvicorn.access", "alembic")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.app import KetenBot
-from scheduling.delivery.dispatch import Sender
+from scheduling.delivery.contract import Sender
 
 
 def build_senders(bot: KetenBot) -> list[Sender]:

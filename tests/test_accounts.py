@@ -21,7 +21,7 @@ from bot.cli.main import app as cli_app
 from bot.config import Settings
 from handlers.accounts.linking import link, new_code, redeem
 from messages import Renderer
-from scheduling.delivery.dispatch import Outgoing
+from scheduling.delivery.contract import Outgoing
 from storage.db import session_scope
 from storage.models import ChatIdentity
 from storage.tables import LinkCode, Outbox

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from bot.slack.sender import SlackSender
 from handlers.accounts.linking import new_code, unlink
-from scheduling.delivery.dispatch import Outgoing
+from scheduling.delivery.contract import Outgoing
 from storage.db import session_scope
 from storage.directory.importer import import_doc
 from storage.directory.read import load

@@ -10,15 +10,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from scheduling.delivery.dispatch import (
-    DispatchResult,
-    Outgoing,
-    Sender,
-    TemporaryFailure,
-    dispatch,
-    drop_stale,
-    redact,
-)
+from scheduling.delivery.contract import Outgoing, Sender, TemporaryFailure
+from scheduling.delivery.dispatch import DispatchResult, dispatch, drop_stale
+from scheduling.delivery.redact import redact
 from scheduling.worker import build_scheduler
 from storage import db
 from storage.outbox import enqueue

@@ -18,7 +18,7 @@ from bot.app import KetenBot
 from bot.config import Settings
 from messages import Renderer
 from scheduling import freshness
-from scheduling.delivery.dispatch import Outgoing
+from scheduling.delivery.contract import Outgoing
 from storage import db
 from storage.contact_tables import FreshnessRound
 from storage.db import session_scope

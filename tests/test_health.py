@@ -19,7 +19,8 @@ import bot.serve
 from bot.app import KetenBot
 from bot.config import Settings
 from bot.serve import build_web_app
-from scheduling.delivery.dispatch import Outgoing, TemporaryFailure, dispatch
+from scheduling.delivery.contract import Outgoing, TemporaryFailure
+from scheduling.delivery.dispatch import dispatch
 from storage import db
 from storage.outbox import enqueue
 from tests.conftest import FakeClock

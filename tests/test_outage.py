@@ -21,7 +21,7 @@ import scheduling.sweep as sweep_module
 from bot.app import KetenBot
 from bot.config import Settings
 from bot.serve import build_web_app
-from scheduling.delivery.dispatch import Outgoing
+from scheduling.delivery.contract import Outgoing
 from scheduling.outage import DatabaseWatch
 from storage import db
 from storage.tables import Deadline, Outbox, ReferralEvent

@@ -11,7 +11,8 @@ from sqlmodel import Session, col, select
 from bot.app import choose_sender
 from handlers.accounts.linking import new_code
 from handlers.overview.sign_in import new_link_token
-from scheduling.delivery.dispatch import Outgoing, Sender, dispatch
+from scheduling.delivery.contract import Outgoing, Sender
+from scheduling.delivery.dispatch import dispatch
 from storage import inbox, throttle
 from storage.contact_tables import DirectoryChange
 from storage.db import session_scope

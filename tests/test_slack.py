@@ -362,7 +362,7 @@ async def test_direct_message_is_handled_once_across_retries(slack: Slack) -> No
 
 def test_sender_maps_server_and_connection_errors(sample_engine: Engine, clock: FakeClock,
                                                   fake: FakeSlack) -> None:
-    from scheduling.delivery.dispatch import Outgoing, TemporaryFailure
+    from scheduling.delivery.contract import Outgoing, TemporaryFailure
 
     bot = KetenBot(slack_settings(fake), sample_engine, clock)
     with session_scope(sample_engine) as s:

@@ -16,7 +16,7 @@ from bot.app import KetenBot
 from bot.cli.run import worker_tick
 from bot.config import Settings
 from bot.logs import setup_logging
-from scheduling.delivery.dispatch import Outgoing
+from scheduling.delivery.contract import Outgoing
 from scheduling.worker import build_scheduler
 from storage.tables import Outbox, ReferralEvent
 from tests.conftest import FakeClock

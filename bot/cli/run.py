@@ -12,7 +12,7 @@ import typer
 from bot.app import KetenBot
 from bot.startup import fail, load_settings, start_bot
 from scheduling import observe
-from scheduling.delivery.dispatch import Sender
+from scheduling.delivery.contract import Sender
 from scheduling.sweep import SweepResult
 from scheduling.worker import CronJob, run_due
 

@@ -46,7 +46,7 @@ from bot.slack.blocks import (
 from bot.slack.contact_blocks import FRESHNESS_BUTTONS, entry_blocks
 from handlers.threads import home_channel, remember_root, root_digest, said_by_root, thread_of
 from messages import Renderer
-from scheduling.delivery.dispatch import Deferred, Outgoing, PermanentFailure, TemporaryFailure
+from scheduling.delivery.contract import Deferred, Outgoing, PermanentFailure, TemporaryFailure
 from scheduling.delivery.ratelimit import SLACK_CHANNEL, Key, Limit, RateGate
 from storage.db import session_scope
 from storage.models import ChatIdentity

@@ -8,7 +8,7 @@ from datetime import timedelta
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
-from scheduling.delivery.dispatch import PermanentFailure
+from scheduling.delivery.contract import PermanentFailure
 from scheduling.delivery.ratelimit import TELEGRAM_BOT, TELEGRAM_CHAT, TELEGRAM_GROUP, Key, Limit
 
 # BadRequest texts no retry can fix: the chat, topic or user is out of reach.

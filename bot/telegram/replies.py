@@ -24,7 +24,8 @@ from telegram.error import RetryAfter, TelegramError
 
 from bot.app import KetenBot
 from bot.telegram.errors import pause_key, permanent, retry_seconds, slots
-from scheduling.delivery.dispatch import TemporaryFailure, mark_sent, settle
+from scheduling.delivery.contract import TemporaryFailure
+from scheduling.delivery.dispatch import mark_sent, settle
 from scheduling.delivery.ratelimit import RateGate
 from storage import inbox
 from storage.db import session_scope

@@ -47,7 +47,7 @@ from handlers.referrals.membership import gemeente_name
 from handlers.referrals.view import status_view
 from handlers.threads import home_channel, remember_root, root_digest, said_by_root, thread_of
 from messages import Renderer
-from scheduling.delivery.dispatch import Deferred, Outgoing, TemporaryFailure
+from scheduling.delivery.contract import Deferred, Outgoing, TemporaryFailure
 from scheduling.delivery.ratelimit import RateGate
 from storage.db import session_scope
 from storage.models import ChatIdentity

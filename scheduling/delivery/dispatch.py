@@ -30,18 +30,25 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Literal, TypeVar
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from scheduling import observe
+from scheduling.delivery.contract import (
+    Deferred,
+    Outgoing,
+    PermanentFailure,
+    Sender,
+    TemporaryFailure,
+)
+from scheduling.delivery.redact import redact
 from scheduling.outage import database_lost
 from storage.db import immediate_session
 from storage.models import Person
@@ -56,56 +63,6 @@ MAX_BACKOFF = 15 * 60  # seconds
 LEASE = timedelta(minutes=5)  # a claimed row's hold while its delivery is under way
 ERROR_LIMIT = 500
 _jitter = random.Random()
-
-
-class TemporaryFailure(Exception):
-    """The platform asks us to try again, optionally after `retry_after` seconds."""
-
-    def __init__(self, retry_after: float | None = None, message: str = "temporary failure"):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class Deferred(TemporaryFailure):
-    """No call was made: the rate-limit gate has no slot before `retry_after`
-    seconds (a pause after a 429, or a throttle ahead of one). The row moves to
-    then without counting an attempt."""
-
-    def __init__(self, retry_after: float, message: str = "waiting for a rate-limit slot"):
-        super().__init__(max(0.0, retry_after), message)
-
-
-class PermanentFailure(Exception):
-    """Retrying cannot help: the recipient blocked the bot, the channel is gone...
-
-    `reason` is the one clean line stored on the dead row (e.g.
-    "slack: channel_not_found").
-    """
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    id: int
-    kind: str
-    template: str
-    payload: dict[str, Any]
-    person: Person | None  # None: a line in the referral's thread (or a reply)
-    referral_id: int | None
-    done: frozenset[str] = frozenset()  # parts delivered by an earlier attempt
-    mark: Callable[[str], None] = lambda part: None  # record a part as delivered
-
-    def has(self, part: str) -> bool:
-        return part in self.done
-
-
-class Sender(Protocol):
-    platform: str
-
-    def deliver(self, message: Outgoing) -> None: ...
 
 
 def paused_until(sender: Sender, now: datetime) -> datetime | None:
@@ -375,25 +332,6 @@ def _failed(row: Outbox, now: datetime, exc: Exception, retry_after: float | Non
     log.warning("delivery failed, retrying", extra={
         "outbox": row.id, "attempt": row.attempts, "error": row.last_error,
         "retry_in_s": round(delay)})
-
-
-# HTTP client errors like to quote the request URL, and Telegram puts the bot
-# token in the URL: strip anything token-shaped before it reaches the database
-# or the log.
-_SECRETS = [
-    (re.compile(r"bot\d+:[A-Za-z0-9_-]+"), "bot<token>"),
-    (re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+"), "xox-<token>"),
-    (re.compile(r"\bxapp-[A-Za-z0-9-]+"), "xapp-<token>"),
-    (re.compile(r"(?i)\b(bearer|basic)(\s+)[^\s,;&\"']+"), r"\1\2<redacted>"),
-    (re.compile(r"(?i)\b(token|secret|password|authorization)(\"?\s*[:=]\s*\"?)[^\s,;&\"']+"),
-     r"\1\2<redacted>"),
-]
-
-
-def redact(text: str) -> str:
-    for pattern, replacement in _SECRETS:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 def drop_stale(session: Session, referral_id: int, deadline_id: int) -> int:
