@@ -1,5 +1,5 @@
 """The Telegram command table: which registry word each `/command` is, and the
-menu `ketenbot telegram setup` gives Telegram (setMyCommands).
+menu `ketenbot telegram set-webhook` gives Telegram (setMyCommands).
 
 Every registry command is a Telegram command (`/wie Ede` is `wie Ede`), as far
 as Telegram allows its name; commands cannot start with a digit, so
