@@ -25,6 +25,9 @@ class OrgKind(StrEnum):
     # The gemeente's own people: wethouder (bestuur) and the ambtelijke laag
     # (Bouwsteen 6, tier 3).
     GEMEENTE = "gemeente"
+    # A region's Jeugdbeschermingstafel (Bouwsteen 4): its voorzitter(s), employed
+    # by the gemeenten and independent of every youth-care organisation.
+    JBT = "jbt"
 
 
 class Role(StrEnum):
@@ -44,6 +47,10 @@ class Role(StrEnum):
     WETHOUDER = "wethouder"
     BELEIDSMEDEWERKER = "beleidsmedewerker"
     REGIONAAL_ADVISEUR = "regionaal_adviseur"
+    # Bouwsteen 4: the tafel's voorzitter, and per gemeente the voorzitter's
+    # eerste aanspreekpersoon (told when the tafel cannot be held within two weeks).
+    JBT_VOORZITTER = "jbt_voorzitter"
+    JBT_AANSPREEKPERSOON = "jbt_aanspreekpersoon"
 
 
 class Region(SQLModel, table=True):
