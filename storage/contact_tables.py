@@ -9,6 +9,9 @@
 - `FreshnessRound` / `FreshnessAsk`: one round per region and period, claimed by
   a unique key so two workers never run it twice; who was asked in it.
 - `KoppelProposal`: a proposed koppelgenoot, waiting for the other to confirm.
+- `TafelNeighbour`: which neighbouring Jeugdbeschermingstafel may take a
+  tafel's families when it is full (Bouwsteen 4; the directory file's
+  `neighbours:` on an organisation of kind jbt).
 """
 
 from __future__ import annotations
@@ -79,3 +82,11 @@ class KoppelProposal(SQLModel, table=True):
     to_id: int = Field(foreign_key="person.id", index=True)
     created_at: datetime = _ts(nullable=False)
     status: str = Field(default="open", max_length=16)  # open|accepted|declined
+
+
+class TafelNeighbour(SQLModel, table=True):
+    """One tafel (an organisation of kind jbt) naming a neighbour that may take over."""
+
+    __tablename__ = "tafel_neighbour"
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True)
+    neighbour_id: int = Field(foreign_key="organisation.id", primary_key=True, index=True)
