@@ -122,14 +122,18 @@ def _csv_gemeenten(doc: DirectoryDoc, reader: csv.DictReader[str]) -> None:
 
 def _csv_people(doc: DirectoryDoc, reader: csv.DictReader[str]) -> None:
     orgs: dict[str, OrgRec] = {}
+    # Without the column a CSV says nothing about neighbours: they stay as they are.
+    neighbours = "neighbours" in {h.strip() for h in reader.fieldnames or []}
     teams: dict[str, TeamRec] = {}
     for row in _csv_rows(doc, reader):
         team_key = row.text("team")
         org_key = row.text("organisation", False)
         if org_key:
+            # `neighbours` like `serves`: keys separated by ";" (a tafel's only).
             org = OrgRec(row.line, org_key, row.text("organisation_name") or "",
-                         row.text("kind") or "", row.text("region", False))
-            _same(doc, orgs, org_key, org, row, ("name", "kind", "region"))
+                         row.text("kind") or "", row.text("region", False),
+                         neighbours=row.texts("neighbours") if neighbours else None)
+            _same(doc, orgs, org_key, org, row, ("name", "kind", "region", "neighbours"))
         if team_key and org_key:
             team = team_rec(row, team_key, row.text("team_name") or team_key, org_key)
             _same(doc, teams, team_key, team, row, ("name", "organisation", "serves"))

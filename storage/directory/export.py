@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 from sqlmodel import Session, col, select
 
+from storage.contact_tables import TafelNeighbour
 from storage.models import Gemeente, GemeenteKey, Organisation, Person, Region, Team, TeamGemeente
 
 
@@ -69,6 +70,10 @@ def export_doc(session: Session, as_of: date | None = None,
         return out
 
     orgs = session.exec(select(Organisation).order_by(col(Organisation.key))).all()
+    org_key = {o.id: o.key for o in orgs}
+    neighbours: dict[int, list[str]] = {}
+    for link in session.exec(select(TafelNeighbour)).all():
+        neighbours.setdefault(link.organisation_id, []).append(org_key[link.neighbour_id])
     head: dict[str, Any] = {"as_of": as_of} if as_of else {}
     return head | {
         "regions": [
@@ -81,6 +86,7 @@ def export_doc(session: Session, as_of: date | None = None,
         "organisations": [
             {"key": o.key, "name": o.name, "kind": o.kind}
             | ({"region": region_code[o.region_id]} if o.region_id else {})
+            | ({"neighbours": sorted(neighbours[o.id])} if o.id in neighbours else {})
             | {"teams": [team(t) for t in teams_by_org.get(o.id or 0, [])]}
             for o in orgs
         ],

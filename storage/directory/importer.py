@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import Session, SQLModel, col, select
 
+from storage.contact_tables import TafelNeighbour
 from storage.directory.records import DirectoryDoc, Problem
 from storage.directory.text_checks import short
 from storage.models import (
@@ -23,6 +24,7 @@ from storage.models import (
     Gemeente,
     GemeenteKey,
     Organisation,
+    OrgKind,
     Person,
     Region,
     Team,
@@ -85,6 +87,7 @@ def validate(doc: DirectoryDoc, session: Session) -> list[Problem]:
     for o in doc.organisations:
         ref(o.region is None or o.region in regions, o.line, "region",
             f"onbekende regio {short(o.region)}")
+    problems += _neighbour_problems(doc, session)
     for t in doc.teams:
         ref(t.organisation in orgs, t.line, "organisation",
             f"onbekende organisatie {short(t.organisation)}")
@@ -98,6 +101,39 @@ def validate(doc: DirectoryDoc, session: Session) -> list[Problem]:
         ref(p.koppelgenoot is None or p.koppelgenoot in emails, p.line, "koppelgenoot",
             f"onbekende koppelgenoot {short(p.koppelgenoot)}")
     return sorted(problems, key=lambda pr: (pr.line, pr.field))
+
+
+def _neighbour_problems(doc: DirectoryDoc, session: Session) -> list[Problem]:
+    """A tafel's neighbours: other organisations of kind jbt, each named once."""
+    kinds = {str(k): str(v) for k, v in session.exec(
+        select(Organisation.key, Organisation.kind)).all()}
+    kinds |= {o.key: o.kind for o in doc.organisations}
+    jbt = OrgKind.JBT.value
+    out: list[Problem] = []
+    for o in doc.organisations:
+        if not o.neighbours:
+            continue
+        line = o.at("neighbours")
+        if o.kind != jbt:
+            out.append(Problem(doc.file, line, "neighbours",
+                               f"alleen een Jeugdbeschermingstafel (kind {jbt}) heeft buren"))
+            continue
+        seen: set[str] = set()
+        for n in o.neighbours:
+            if n == o.key:
+                message = "een tafel kan niet haar eigen buur zijn"
+            elif n in seen:
+                message = f"buur {short(n)} staat twee keer in de lijst"
+            elif n not in kinds:
+                message = f"onbekende organisatie {short(n)}"
+            elif kinds[n] != jbt:
+                message = f"{short(n)} is geen Jeugdbeschermingstafel (kind {jbt})"
+            else:
+                message = ""
+            seen.add(n)
+            if message:
+                out.append(Problem(doc.file, line, "neighbours", message))
+    return out
 
 
 def import_doc(doc: DirectoryDoc, session: Session, *, prefer: str | None = None,
@@ -130,6 +166,9 @@ def import_doc(doc: DirectoryDoc, session: Session, *, prefer: str | None = None
         for o in doc.organisations
     }
     org_ids |= dict(session.exec(select(Organisation.key, Organisation.id)).all())  # type: ignore[arg-type]
+    for o in doc.organisations:
+        if o.neighbours is not None:
+            w.set_neighbours(org_ids[o.key], [org_ids[n] for n in o.neighbours])
     for t in doc.teams:
         team = w.upsert(Team, "key", t.key, name=t.name, organisation_id=org_ids[t.organisation],
                         slack_channel=t.slack_channel, telegram_chat=t.telegram_chat)
@@ -200,6 +239,25 @@ class _Writer:
             self.session.add(GemeenteKey(key=k, gemeente_id=gem.id or 0, is_alias=is_alias))
         if not new:
             self.result.updated["gemeente_key"] += 1
+
+    def set_neighbours(self, org_id: int, neighbours: list[int]) -> None:
+        wanted = set(neighbours)
+        have = set(self.session.exec(select(TafelNeighbour.neighbour_id)
+                                     .where(TafelNeighbour.organisation_id == org_id)).all())
+        if have == wanted:
+            return
+        for gone in sorted(have - wanted):
+            self.session.execute(delete(TafelNeighbour).where(
+                col(TafelNeighbour.organisation_id) == org_id,
+                col(TafelNeighbour.neighbour_id) == gone))
+        for new in sorted(wanted - have):
+            self.session.add(TafelNeighbour(organisation_id=org_id, neighbour_id=new))
+        self.session.flush()
+        # A new link is created; a link taken away changes the tafel.
+        if wanted - have:
+            self.result.created["tafel_neighbour"] += len(wanted - have)
+        if have - wanted:
+            self.result.updated["tafel_neighbour"] += len(have - wanted)
 
     def set_served(self, team: Team, serves: list[str], region_ids: dict[str, Any],
                    new: bool = False) -> None:

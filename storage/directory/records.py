@@ -78,6 +78,10 @@ class OrgRec(Rec):
     name: str
     kind: str
     region: str | None
+    # A tafel's (kind jbt) neighbouring tafels, by organisation key: who may take
+    # its families when it is full. None: not in the file (a CSV without the
+    # column), so the links stay as they are; [] removes them.
+    neighbours: list[str] | None = None
 
 
 @dataclass
@@ -131,7 +135,7 @@ class DirectoryDoc:
 YAML_FIELDS = {
     "regions": {"code", "name", "gemeenten", "steunstructuur", "retention_days"},
     "gemeenten": {"cbs", "name", "aliases", "region"},
-    "organisations": {"key", "name", "kind", "region", "teams"},
+    "organisations": {"key", "name", "kind", "region", "neighbours", "teams"},
     "teams": {"key", "name", "serves", "slack_channel", "telegram_chat", "people"},
     "people": {"email", "name", "role", "phone", "koppelgenoot", "absent_until",
                "verified_on", "preferred_platform", "language", "team"},
@@ -336,4 +340,5 @@ def check_fields(doc: DirectoryDoc) -> None:
 
 
 _RENAMED = {"cbs": "cbs_code"}  # record field -> column, where they differ
-_LIST_LIMITS = {"aliases": GemeenteKey.__table__.c.key.type.length}  # type: ignore[attr-defined]
+_LIST_LIMITS = {"aliases": GemeenteKey.__table__.c.key.type.length,  # type: ignore[attr-defined]
+                "neighbours": Organisation.__table__.c.key.type.length}  # type: ignore[attr-defined]

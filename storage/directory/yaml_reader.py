@@ -64,7 +64,8 @@ def load_yaml(text: str, name: str) -> DirectoryDoc:
         org = Row(doc, o, "organisations", top.at("organisations"))
         key, oname, kind = org.text("key"), org.text("name"), org.text("kind")
         if key and oname and kind:
-            rec = OrgRec(org.line, key, oname, kind, org.text("region", False))
+            rec = OrgRec(org.line, key, oname, kind, org.text("region", False),
+                         neighbours=org.texts("neighbours"))
             doc.organisations.append(located(org, rec))
         for t in org.items("teams"):
             team = Row(doc, t, "teams", org.at("teams"))
