@@ -127,13 +127,15 @@ def test_every_gemeente_has_a_lokaal_team_with_koppelgenoten(doc: DirectoryDoc) 
 
 
 def test_every_gemeente_has_the_chain_partners(doc: DirectoryDoc) -> None:
-    for kind in ("gi", "regio", "backoffice", "ret", "zorgaanbieder", "veilig_thuis", "raad"):
+    for kind in ("gi", "regio", "backoffice", "ret", "zorgaanbieder", "veilig_thuis", "raad",
+                 "jbt", "gemeente"):
         served = served_by(doc, kind)
         missing = [g.name for g in doc.gemeenten if g.cbs not in served]
         assert missing == [], kind
     roles = Counter(p.role for p in doc.people)
     assert set(roles) == {"medewerker", "teamleider", "regionale_contactpersoon",
-                          "gedragswetenschapper", "backoffice", "contactbeheerder"}
+                          "gedragswetenschapper", "backoffice", "contactbeheerder",
+                          "jbt_voorzitter", "jbt_aanspreekpersoon"}
 
 
 def test_people_are_fictional_and_unique(doc: DirectoryDoc) -> None:

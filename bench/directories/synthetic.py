@@ -198,7 +198,49 @@ def gelderland(today: date) -> Doc:
     orgs += [_veilig_thuis(gen, *vt) for vt in VEILIG_THUIS]
     orgs.append(_raad(gen))
     _steunstructuur(gen, regions, orgs)
+    # Drawn after everyone else, so adding them left every other person as they were.
+    orgs += [_tafel(gen, code, name) for code, name, _ in GELDERLAND]
+    orgs += [_gemeente(gen, code, name) for code, _, gemeenten in GELDERLAND
+             for _, name in gemeenten]
     return finish(regions, orgs)
+
+
+# Bouwsteen 4: one Jeugdbeschermingstafel per region; Food Valley and Centraal
+# Gelderland take each other's families when one is full.
+TAFEL_NEIGHBOURS = {"food-valley": ["centraal-gelderland"],
+                    "centraal-gelderland": ["food-valley"]}
+JBT_VZ = Role.JBT_VOORZITTER.value
+JBT_AP = Role.JBT_AANSPREEKPERSOON.value
+
+
+def _fresh(gen: People, p: Doc) -> Doc:
+    """Confirmed recently (within every region's frequency): the tafel's people
+    and the gemeenten's first contacts are no noise in the freshness rounds."""
+    p["verified_on"] = gen.today - timedelta(days=5 + gen.count % 40)
+    return p
+
+
+def _tafel(gen: People, code: str, name: str) -> Doc:
+    """The region's tafel: two independent voorzitters, each other's koppelgenoot."""
+    domain = f"jbt-{code.replace('-', '')}.example.org"
+    people = [_fresh(gen, gen.person(domain, JBT_VZ)) for _ in range(2)]
+    people[0]["koppelgenoot"], people[1]["koppelgenoot"] = people[1]["email"], people[0]["email"]
+    key = f"jbt-{code}"
+    out = org(key, f"Jeugdbeschermingstafel {name}", OrgKind.JBT,
+              [team(key, f"Jeugdbeschermingstafel {name}", [regio(code)], people)], code)
+    if code in TAFEL_NEIGHBOURS:
+        teams = out.pop("teams")
+        out["neighbours"] = [f"jbt-{c}" for c in TAFEL_NEIGHBOURS[code]]
+        out["teams"] = teams
+    return out
+
+
+def _gemeente(gen: People, region: str, gemeente: str) -> Doc:
+    """The gemeente's own organisation, with the tafel's eerste aanspreekpersoon."""
+    key = f"gemeente-{slug(gemeente)}"
+    people = [_fresh(gen, gen.person(f"{key}.example.org", JBT_AP))]
+    return org(key, f"Gemeente {gemeente}", OrgKind.GEMEENTE,
+               [team(key, f"Gemeente {gemeente}", [_cbs(gemeente)], people)], region)
 
 
 # Bouwsteen 2, stap 1: who keeps each region's contact list current. Veilig Thuis

@@ -23,7 +23,10 @@ ROLE_ORDER = [
     Role.WETHOUDER,
     Role.BELEIDSMEDEWERKER,
     Role.REGIONAAL_ADVISEUR,
+    Role.JBT_VOORZITTER,
+    Role.JBT_AANSPREEKPERSOON,
 ]
+_RANK = {r.value: i for i, r in enumerate(ROLE_ORDER)}
 
 
 @dataclass
@@ -57,14 +60,16 @@ def nobody_present(tp: TeamPeople, today: date) -> bool:
     return bool(workers) and all(is_absent(p, today) for p in workers)
 
 
-def pick_contact(people: list[Person], today: date) -> tuple[Person | None, Person | None, bool]:
+def pick_contact(people: list[Person], today: date, role: str = Role.MEDEWERKER,
+                 ) -> tuple[Person | None, Person | None, bool]:
     """(who to call, their koppelgenoot, whether the two were swapped).
 
-    The first medewerker on the list is the contact and their koppelgenoot the
-    backup. When the contact is absent and the koppelgenoot is not, the
-    koppelgenoot comes first, so the caller never starts with a dead end.
+    The first medewerker (or person of `role`: a tafel's voorzitter) on the
+    list is the contact and their koppelgenoot the backup. When the contact is
+    absent and the koppelgenoot is not, the koppelgenoot comes first, so the
+    caller never starts with a dead end.
     """
-    workers = [p for p in people if p.role == Role.MEDEWERKER]
+    workers = [p for p in people if p.role == role]
     if not workers:
         return None, None, False
     first = workers[0]
@@ -103,7 +108,22 @@ def contacts_of(tp: TeamPeople, today: date, stale_after: int) -> list[ContactVi
         ]
         leaders = [p for p in tp.people if p.role == Role.TEAMLEIDER]
         return out + [view_of(p, p.role, today, stale_after) for p in leaders]
+    if tp.kind == OrgKind.JBT:
+        return voorzitters_of(tp.people, today, stale_after)
     # Outside the lokaal team, lead with the people who coordinate.
-    ranked = sorted(tp.people, key=lambda p: ROLE_ORDER.index(Role(p.role)))
+    ranked = sorted(tp.people, key=lambda p: _RANK.get(p.role, len(_RANK)))
     leads = [p for p in ranked if p.role != Role.MEDEWERKER] or ranked[:2]
     return [view_of(p, p.role, today, stale_after) for p in leads]
+
+
+def voorzitters_of(people: list[Person], today: date, stale_after: int) -> list[ContactView]:
+    """A tafel's voorzitters: the first and their koppelgenoot (swapped when the
+    first is away), then any others."""
+    first, backup, swapped = pick_contact(people, today, Role.JBT_VOORZITTER)
+    labels = ("vervanger", Role.JBT_VOORZITTER.value) if swapped \
+        else (Role.JBT_VOORZITTER.value, "koppelgenoot")
+    out = [view_of(p, label, today, stale_after)
+           for p, label in zip((first, backup), labels, strict=True) if p is not None]
+    shown = {id(p) for p in (first, backup)}
+    return out + [view_of(p, p.role, today, stale_after) for p in people
+                  if p.role == Role.JBT_VOORZITTER and id(p) not in shown]

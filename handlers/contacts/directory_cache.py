@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from storage.contact_tables import Contactbeheerder, Steunstructuur
+from storage.contact_tables import Contactbeheerder, Steunstructuur, TafelNeighbour
 from storage.models import (
     DirectoryVersion,
     Gemeente,
@@ -54,6 +54,10 @@ class Snapshot:
     teams: dict[int, list[TeamPeople]] = field(default_factory=dict)  # per gemeente id
     # Per region id: its steunstructuur for `wie` (contactbeheer.steun_view).
     steun: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Per organisation id: its teams with their people (for a tafel's neighbours).
+    org_teams: dict[int, list[TeamPeople]] = field(default_factory=dict)
+    # Per tafel (organisation of kind jbt): the neighbouring tafels, by name.
+    neighbours: dict[int, list[Organisation]] = field(default_factory=dict)
 
 
 _snapshots: weakref.WeakKeyDictionary[Engine, Snapshot] = weakref.WeakKeyDictionary()
@@ -130,6 +134,13 @@ def _build(engine: Engine) -> Snapshot:
         }
         for tg in session.exec(select(TeamGemeente).order_by(col(TeamGemeente.team_id))).all():
             snap.teams.setdefault(tg.gemeente_id, []).append(teams[tg.team_id])
+        for tp in teams.values():
+            snap.org_teams.setdefault(tp.organisation.id or 0, []).append(tp)
+        orgs = {o.id or 0: o for o in session.exec(select(Organisation)).all()}
+        for link in session.exec(select(TafelNeighbour)).all():
+            snap.neighbours.setdefault(link.organisation_id, []).append(orgs[link.neighbour_id])
+        for found in snap.neighbours.values():
+            found.sort(key=lambda o: (o.name, o.id or 0))
         snap.steun = steun_views(session)
     return snap
 

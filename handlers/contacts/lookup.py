@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -10,6 +11,7 @@ from handlers.contacts.contact_views import TeamView, contacts_of, nobody_presen
 from handlers.contacts.directory_cache import TeamPeople, snapshot
 from handlers.contacts.lookup_group import group, split_group
 from handlers.contacts.matching import search_key, suggestions
+from handlers.contacts.tafels import neighbour_names, split_tafel, tafel_view
 from handlers.core import Context, Reply, error
 from storage.models import (
     Gemeente,
@@ -59,9 +61,9 @@ ROLE_FILTERS: dict[str, tuple[Role, ...]] = {
 }
 # The role words as help and refusals list them, per language.
 ROLES_NL = ("lt", "gi", "vt", "raad", "ret", "backoffice", "za", "regio", "gemeente",
-            "bestuur", "leiding", "gw", "alle", "groep")
+            "bestuur", "leiding", "gw", "tafel", "alle", "groep")
 ROLES_EN = ("lt", "gi", "vt", "raad", "ret", "backoffice", "za", "region", "municipality",
-            "board", "managers", "gw", "all", "group")
+            "board", "managers", "gw", "table", "all", "group")
 DEFAULT_KINDS = (OrgKind.LOKAAL_TEAM, OrgKind.GI, OrgKind.REGIO)
 ALL_KINDS = tuple(OrgKind)
 
@@ -135,11 +137,13 @@ def split_role_filter(text: str) -> tuple[str, tuple[Role, ...] | None]:
 
 def lookup(ctx: Context, text: str) -> Reply:
     query, in_group = split_group(text.strip())
-    query, roles = split_role_filter(query) if not in_group else (query, None)
+    query, at_tafel = split_tafel(query) if not in_group else (query, False)
+    special = in_group or at_tafel
+    query, roles = split_role_filter(query) if not special else (query, None)
     kinds: tuple[OrgKind, ...] | None = None
     if roles is not None:
         kinds = ALL_KINDS
-    elif not in_group:
+    elif not special:
         query, kinds = split_role(query)
     if not query.strip():
         return error("lookup_usage", roles=list(ROLES_NL), roles_en=list(ROLES_EN))
@@ -162,15 +166,20 @@ def lookup(ctx: Context, text: str) -> Reply:
     g = found[0]
     if in_group:
         return group(ctx, snap, g, today)
-    wanted = tuple(kinds or DEFAULT_KINDS)
-    order: dict[str, int] = {k: i for i, k in enumerate(wanted)}
-    serving = sorted((tp for tp in snap.teams.get(g.id or 0, []) if tp.kind in wanted),
-                     key=lambda tp: order[tp.kind])
     # Out of date by the region's agreed frequency (its steunstructuur) or the
     # deployment's setting, whichever is stricter.
     steun = snap.steun.get(g.region_id)
     stale_after = min(steun["frequency_days"], ctx.stale_after_days) if steun \
         else ctx.stale_after_days
+    common: dict[str, Any] = {"gemeente": g.name, "cbs_code": g.cbs_code,
+            "region": snap.regions.get(g.region_id, ""), "stale_after_days": stale_after,
+            "steun": steun}
+    if at_tafel:
+        return Reply("lookup_tafel", common | tafel_view(snap, g, today, stale_after))
+    wanted = tuple(kinds or DEFAULT_KINDS)
+    order: dict[str, int] = {k: i for i, k in enumerate(wanted)}
+    serving = sorted((tp for tp in snap.teams.get(g.id or 0, []) if tp.kind in wanted),
+                     key=lambda tp: order[tp.kind])
     teams = [TeamView(tp.kind, tp.organisation.name, tp.team.name,
                       contacts_of(tp, today, stale_after), nobody_present(tp, today))
              for tp in serving]
@@ -179,15 +188,8 @@ def lookup(ctx: Context, text: str) -> Reply:
             t.contacts = [view_of(p, p.role, today, stale_after)
                           for p in tp.people if p.role in roles]
         teams = [t for t in teams if t.contacts]
-    return Reply(
-        "lookup",
-        {
-            "gemeente": g.name,
-            "cbs_code": g.cbs_code,
-            "region": snap.regions.get(g.region_id, ""),
-            "teams": teams,
-            "filtered": kinds is not None or roles is not None,
-            "stale_after_days": stale_after,
-            "steun": steun,
-        },
-    )
+    # `alle` shows the tafel as a team; the tafels next to it come with it.
+    near = neighbour_names(snap, g) if kinds == ALL_KINDS and roles is None else []
+    body: dict[str, Any] = {"teams": teams, "filtered": kinds is not None or roles is not None,
+                            "neighbours": near}
+    return Reply("lookup", common | body)
