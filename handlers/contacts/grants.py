@@ -5,7 +5,9 @@ below their own, within the team (the uitvoerend professionals and the
 team's gedragswetenschapper). Everything above that — another teamleider
 for the team, and every role that reaches beyond one team (regionale
 contactpersoon, contactbeheerder, manager, directeur, bestuurder, wethouder,
-beleidsmedewerker, regionaal adviseur) — is given by a contactbeheerder of a
+beleidsmedewerker, regionaal adviseur, and Bouwsteen 4's voorzitter of the
+Jeugdbeschermingstafel and the gemeente's eerste aanspreekpersoon for it, who
+serve the whole region's tafel) — is given by a contactbeheerder of a
 region the team works in (Bouwsteen 2's steunstructuur), or by the directory
 file an administrator imports (`ketenbot directory import`, which is not
 checked here: whoever may run it holds the whole directory).
@@ -21,7 +23,8 @@ from handlers.contacts.permissions import is_beheerder, leads, regions_of_team
 from storage.models import Person, Role
 
 ALL_ROLES = frozenset(r.value for r in Role)
-# At or below a team leader, inside their own team.
+# At or below a team leader, inside their own team. (jbt_voorzitter and
+# jbt_aanspreekpersoon are not: the region's tafel is the region's to staff.)
 TEAM_ROLES = frozenset({Role.MEDEWERKER.value, Role.GEDRAGSWETENSCHAPPER.value,
                         Role.BACKOFFICE.value})
 
