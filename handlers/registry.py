@@ -7,9 +7,13 @@ from handlers.commands import Command, Registry
 from handlers.contacts import admin as contact_admin
 from handlers.contacts import lookup, selfservice
 from handlers.escalations import model as em
+from handlers.handover import actions as ov
 from handlers.overview import sign_in as web_login
 from handlers.referrals import actions as rc
 from handlers.referrals import steps as rs
+from handlers.referrals.kinds import by_kind
+from handlers.tafel import meeting as jt
+from handlers.tafel import register as jt_register
 
 
 def build_registry() -> Registry:
@@ -66,9 +70,14 @@ def build_registry() -> Registry:
     add(Command("ret", rs.involve_ret, "ret <ref>",
                 "stap 5B: leg de zaak voor aan het RET (binnen 2 weken besproken)",
                 "step 5B: put the case to the RET (discussed within 2 weeks)"))
-    add(Command("uitkomst", rs.ret_outcome, "uitkomst <ref> ja|nee",
-                "stap 5B: heeft het RET-overleg (zicht op) hulp opgeleverd?",
-                "step 5B: did the RET's discussion bring (sight of) help?", aliases=("outcome",)))
+    add(Command("uitkomst", by_kind(rs.ret_outcome, tafel=jt.outcome),
+                "uitkomst <ref> ja|nee · uitkomst <JT> 1|2|3|4 [route|hulp|veiligheid nee]",
+                "stap 5B: heeft het RET-overleg (zicht op) hulp opgeleverd? Aan tafel: de "
+                "uitkomst (voorzitter; route, hulp en veiligheidsafspraken zijn besloten, "
+                "tenzij u nee zegt)",
+                "step 5B: did the RET's discussion bring (sight of) help? At the table: the "
+                "outcome (chair; route, help and safety agreements were decided unless you "
+                "say no)", aliases=("outcome",)))
     add(Command("escaleer", rc.escalate,
                 "escaleer <ref> [dilemma|samenwerking|zorgelijk] · "
                 "escaleer kenmerk <kenmerk> <gemeente> <situatie>",
@@ -77,9 +86,11 @@ def build_registry() -> Registry:
                 "step 6 (only after a step 5 without help); with a situation: "
                 "the escalation model (ES-…)",
                 aliases=("escalate",)))
-    add(Command("gesprek", rs.talk, "gesprek <ref>",
-                "stap 6: teamleider GI en regionale contactpersoon hebben gesproken",
-                "step 6: GI team leader and regional contact person have talked",
+    add(Command("gesprek", by_kind(rs.talk, overdracht=ov.talk), "gesprek <ref|OV>",
+                "stap 6: teamleider GI en regionale contactpersoon hebben gesproken; bij een "
+                "warme overdracht: het gezamenlijke gesprek met het gezin is gevoerd",
+                "step 6: GI team leader and regional contact person have talked; in a warm "
+                "handover: the joint conversation with the family took place",
                 aliases=("talked",)))
     add(Command("bestuurlijk", rs.bestuurlijk, "bestuurlijk <ref> [toelichting]",
                 "stap 6: besluit tot bestuurlijke escalatie (teamleider GI of regionale "
@@ -92,13 +103,17 @@ def build_registry() -> Registry:
                 "zet de volgende trede: 1 gedragswetenschappers (dilemma), 2 leidinggevenden, "
                 "3 bestuurders en wethouders", "take the next tier: 1 behavioural scientists "
                 "(dilemma), 2 managers, 3 board members and aldermen", aliases=("tier",)))
-    add(Command("gezin", em.family, "gezin <ES-ref> ja|nee|later [waarom]",
+    add(Command("gezin", by_kind(em.family, overdracht=ov.family),
+                "gezin <ES-ref|OV> ja|nee|later [waarom]",
                 "is het gezin vooraf geïnformeerd (of later, en waarom)? Per trede gevraagd",
                 "was the family told beforehand (or later, and why)? Asked at each tier",
                 aliases=("family",)))
-    add(Command("verslag", em.report, "verslag <ES-ref> <verslag>",
-                "het verslag van het overleg van deze trede, voorgelegd aan de deelnemers",
-                "the report of this tier's meeting, put to its participants",
+    add(Command("verslag", by_kind(em.report, tafel=jt.report_sent),
+                "verslag <ES-ref> <verslag> · verslag <JT>",
+                "het verslag van het overleg van deze trede, voorgelegd aan de deelnemers; "
+                "aan tafel: het verslag is naar ouders en professional (geen tekst in de chat)",
+                "the report of this tier's meeting, put to its participants; at the table: "
+                "the report went to parents and professional (no text in chat)",
                 aliases=("report",)))
     add(Command("akkoord", em.approve, "akkoord <ES-ref>",
                 "keur het verslag goed; als alle deelnemers akkoord zijn, is het overleg "
@@ -114,6 +129,31 @@ def build_registry() -> Registry:
                 "the difference is bridged, for your organisation; when every party says so, "
                 "the escalation is closed",
                 aliases=("resolved",)))
+    # Bouwsteen 4: the Jeugdbeschermingstafel, and the warm handover after an OTS.
+    add(Command("tafel", jt_register.register, "tafel <gemeente> <kenmerk> [ots-einde]",
+                "meld een gezin aan voor de Jeugdbeschermingstafel (lokaal team, Veilig Thuis, "
+                "GI); ots-einde: de JB wil een OTS beëindigen",
+                "register a family for the youth protection table (local team, Veilig Thuis, "
+                "GI); ots-einde: the JB intends to end an OTS", aliases=("table",)))
+    add(Command("gepland", jt.scheduled, "gepland <JT> <datum>",
+                "de voorzitter legt de datum van de tafel vast (binnen twee weken)",
+                "the chair records the table's date (within two weeks)",
+                aliases=("scheduled",)))
+    add(Command("reactie", jt.reaction, "reactie <JT>",
+                "er kwam een reactie op het verslag en die is toegevoegd",
+                "a reaction to the report came and was added", aliases=("reaction",)))
+    add(Command("evaluatie", jt.evaluation, "evaluatie <JT> <datum>",
+                "plan een evaluatiemoment; voorzitter en aanmelder krijgen die dag een "
+                "herinnering", "plan an evaluation moment; chair and registering "
+                "professional are reminded that day", aliases=("evaluation",)))
+    add(Command("overdracht", ov.start, "overdracht <JT|KB> <e-mail>",
+                "warme overdracht na het einde van een OTS: noem de ontvangende professional",
+                "warm handover after an OTS ends: name the receiving professional",
+                aliases=("handover",)))
+    add(Command("afspraken", ov.agreements, "afspraken <OV>",
+                "warme overdracht: afspraken over het borgen van de resultaten vastgelegd",
+                "warm handover: agreements on securing the results recorded",
+                aliases=("agreements",)))
     add(Command("aanbieder", rc.set_provider, "aanbieder <ref> <zorgaanbieder> [e-mail]",
                 "leg de zorgaanbieder vast (e-mail: de contactpersoon daar)",
                 "set the care provider (e-mail: the contact person there)",

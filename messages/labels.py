@@ -24,6 +24,8 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "contact": "contactpersoon",
             "koppelgenoot": "koppelgenoot",
             "vervanger": "vervangt (koppelgenoot)",
+            "jbt_voorzitter": "voorzitter Jeugdbeschermingstafel",
+            "jbt_aanspreekpersoon": "eerste aanspreekpersoon (Jeugdbeschermingstafel)",
         },
         "party": {
             "jeugdbeschermer": "jeugdbeschermer", "lokaal_team": "lokaal-teammedewerker",
@@ -31,7 +33,16 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "gi_teamleider": "teamleider GI", "gi_gedragswetenschapper": "gedragswetenschapper GI",
             "regionale_contactpersoon": "regionale contactpersoon", "backoffice": "backoffice",
             "zorgaanbieder": "zorgaanbieder", "ret": "RET",
+            "aanmelder": "aanmelder", "ontvanger": "ontvangende professional",
+            "jbt_voorzitter": "voorzitter van de tafel",
+            "jbt_aanspreekpersoon": "eerste aanspreekpersoon van de gemeente",
+            "raad": "Raad voor de Kinderbescherming",
         },
+        # The words a step's command needs after the reference.
+        "arg": {"gevonden": " <zorgaanbieder>", "gepland": " <datum>", "uitkomst": " 1|2|3|4"},
+        # What a case is called, by its route (`Referral.route`).
+        "case": {"301": "301-route", "315": "315-route", "jbt": "Jeugdbeschermingstafel",
+                 "ov": "warme overdracht"},
         # A referral's history rows (`status`, `referral show`), by event name.
         "event": {
             "aangemaakt": "verwijzing gestart", "stap": "naar stap",
@@ -47,6 +58,12 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "bestuurlijk": "besluit tot bestuurlijke escalatie", "herverdeeld": "herverdeeld",
             "ingetrokken": "ingetrokken", "zorgaanbieder": "zorgaanbieder vastgelegd",
             "escalatie": "termijn verstreken, geëscaleerd", "herinnering": "herinnering verstuurd",
+            "tafel_aangemeld": "aangemeld voor de tafel", "tafel_gepland": "tafel gepland",
+            "tafel_uitkomst": "uitkomst van de tafel", "tafel_verslag": "verslag verstuurd",
+            "tafel_reactie": "reactie op het verslag toegevoegd",
+            "tafel_evaluatie": "evaluatiemoment gepland", "ov_gestart": "warme overdracht gestart",
+            "ov_gesprek": "gezamenlijk gesprek gevoerd", "ov_afspraken": "afspraken vastgelegd",
+            "ov_gezin": "betrokkenheid gezin vastgelegd",
         },
         "model_event": {
             "gestart": "escalatie gestart", "partij": "partij toegevoegd",
@@ -64,6 +81,7 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "backoffice": "Backoffice gemeente",
             "regio": "Jeugdhulpregio",
             "gemeente": "Gemeente",
+            "jbt": "Jeugdbeschermingstafel",
         },
     },
     "en": {
@@ -83,6 +101,8 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "contact": "contact",
             "koppelgenoot": "koppelgenoot (backup)",
             "vervanger": "stands in (koppelgenoot)",
+            "jbt_voorzitter": "chair of the youth protection table",
+            "jbt_aanspreekpersoon": "first contact person (youth protection table)",
         },
         "party": {
             "jeugdbeschermer": "youth protection worker", "lokaal_team": "local-team worker",
@@ -91,7 +111,14 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "gi_gedragswetenschapper": "GI behavioural scientist",
             "regionale_contactpersoon": "regional contact person", "backoffice": "back office",
             "zorgaanbieder": "care provider", "ret": "RET",
+            "aanmelder": "registering professional", "ontvanger": "receiving professional",
+            "jbt_voorzitter": "chair of the table",
+            "jbt_aanspreekpersoon": "the municipality's first contact person",
+            "raad": "Child Protection Board (Raad)",
         },
+        "arg": {"gevonden": " <provider>", "gepland": " <date>", "uitkomst": " 1|2|3|4"},
+        "case": {"301": "301 route", "315": "315 route", "jbt": "youth protection table",
+                 "ov": "warm handover"},
         "event": {
             "aangemaakt": "referral started", "stap": "to step",
             "ontvangen": "contact acknowledged", "contact": "consultation recorded",
@@ -106,6 +133,12 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "bestuurlijk": "decision on a bestuurlijke escalatie", "herverdeeld": "reassigned",
             "ingetrokken": "withdrawn", "zorgaanbieder": "provider recorded",
             "escalatie": "deadline passed, escalated", "herinnering": "reminder sent",
+            "tafel_aangemeld": "registered for the table", "tafel_gepland": "table scheduled",
+            "tafel_uitkomst": "the table's outcome", "tafel_verslag": "report sent",
+            "tafel_reactie": "reaction to the report added",
+            "tafel_evaluatie": "evaluation moment planned", "ov_gestart": "warm handover started",
+            "ov_gesprek": "joint conversation held", "ov_afspraken": "agreements recorded",
+            "ov_gezin": "family involvement recorded",
         },
         "model_event": {
             "gestart": "escalation started", "partij": "party added",
@@ -123,6 +156,7 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "backoffice": "Municipal back office",
             "regio": "Youth-care region",
             "gemeente": "Municipality",
+            "jbt": "Youth protection table (Jeugdbeschermingstafel)",
         },
     },
 }
@@ -142,6 +176,9 @@ ARGUMENTS_EN = {
     "dilemma|samenwerking|zorgelijk": "dilemma|cooperation|concern",
     "samenwerking": "cooperation", "zorgelijk": "concern", "<situatie>": "<situation>",
     "<tekst>": "<text>", "[<zorgaanbieder>": "[<provider>",
+    "[ots-einde]": "[ots-end]", "ots-einde": "ots-end",
+    "[route|hulp|veiligheid": "[route|help|safety", "nee]": "no]", "veiligheid": "safety",
+    "hulp": "help",
     "[slack|telegram|alle]": "[slack|telegram|all]", "alle]": "all]", "regio": "region",
     "groep": "group", "alle": "all",
 }

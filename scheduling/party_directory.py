@@ -28,6 +28,11 @@ _GEMEENTE_PARTIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "regionale_contactpersoon": (OrgKind.REGIO, (Role.REGIONALE_CONTACTPERSOON,)),
     "backoffice": (OrgKind.BACKOFFICE, (Role.BACKOFFICE,)),
     "ret": (OrgKind.RET, (Role.MEDEWERKER, Role.GEDRAGSWETENSCHAPPER)),
+    # Bouwsteen 4: the region's tafel, the gemeente's aanspreekpersoon for it,
+    # and the Raad's people working in the gemeente.
+    "jbt_voorzitter": (OrgKind.JBT, (Role.JBT_VOORZITTER,)),
+    "jbt_aanspreekpersoon": (OrgKind.GEMEENTE, (Role.JBT_AANSPREEKPERSOON,)),
+    "raad": (OrgKind.RAAD, (Role.MEDEWERKER,)),
 }
 _GI_PARTIES = {"gi_teamleider": Role.TEAMLEIDER,
                "gi_gedragswetenschapper": Role.GEDRAGSWETENSCHAPPER}
@@ -78,9 +83,11 @@ class Directory:
         return leaders
 
     def _people(self, ref: Referral, party: str) -> list[Person]:
-        if party in ("jeugdbeschermer", "lokaal_team", "koppelgenoot"):
-            pid = {"jeugdbeschermer": ref.jb_id, "lokaal_team": ref.lt_id,
-                   "koppelgenoot": ref.lt_backup_id}[party]
+        if party in ("jeugdbeschermer", "aanmelder", "lokaal_team", "ontvanger", "koppelgenoot"):
+            # A tafel case's registering professional and a handover's receiving
+            # one stand where a referral's JB and LT worker do.
+            pid = {"jeugdbeschermer": ref.jb_id, "aanmelder": ref.jb_id, "lokaal_team": ref.lt_id,
+                   "ontvanger": ref.lt_id, "koppelgenoot": ref.lt_backup_id}[party]
             p = self._person(pid)
             return [p] if p else []
         if party in _GI_PARTIES:

@@ -1,4 +1,7 @@
-"""The 301/315 routes of Bouwsteen 5 as data (`routes.yaml`), validated when the bot starts.
+"""The 301/315 routes of Bouwsteen 5 as data (`routes.yaml`), validated when the bot starts,
+and beside them the other processes between the same parties (Bouwsteen 4's
+Jeugdbeschermingstafel, the warm handover after a measure ends): steps, terms,
+reminders and whom a lapse is told, in the same model.
 
 Both the chat handlers and the sweep read it, so it lives here in scheduling/
 (the lower layer), not in handlers/.
@@ -20,8 +23,13 @@ ROUTES_FILE = Path(__file__).with_name("routes.yaml")
 Party = Literal[
     "jeugdbeschermer", "lokaal_team", "koppelgenoot", "lt_teamleider", "gi_teamleider",
     "gi_gedragswetenschapper", "regionale_contactpersoon", "backoffice", "zorgaanbieder", "ret",
+    # The processes: who registered (a JT) or hands over (an OV), whom it is
+    # handed to, and the tafel's people.
+    "aanmelder", "ontvanger", "jbt_voorzitter", "jbt_aanspreekpersoon", "raad",
 ]
-Action = Literal["ontvangen", "volgende", "301", "315", "acceptatie", "gestart", "gevonden"]
+Action = Literal["ontvangen", "volgende", "301", "315", "acceptatie", "gestart", "gevonden",
+                 "gepland", "uitkomst", "verslag", "gesprek", "afspraken"]
+Kind = Literal["verwijzing", "tafel", "overdracht"]
 Consult = Literal["lt", "za"]  # step 1: consulted the lokaal team / a zorgaanbieder
 
 # Steps the code knows by key: step 5 (network and/or RET) and step 6 (escalation).
@@ -88,8 +96,20 @@ class Step(_Strict):
     inform: list[Party] = []  # told when the referral enters the step (besides the actor)
     remind: list[Party] = []
     escalate: list[Tier] = []
+    # Told at once when the date a step sets lies past its term (the tafel
+    # planned later than two weeks out: the gemeente's aanspreekpersoon).
+    late_inform: list[Party] = []
+    late_note: Text | None = None
 
     _term = field_validator("term", mode="before")(lambda v: None if v is None else _term(v))
+
+
+class Moment(_Strict):
+    """A date people set within a process (the tafel's evaluation): reminded that
+    day, never escalated."""
+
+    remind: list[Party]
+    title: Text
 
 
 class RetTerm(_Strict):
@@ -125,18 +145,24 @@ class Span(_Strict):
 
 class Route(_Strict):
     name: Text
+    kind: Kind = "verwijzing"
+    prefix: str = "KB"  # its references: KB-0001, JT-0002, OV-0003
     steps: list[Step]
     spans: list[Span] = []
-    ret: RetTerm
+    ret: RetTerm | None = None  # a referral route's step 5B
+    moments: dict[str, Moment] = {}
 
     @model_validator(mode="after")
     def _links(self) -> Route:
         keys = [s.key for s in self.steps]
         if len(set(keys)) != len(keys):
             raise ValueError(f"step keys must be unique: {keys}")
-        for needed in (ALTERNATIVE, ESCALATION):
-            if needed not in keys:
-                raise ValueError(f"the route needs a step with key {needed!r}")
+        if self.kind == "verwijzing":
+            for needed in (ALTERNATIVE, ESCALATION):
+                if needed not in keys:
+                    raise ValueError(f"the route needs a step with key {needed!r}")
+            if self.ret is None:
+                raise ValueError("a referral route needs its RET term (`ret`)")
         for s in self.steps:
             for link in (s.next, s.on_afwijzing, s.on_onjuist):
                 if link is not None and link not in keys:
@@ -158,16 +184,43 @@ class Route(_Strict):
         following = self.steps[i + 1] if i + 1 < len(self.steps) else None
         # Steps 5 and 6 are only entered by afwijzing or escalation, never by
         # running off the end of the happy path.
-        if following is not None and following.key in (ALTERNATIVE, ESCALATION):
+        if (self.kind == "verwijzing" and following is not None
+                and following.key in (ALTERNATIVE, ESCALATION)):
             return None
         return following
 
 
 class Routes(_Strict):
     routes: dict[Literal["301", "315"], Route]
+    # The other processes, by the name their rows carry (`Referral.route`).
+    processes: dict[Literal["jbt", "ov"], Route] = {}
+
+    @model_validator(mode="after")
+    def _kinds(self) -> Routes:
+        for name, r in self.routes.items():
+            if r.kind != "verwijzing" or r.prefix != "KB":
+                raise ValueError(f"route {name!r}: a referral route (kind verwijzing, prefix KB)")
+        prefixes = ["KB", *(p.prefix for p in self.processes.values())]
+        if len(set(prefixes)) != len(prefixes):
+            raise ValueError(f"every process needs a prefix of its own: {prefixes}")
+        for pname, p in self.processes.items():
+            if p.kind == "verwijzing":
+                raise ValueError(f"process {pname!r}: kind tafel or overdracht")
+        return self
 
     def route(self, name: str) -> Route:
+        if name in self.processes:
+            return self.processes[name]  # type: ignore[index]
         return self.routes[name]  # type: ignore[index]
+
+    def process(self, kind: Kind) -> tuple[str, Route]:
+        """The process of this kind: its name and its definition."""
+        return next((n, p) for n, p in self.processes.items() if p.kind == kind)
+
+    def by_prefix(self, prefix: str) -> list[str]:
+        """The route names whose references start with `prefix` ("KB" -> 301, 315)."""
+        every: list[tuple[str, Route]] = [*self.routes.items(), *self.processes.items()]
+        return [n for n, r in every if r.prefix == prefix.upper()]
 
 
 def load_routes(path: Path = ROUTES_FILE) -> Routes:

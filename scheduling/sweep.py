@@ -205,7 +205,10 @@ class Planner:
 
     def plan(self, d: Deadline, ref: Referral | None) -> Plan:
         p = Plan.of(d)
-        if ref is None or ref.status != "open":
+        if ref is None or (ref.status != "open" and not (
+                ref.status == "closed" and p.key.startswith("moment:"))):
+            # A date set within a process (the tafel's evaluation) outlives
+            # its closing: the reminder still comes that day.
             p.status, p.next_check_at = "cancelled", None
         elif p.key == "model" or p.key.startswith("model:"):
             # The Bouwsteen 6 model has no terms and no automatic tiers: a row
@@ -304,7 +307,10 @@ class Planner:
                                    span=True)
         elif kind == "step":
             return self._step_definition(ref, key)
-        elif d.key == "ret":
+        elif kind == "moment" and key in route.moments:
+            m = route.moments[key]
+            return _Definition(key, m.title.nl, m.title.en, tuple(m.remind), ())
+        elif d.key == "ret" and route.ret is not None:
             ret = route.ret
             return _Definition("5B", "het RET bespreekt de zaak", "the RET discusses the case",
                                tuple(ret.remind), tuple(ret.escalate))

@@ -286,7 +286,7 @@ def test_english_aliases_and_help(chat: Chat) -> None:
     chat.ok(BRAM, "report ES-0001 done")
     assert chat.ok(TESS, "approve ES-0001").ok
     help_text = chat.say(JEROEN, "help")
-    for word in ("trede <ES-ref>", "gezin <ES-ref>", "verslag <ES-ref>", "akkoord <ES-ref>",
+    for word in ("trede <ES-ref>", "gezin <ES-ref|OV>", "verslag <ES-ref>", "akkoord <ES-ref>",
                  "sluit <ES-ref>", "partij <ES-ref>", "(ook: approve)", "(ook: tier)"):
         assert word in help_text
     reply = chat.do(JEROEN, "status ES-0001", "en")

@@ -41,6 +41,7 @@ GI_LEADER = "tess.visser@jbgld.example.org"
 GW = "dennis.smits@jbgld.example.org"
 RCP = "monique.peters@regio-foodvalley.example.org"
 BEHEER = "youssef.vandam@regio-foodvalley.example.org"
+VOORZITTER = "astrid.vandijk@jbt-foodvalley.example.org"  # the tafel of Food Valley
 
 # Every command at least once, in English (both words work; the Dutch run
 # below types the same lines), with wrong input here and there.
@@ -100,6 +101,19 @@ SCRIPT = [
     f":als {GI_LEADER}", "close ES-0001 the provider found a place after all",
     f":als {JB}", "status ES-0002",
     ":klok 2026-12-11 12:00",
+    # Bouwsteen 4: the Jeugdbeschermingstafel (JT-0005) and a warm handover.
+    f":als {PROVIDER_WORKER}", "table Ede JB-2026-0061",
+    f":als {LT}", "table Ede", "table Ede JB-2026-0060", "who Ede table",
+    f":als {VOORZITTER}", "outcome JT-0005 2", "scheduled JT-0005 tomorrow",
+    "scheduled JT-0005 2026-12-30", "outcome JT-0005 5", "outcome JT-0005 3 safety no",
+    "report JT-0005", "evaluation JT-0005 2027-03-01", "reaction JT-0005", "status JT-0005",
+    f":als {JB}", "table Ede JB-2026-0062 ots-end",
+    f":als {VOORZITTER}", "scheduled JT-0006 2026-12-15", "outcome JT-0006 1",
+    f":als {JB}", "handover JT-0006", f"handover JT-0006 {WENDY}",
+    f":als {WENDY}", "family OV-0007 no", "family OV-0007 later first meeting the parents",
+    "talked OV-0007",
+    f":als {JB}", "agreements OV-0007", "status OV-0007",
+    ":klok 2026-12-11 12:30",
     # Contactbeheer and the rest.
     f":als {IRIS}", "me", "me ok", "me phone +31 6 1234 0001", "absent until 2026-12-18",
     "back", f"buddy {WENDY}",

@@ -70,6 +70,7 @@ _WORDS = {
     "region": ("regio", "regio's"),
     "team": ("team", "teams"),
     "steunstructuur": ("steunstructuur", "steunstructuren"),
+    "tafel_neighbour": ("buurtafel", "buurtafels"),
 }
 
 

@@ -33,7 +33,7 @@ def show(ref: str) -> None:
         raise typer.Exit(2)
     bot = start_bot()
     with Session(bot.engine) as session:
-        referral = session.exec(select(Referral).where(Referral.id == int(m.group(1)))).first()
+        referral = session.exec(select(Referral).where(Referral.id == int(m.group(2)))).first()
         if referral is None:
             typer.echo(f"Verwijzing {ref} bestaat niet.", err=True)
             raise typer.Exit(1)

@@ -22,7 +22,8 @@ from storage.tables import Referral
 ACTION_PREFIX = "keten_"
 # Every command a button may stand for.
 ACTIONS = ("ontvangen", "volgende", "301", "315", "acceptatie", "gestart", "afwijzing",
-           "onjuist", "ret", "escaleer", "gesprek", "bestuurlijk", "status", "akkoord")
+           "onjuist", "ret", "escaleer", "gesprek", "bestuurlijk", "status", "akkoord",
+           "verslag", "afspraken")
 
 LABELS = {
     "nl": {"ontvangen": "Contact gehad", "volgende": "Bepaling verstuurd",
@@ -30,13 +31,15 @@ LABELS = {
            "gestart": "Zorg gestart", "afwijzing": "Afwijzing", "onjuist": "315 onjuist",
            "ret": "Naar het RET", "escaleer": "Escaleer (stap 6)", "gesprek": "Gesprek gevoerd",
            "bestuurlijk": "Bestuurlijk escaleren", "status": "Status",
-           "akkoord": "Akkoord met verslag"},
+           "akkoord": "Akkoord met verslag", "verslag": "Verslag verstuurd",
+           "afspraken": "Afspraken vastgelegd"},
     "en": {"ontvangen": "Contact made", "volgende": "Decision sent", "301": "301 sent",
            "315": "315 sent", "acceptatie": "Match", "gestart": "Care started",
            "afwijzing": "Reject", "onjuist": "315 incorrect", "ret": "To the RET",
            "escaleer": "Escalate (step 6)", "gesprek": "Talk held",
            "bestuurlijk": "Escalate bestuurlijk", "status": "Status",
-           "akkoord": "Approve report"},
+           "akkoord": "Approve report", "verslag": "Report sent",
+           "afspraken": "Agreements recorded"},
 }
 CONFIRM = {
     "nl": {"title": "Zeker weten?", "yes": "Ja", "no": "Nee",

@@ -16,7 +16,8 @@ from scheduling.routes import Routes
 from storage.tables import Referral
 
 ACTIONS = ("ontvangen", "volgende", "301", "315", "acceptatie", "gestart", "afwijzing",
-           "onjuist", "ret", "escaleer", "gesprek", "bestuurlijk", "status", "akkoord", "esstatus")
+           "onjuist", "ret", "escaleer", "gesprek", "bestuurlijk", "status", "akkoord", "esstatus",
+           "verslag", "afspraken")
 # Buttons whose number is an escalation's (ES-0001), not a referral's.
 ESCALATION_ACTIONS = {"akkoord": "akkoord", "esstatus": "status"}
 # Asked once more before they are done.
@@ -30,6 +31,7 @@ LABELS = {
            "ret": "👥 Naar het RET", "escaleer": "⚠️ Escaleer (stap 6)",
            "gesprek": "🗣 Gesprek gevoerd", "bestuurlijk": "🏛 Bestuurlijk escaleren",
            "status": "ℹ️ Status", "akkoord": "✅ Akkoord met verslag", "esstatus": "ℹ️ Status",
+           "verslag": "📄 Verslag verstuurd", "afspraken": "🤝 Afspraken vastgelegd",
            "confirm": "Ja, {action} {ref}", "cancel": "Nee"},
     "en": {"ontvangen": "✅ Contact made", "volgende": "➡️ Sent (next step)",
            "301": "📨 301 sent", "315": "📨 315 sent", "acceptatie": "🤝 Match",
@@ -38,6 +40,7 @@ LABELS = {
            "escaleer": "⚠️ Escalate (step 6)", "gesprek": "🗣 Talk held",
            "bestuurlijk": "🏛 Escalate bestuurlijk", "status": "ℹ️ Status",
            "akkoord": "✅ Approve report", "esstatus": "ℹ️ Status",
+           "verslag": "📄 Report sent", "afspraken": "🤝 Agreements recorded",
            "confirm": "Yes, {action} {ref}", "cancel": "No"},
 }
 

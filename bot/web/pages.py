@@ -28,7 +28,7 @@ from handlers.referrals.membership import gemeente_name
 from handlers.referrals.report import lead_times, timeline
 from storage.tables import Referral
 
-REF_RE = re.compile(r"^KB-(\d{1,8})$")
+REF_RE = re.compile(r"^(KB|JT|OV)-(\d{1,8})$")  # a referral, a tafel case, a handover
 
 
 def _int(value: str | None) -> int | None:
@@ -63,7 +63,8 @@ def overview(request: Request) -> Response:
     person, access, lang = gate
     routes = web.bot.routes
     steps = step_choices(routes)
-    filters = _filters(request.query_params, steps, list(routes.routes))
+    every: list[str] = [*routes.routes, *routes.processes]
+    filters = _filters(request.query_params, steps, every)
     now = web.bot.clock()
     with Session(web.bot.engine) as s:
         rows, total = open_referrals(s, access, routes, now, filters)
@@ -71,7 +72,7 @@ def overview(request: Request) -> Response:
     web.log_access(person.id, request.url.path, 200)
     return web.render(
         "overview", lang=lang, person=person, access=access, rows=rows, total=total,
-        filters=filters, gemeenten=gemeenten, routes=list(routes.routes),
+        filters=filters, gemeenten=gemeenten, routes=every,
         step_groups=step_groups(routes), parties=sorted({s["actor"] for s in steps}),
         tz=web.bot.calendar().tz, now=now)
 
@@ -87,7 +88,9 @@ def timeline_page(request: Request) -> Response:
         return web.forbidden(person, lang, request.url.path)
     now = web.bot.clock()
     with Session(web.bot.engine) as s:
-        ref = s.exec(select(Referral).where(Referral.id == int(m.group(1)))).first()
+        ref = s.exec(select(Referral).where(Referral.id == int(m.group(2)))).first()
+        if ref is not None and ref.route not in web.bot.routes.by_prefix(m.group(1)):
+            ref = None  # /verwijzing/KB-0004 names no tafel case JT-0004
         if ref is None or ref.id is None or not may_see(s, access, ref.id):
             # Unknown and not-yours look the same: no probing for references.
             return web.forbidden(person, lang, request.url.path, ref.id if ref else None)

@@ -80,10 +80,12 @@ class Filters:
 
 
 def step_choices(routes: Routes) -> list[dict[str, Any]]:
-    """Every (route, step) of the route model, read at run time."""
+    """Every (route, step) of the route model, read at run time: the referral
+    routes' and the other processes' (the tafel, the handover)."""
     return [{"route": name, "key": s.key, "number": s.number, "title_nl": s.title.nl,
              "title_en": s.title.en, "actor": s.actor}
-            for name, route in routes.routes.items() for s in route.steps]
+            for name, route in (*routes.routes.items(), *routes.processes.items())
+            for s in route.steps]
 
 
 def step_groups(routes: Routes) -> list[dict[str, Any]]:
@@ -91,7 +93,7 @@ def step_groups(routes: Routes) -> list[dict[str, Any]]:
     return [{"route": name, "name_nl": route.name.nl, "name_en": route.name.en,
              "steps": [{"key": s.key, "number": s.number, "title_nl": s.title.nl,
                         "title_en": s.title.en} for s in route.steps]}
-            for name, route in routes.routes.items()]
+            for name, route in (*routes.routes.items(), *routes.processes.items())]
 
 
 def current_due(session: Session, ref: Referral) -> datetime | None:

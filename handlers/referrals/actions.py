@@ -27,6 +27,7 @@ from handlers.referrals.providers import (
 )
 from handlers.referrals.steps import record_contact, start_step6
 from handlers.referrals.view import mine_view, status_view
+from handlers.tafel.view import case_reply
 from scheduling.party_directory import is_absent
 from storage.db import session_scope
 from storage.models import OrgKind, Person, Role, Team
@@ -301,8 +302,7 @@ def withdraw(ctx: Context, text: str) -> Reply:
         finish(session, ctx, ref, "withdrawn", ctx.actor, "ingetrokken",
                reden=free_text(text, "reden"))
         notify_thread(session, ctx, ref, route, f"withdrawn:{ref.id}", "thread_closed")
-        return Reply("referral", status_view(session, ctx, ref, headline="ingetrokken"),
-                     private=False)
+        return case_reply(session, ctx, ref, "ingetrokken", private=False)
 
 
 def set_provider(ctx: Context, text: str) -> Reply:
@@ -345,7 +345,7 @@ def need_provider(session: Session, ctx: Context, ref: Referral, parties: set[st
 def show_status(ctx: Context, text: str) -> Reply:
     with session_scope(ctx.engine) as session:
         ref, _ = guard(session, ctx, text, need_open=False)
-        return Reply("referral", status_view(session, ctx, ref, headline=None))
+        return case_reply(session, ctx, ref, None)
 
 
 def mine(ctx: Context, _text: str) -> Reply:

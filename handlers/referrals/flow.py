@@ -69,16 +69,20 @@ def summary(session: Session, ref: Referral, route: Route, lang: str = "nl") -> 
     }
 
 
-def _settle(session: Session, ref: Referral, keys: list[str] | None, status: str) -> None:
+def _settle(session: Session, ref: Referral, keys: list[str] | None, status: str,
+            keep_moments: bool = False) -> None:
     """Mark pending deadlines met/cancelled and drop reminders no longer useful.
 
     A lapsed deadline keeps its status, but what it still had queued for the
-    next working morning is dropped too: the step is done now.
+    next working morning is dropped too: the step is done now. `keep_moments`:
+    a date people set (the tafel's evaluation) stays, the case being done.
     """
     q = select(Deadline).where(Deadline.referral_id == ref.id,
                                col(Deadline.status).in_(["pending", "lapsed"]))
     if keys is not None:
         q = q.where(col(Deadline.key).in_(keys))
+    if keep_moments:
+        q = q.where(col(Deadline.key).not_like("moment:%"))
     for d in session.exec(q).all():
         if d.status == "pending":
             d.status = status
@@ -169,11 +173,16 @@ def finish(session: Session, ctx: Context, ref: Referral, status: str, actor: Pe
     ref.status = status
     ref.closed_at = ctx.clock()
     session.add(ref)
-    _settle(session, ref, None, "met" if status == "closed" else "cancelled")
+    done = status == "closed"
+    _settle(session, ref, None, "met" if done else "cancelled", keep_moments=done)
+    # An evaluation's reminder, due that day, is still news when the case is done.
+    kept = [~col(Outbox.dedupe_key).startswith(f"rem:{d}:") for d in session.exec(
+        select(Deadline.id).where(Deadline.referral_id == ref.id,
+                                  col(Deadline.key).like("moment:%")))] if done else []
     session.execute(
         update(Outbox)
         .where(col(Outbox.referral_id) == ref.id, col(Outbox.status) == "pending",
-               col(Outbox.kind).in_(["reminder", "escalation", "notice"]))
+               col(Outbox.kind).in_(["reminder", "escalation", "notice"]), *kept)
         .values(status="dropped")
     )
     record(session, ctx, ref, action, actor, **detail)

@@ -13,7 +13,9 @@ from handlers.referrals.membership import parties_of
 from storage.models import Organisation, Person, Team
 from storage.tables import Referral
 
-REF_RE = re.compile(r"^(?:KB-?)?(\d{1,8})$", re.IGNORECASE)
+# KB-0001 (a referral), JT-0002 (a tafel case), OV-0003 (a handover): one
+# numbering, so a bare number still names one case.
+REF_RE = re.compile(r"^(?:(KB|JT|OV)-?)?(\d{1,8})$", re.IGNORECASE)
 
 
 def org_kind(session: Session, person: Person) -> str | None:
@@ -32,7 +34,9 @@ def guard(session: Session, ctx: Context, text: str, need_open: bool = True
     m = REF_RE.match(text.split()[0]) if text.split() else None
     if not m:
         raise Refused(error("ref_usage"))
-    ref = session.exec(select(Referral).where(Referral.id == int(m.group(1)))).first()
+    ref = session.exec(select(Referral).where(Referral.id == int(m.group(2)))).first()
+    if ref is not None and m.group(1) and ref.route not in ctx.routes.by_prefix(m.group(1)):
+        ref = None  # JT-0001 names no referral KB-0001
     if ref is None:
         raise Refused(error("ref_unknown", ref=text.split()[0][:20]))
     assert ctx.actor is not None

@@ -164,6 +164,7 @@ def involve_ret(ctx: Context, text: str) -> Reply:
         if _pending(session, ref, "ret") is not None:
             return error("ret_open", ref=ref.ref)
         route = ctx.routes.route(ref.route)
+        assert route.ret is not None  # step 5 is a referral route's, which has its RET term
         deadline = new_deadline(ctx, ref, "ret", ref.step, ctx.clock(), route.ret.term,
                                 with_reminder=bool(route.ret.remind))
         session.add(deadline)

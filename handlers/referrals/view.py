@@ -85,6 +85,10 @@ def mine_view(session: Session, ctx: Context, person: Person) -> dict[str, Any]:
     return {"items": mine_items(session, ctx, person), "name": person.name}
 
 
+# Step actions that need more than the reference: typed, not pressed.
+TYPED = ("gevonden", "gepland", "uitkomst")
+
+
 def next_actions(routes: Routes, ref: Referral) -> list[str]:
     """The command words that make sense now, for buttons (Slack, Telegram): the
     step's own action first. Actions that need more than the reference
@@ -92,7 +96,7 @@ def next_actions(routes: Routes, ref: Referral) -> list[str]:
     if ref.status != "open":
         return ["status"]
     step = routes.route(ref.route).step(ref.step)
-    actions: list[str] = [] if step.done_by.action == "gevonden" else [step.done_by.action]
+    actions: list[str] = ([] if step.done_by.action in TYPED else [step.done_by.action])
     if step.on_afwijzing is not None:
         actions.append("afwijzing")
     if step.on_onjuist is not None:
