@@ -67,6 +67,12 @@ def test_registration_tells_the_voorzitters_and_sets_two_weeks(tafel: Chat) -> N
     assert tafel.events("JT-0001")[0][0] == "tafel_aangemeld"
 
 
+def test_mine_shows_the_voorzitter_the_tafel_cases(tafel: Chat) -> None:
+    text = tafel.say(ASTRID, "mijn")
+    assert "JT-0001" in text
+    assert "JT-0001" not in tafel.say(LARS, "mijn")  # another region's tafel
+
+
 def test_who_may_register(chat: Chat) -> None:
     text = chat.refused(SASKIA, "tafel Ede T-1", "tafel_through_lt")
     assert "samen met het lokaal team" in text

@@ -29,11 +29,15 @@ def show(ref: str) -> None:
     """De volledige geschiedenis van één verwijzing: wie, wat, wanneer, waar."""
     m = REF_RE.match(ref.strip())
     if not m:
-        typer.echo(f"Ongeldig kenmerk {ref!r}: gebruik bijv. KB-0001.", err=True)
+        typer.echo(f"Ongeldig kenmerk {ref!r}: gebruik bijv. KB-0001 (of JT-0004, OV-0005).",
+                   err=True)
         raise typer.Exit(2)
     bot = start_bot()
     with Session(bot.engine) as session:
         referral = session.exec(select(Referral).where(Referral.id == int(m.group(2)))).first()
+        if referral is not None and m.group(1) and \
+                referral.route not in bot.routes.by_prefix(m.group(1)):
+            referral = None  # KB-0004 names no tafel case JT-0004
         if referral is None:
             typer.echo(f"Verwijzing {ref} bestaat niet.", err=True)
             raise typer.Exit(1)
@@ -41,7 +45,8 @@ def show(ref: str) -> None:
         step = next((st for st in route.steps if st.key == referral.step), None)
         due = current_due(session, referral)
         where = f"stap {step.number}: {step.title.nl}" if step else "stap ?"
-        typer.echo(f"{referral.ref} · {referral.route}-route · kenmerk {referral.kenmerk} · "
+        kind = (f"{referral.route}-route" if route.kind == "verwijzing" else route.name.nl)
+        typer.echo(f"{referral.ref} · {kind} · kenmerk {referral.kenmerk} · "
                    f"{STATUS_NL.get(referral.status, referral.status)} · {where}"
                    + (f" · uiterlijk {format_due(due, 'nl')}" if due else ""))
         for e in timeline(session, referral):

@@ -47,6 +47,7 @@ from handlers.referrals.membership import gemeente_name
 from handlers.referrals.view import status_view
 from handlers.threads import home_channel, remember_root, root_digest, said_by_root, thread_of
 from messages import Renderer
+from messages.labels import LABELS
 from scheduling.delivery.contract import Deferred, Outgoing, TemporaryFailure
 from scheduling.delivery.ratelimit import RateGate
 from storage.db import session_scope
@@ -185,7 +186,10 @@ class TelegramSender:
             ctx = self.bot.context(PLATFORM, None, lang)
             data = status_view(session, ctx, ref, headline=None)
             text = self.renderer.render_name("thread_root", data, lang)
-            topic = f"{ref.ref} · {ref.route} · {gemeente_name(session, ref)}"[:128]
+            # "KB-0001 · 301 · Ede", "JT-0004 · Jeugdbeschermingstafel · Ede": the group's
+            # language is nobody's in particular, so the default's words.
+            kind = ref.route if ref.route in ("301", "315") else LABELS["nl"]["case"][ref.route]
+            topic = f"{ref.ref} · {kind} · {gemeente_name(session, ref)}"[:128]
             return clip(text), referral_keyboard(ref, self.bot.routes, lang), topic
 
     def _thread(self, referral_id: int, lang: str) -> tuple[ReferralThread, bool] | None:

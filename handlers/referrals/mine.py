@@ -3,7 +3,7 @@
 Named on the referral: the JB, the LT worker and the koppelgenoot. Through
 their organisation: the zorgaanbieder (co-owner from step 5 on, and wherever it
 acts), the backoffice where it acts or is told, the RET while a case waits for
-its discussion. Team leaders see their team's open referrals, lapsed ones
+its discussion; a tafel's voorzitters its cases. Team leaders see their team's open referrals, lapsed ones
 first; the regionale contactpersoon the region's step-1 and step-6 cases.
 """
 
@@ -33,6 +33,10 @@ def _candidates(session: Session, person: Person, kind: str | None,
     if by_gemeente:
         served = select(TeamGemeente.gemeente_id).where(TeamGemeente.team_id == person.team_id)
         conds.append(col(Referral.gemeente_id).in_(served))
+    if kind == OrgKind.JBT and person.role == Role.JBT_VOORZITTER:
+        # The tafel's voorzitters: the tafel cases of the gemeenten it serves.
+        served = select(TeamGemeente.gemeente_id).where(TeamGemeente.team_id == person.team_id)
+        conds.append(col(Referral.gemeente_id).in_(served) & (col(Referral.route) == "jbt"))
     if kind == OrgKind.GI and person.role == Role.TEAMLEIDER:
         team = select(Person.id).where(Person.team_id == person.team_id)
         conds.append(col(Referral.jb_id).in_(team))
