@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
@@ -30,6 +30,10 @@ Party = Literal[
 Action = Literal["ontvangen", "volgende", "301", "315", "acceptatie", "gestart", "gevonden",
                  "gepland", "uitkomst", "verslag", "gesprek", "afspraken"]
 Kind = Literal["verwijzing", "tafel", "overdracht"]
+RouteName = Literal["301", "315"]
+ProcessName = Literal["jbt", "ov"]
+# The referral routes' names: figures about referrals count these rows only.
+REFERRAL_ROUTES: tuple[str, ...] = get_args(RouteName)
 Consult = Literal["lt", "za"]  # step 1: consulted the lokaal team / a zorgaanbieder
 
 # Steps the code knows by key: step 5 (network and/or RET) and step 6 (escalation).
@@ -191,9 +195,9 @@ class Route(_Strict):
 
 
 class Routes(_Strict):
-    routes: dict[Literal["301", "315"], Route]
+    routes: dict[RouteName, Route]
     # The other processes, by the name their rows carry (`Referral.route`).
-    processes: dict[Literal["jbt", "ov"], Route] = {}
+    processes: dict[ProcessName, Route] = {}
 
     @model_validator(mode="after")
     def _kinds(self) -> Routes:

@@ -206,6 +206,19 @@ def test_commands_name_their_process(tafel: Chat) -> None:
     assert "Jeugdbeschermingstafel" in tafel.say(WENDY, "status 1")
 
 
+def test_referral_figures_count_referrals_only(tafel: Chat) -> None:
+    from datetime import date
+
+    from handlers.overview.figures import Period, Scope, figures
+
+    tafel.ok(JEROEN, "verwijs 301 Ede K-9")
+    tafel.ok(JEROEN, "tafel Ede T-9 ots-einde")
+    with Session(tafel.engine) as s:
+        found = figures(s, Scope(Period(date(2026, 11, 1), date(2026, 11, 30))),
+                        tafel.bot.calendar(), tafel.bot.routes)
+    assert sum(g["started"] for g in found["per_gemeente"]) == 1  # KB-0002, not JT-0001/3
+
+
 def test_in_english(tafel: Chat) -> None:
     text = tafel.say(WENDY, "status JT-0001", lang="en")
     assert "youth protection table" in text and "scheduled JT-0001 <date>" in text

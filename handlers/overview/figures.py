@@ -33,7 +33,7 @@ from sqlalchemy import and_, case, func, select
 from sqlmodel import Session, col
 
 from scheduling.calendar import WorkCalendar
-from scheduling.routes import Routes
+from scheduling.routes import REFERRAL_ROUTES, Routes
 from storage.models import Gemeente, Region
 from storage.tables import Deadline, ModelEscalation, Referral, ReferralEvent
 
@@ -113,10 +113,11 @@ def _stats(values: list[int]) -> dict[str, Any]:
 
 def _scoped(q: Any, scope: Scope, calendar: WorkCalendar,
             created: Any = None) -> Any:
-    """Referrals started in the period, in the region/gemeente (q must join Referral)."""
+    """Referrals started in the period, in the region/gemeente (q must join Referral);
+    the 301/315 routes' rows only, not the tafel's or the handover's."""
     lo, hi = scope.period.bounds(calendar)
     created = col(Referral.created_at) if created is None else created
-    q = q.where(created >= lo, created < hi)
+    q = q.where(created >= lo, created < hi, col(Referral.route).in_(REFERRAL_ROUTES))
     if scope.gemeente_id is not None:
         q = q.where(col(Referral.gemeente_id) == scope.gemeente_id)
     if scope.region_id is not None:

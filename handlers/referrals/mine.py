@@ -3,8 +3,9 @@
 Named on the referral: the JB, the LT worker and the koppelgenoot. Through
 their organisation: the zorgaanbieder (co-owner from step 5 on, and wherever it
 acts), the backoffice where it acts or is told, the RET while a case waits for
-its discussion; a tafel's voorzitters its cases. Team leaders see their team's open referrals, lapsed ones
-first; the regionale contactpersoon the region's step-1 and step-6 cases.
+its discussion; a tafel's voorzitters its cases. Team leaders see their team's
+open referrals, lapsed ones first; the regionale contactpersoon the region's
+step-1 and step-6 cases.
 """
 
 from __future__ import annotations
