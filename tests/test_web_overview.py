@@ -354,3 +354,27 @@ def test_the_timeline_shows_the_current_due_date_and_who_an_escalation_went_to(
     pending = c.get(f"/overzicht/verwijzing/{cases['due_later']}").text
     due = re.search(r'<dd id="current-due" class="">(.*?)</dd>', pending, re.S)
     assert due and listed(cases["due_later"]) in due.group(0) and "verlopen" not in due.group(0)
+
+
+def test_a_tafel_case_is_listed_and_opens_under_its_own_reference(
+        bot: KetenBot, cases: dict[str, str]) -> None:
+    from storage.db import session_scope
+    from storage.tables import Referral
+
+    made = make_referral(bot.engine, start="2026-11-23 10:00", route="jbt", step="plannen",
+                         deadlines=[("step:plannen", "2026-12-08 00:00", "pending")])
+    with session_scope(bot.engine) as s:
+        row = s.get(Referral, made.id)
+        assert row is not None
+        row.ref = f"JT-{made.id:04d}"
+    c = client(bot)
+    sign_in(c, bot, "rcp@fv.example.org")
+    page = c.get("/overzicht/").text
+    assert f'href="/overzicht/verwijzing/JT-{made.id:04d}"' in page
+    assert "De voorzitter plant het gesprek aan tafel" in page
+    detail = c.get(f"/overzicht/verwijzing/JT-{made.id:04d}")
+    assert detail.status_code == 200 and f"JT-{made.id:04d}" in detail.text
+    assert c.get(f"/overzicht/verwijzing/KB-{made.id:04d}").status_code == 403
+    only = c.get("/overzicht/?route=jbt").text
+    assert re.findall(r'href="/overzicht/verwijzing/([A-Z]{2}-\d+)"', only) == [
+        f"JT-{made.id:04d}"]
