@@ -49,7 +49,9 @@ TESS = "tess.visser@jbgld.example.org"
 BRAM = "bram.devries@sociaalteam-ede.example.org"
 CARLA = "carla.smit@sociaalteam-ede.example.org"
 MONIQUE = "monique.peters@regio-foodvalley.example.org"
-USERS = {"UJEROEN": JEROEN, "UBRAM": BRAM, "UCARLA": CARLA, "UTESS": TESS, "UMONIQUE": MONIQUE}
+ASTRID = "astrid.vandijk@jbt-foodvalley.example.org"  # voorzitter, tafel Food Valley
+USERS = {"UJEROEN": JEROEN, "UBRAM": BRAM, "UCARLA": CARLA, "UTESS": TESS, "UMONIQUE": MONIQUE,
+         "UASTRID": ASTRID}
 
 
 def slack_settings(fake: FakeSlack, **extra: Any) -> Settings:

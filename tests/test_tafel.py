@@ -83,6 +83,8 @@ def test_who_may_register(chat: Chat) -> None:
     chat.refused(WENDY, "tafel Atlantis T-1", "gemeente_unknown")
     chat.ok(JEROEN, "tafel Ede T-2")  # a GI professional may register too
     chat.refused(JEROEN, "tafel Ede T-2", "tafel_duplicate")
+    chat.ok(JEROEN, "verwijs 301 Ede T-2")  # a referral of the same case is no duplicate
+    chat.refused(JEROEN, "verwijs 301 Ede T-2", "referral_duplicate")
 
 
 def test_ots_end_makes_the_lokaal_team_and_the_raad_parties(chat: Chat) -> None:

@@ -3,38 +3,9 @@ in its thread, and the voorzitter's button press updating the root."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
-import httpx
-import pytest
-from sqlalchemy import Engine
-
-from bot.app import KetenBot
-from bot.serve import build_web_app
-from tests.conftest import FakeClock
-from tests.fakes.slack_api import FakeSlack
-from tests.test_slack import JB_CHANNEL, USERS, Slack, action_ids, set_channel, slack_settings
-
-ASTRID = "astrid.vandijk@jbt-foodvalley.example.org"  # voorzitter, tafel Food Valley
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack(users=dict(USERS) | {"UASTRID": ASTRID}) as f:
-        yield f
-
-
-@pytest.fixture
-async def slack(sample_engine: Engine, clock: FakeClock, fake: FakeSlack
-                ) -> AsyncIterator[Slack]:
-    set_channel(sample_engine, "jbgld-food-valley", JB_CHANNEL)
-    bot = KetenBot(slack_settings(fake), sample_engine, clock)
-    web = build_web_app(bot)
-    route = next(r for r in web.routes if getattr(r, "path", "") == "/slack/events")
-    runtime = route.endpoint.__self__.runtime  # type: ignore[attr-defined]
-    async with web.router.lifespan_context(web), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=web), base_url="http://ketenbot") as http:
-        yield Slack(bot, http, fake, runtime, clock)
+from tests.test_slack import JB_CHANNEL, Slack, action_ids
+from tests.test_slack import fake as fake  # noqa: F401  (fixture)
+from tests.test_slack import slack as slack  # noqa: F401  (fixture)
 
 
 async def test_tafel_thread_and_the_voorzitters_press(slack: Slack) -> None:

@@ -12,7 +12,7 @@ from handlers.contacts.directory_cache import TeamPeople, snapshot
 from handlers.contacts.lookup_group import group, split_group
 from handlers.contacts.matching import search_key, suggestions
 from handlers.contacts.tafels import neighbour_names, split_tafel, tafel_view
-from handlers.core import Context, Reply, error
+from handlers.core import Context, Refused, Reply, error
 from storage.models import (
     Gemeente,
     GemeenteKey,
@@ -93,6 +93,16 @@ def find_gemeente(session: Session, query: str) -> GemeenteMatch:
         )
     ).all()
     return GemeenteMatch(None, suggestions(key, dict(rows)))
+
+
+def gemeente_or_refused(session: Session, query: str) -> Gemeente:
+    """The one gemeente `query` names; Refused (nothing changed) naming the
+    candidates when it names none or several."""
+    match = find_gemeente(session, query)
+    if match.gemeente is None:
+        code = "gemeente_ambiguous" if match.ambiguous else "gemeente_unknown"
+        raise Refused(error(code, query=query, suggestions=match.candidates))
+    return match.gemeente
 
 
 def split_role(text: str) -> tuple[str, tuple[OrgKind, ...] | None]:

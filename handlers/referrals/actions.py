@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from handlers.contacts.contact_views import pick_contact
-from handlers.contacts.lookup import find_gemeente, teams_for
+from handlers.contacts.lookup import gemeente_or_refused, teams_for
 from handlers.core import Context, Refused, Reply, error
 from handlers.escalations import model as escalation_model
 from handlers.incoming import free_text
 from handlers.referrals.flow import enter_step, finish, notify_person, notify_thread, record
-from handlers.referrals.guard import guard, org_kind
+from handlers.referrals.guard import guard, open_case, org_kind
 from handlers.referrals.membership import parties_of, resolve
 from handlers.referrals.providers import (
     assign_provider,
@@ -29,6 +28,7 @@ from handlers.referrals.steps import record_contact, start_step6
 from handlers.referrals.view import mine_view, status_view
 from handlers.tafel.view import case_reply
 from scheduling.party_directory import is_absent
+from scheduling.routes import REFERRAL_ROUTES
 from storage.db import session_scope
 from storage.models import OrgKind, Person, Role, Team
 from storage.personal_data import kenmerk_problem
@@ -73,22 +73,8 @@ def start_referral(ctx: Context, text: str) -> Reply:
     with session_scope(ctx.engine) as session:
         if actor.role != Role.MEDEWERKER or org_kind(session, actor) != OrgKind.GI:
             return error("only_jeugdbeschermer")
-        match = find_gemeente(session, gemeente_text)
-        if match.gemeente is None:
-            code = "gemeente_ambiguous" if match.ambiguous else "gemeente_unknown"
-            return error(code, query=gemeente_text, suggestions=match.candidates)
-        gem = match.gemeente
-        # A kenmerk is an organisation's own case reference: only a referral of the
-        # actor's organisation is a duplicate. Another organisation's referral with
-        # the same kenmerk is not theirs to learn of: the answer is the one for a
-        # kenmerk nobody used.
-        team = session.get(Team, actor.team_id)
-        duplicate = session.exec(
-            select(Referral).join(Person, col(Person.id) == Referral.jb_id)
-            .join(Team, col(Team.id) == Person.team_id)
-            .where(func.lower(Referral.kenmerk) == kenmerk.lower(),
-                   Referral.gemeente_id == gem.id, Referral.status == "open",
-                   Team.organisation_id == (team.organisation_id if team else -1))).first()
+        gem = gemeente_or_refused(session, gemeente_text)
+        duplicate = open_case(session, actor, kenmerk, gem.id or 0, REFERRAL_ROUTES)
         if duplicate:
             return error("referral_duplicate", ref=duplicate.ref, kenmerk=kenmerk)
         contact: Person | None

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from handlers.core import Context, Refused, error
 from handlers.referrals.membership import parties_of
@@ -22,6 +23,22 @@ def org_kind(session: Session, person: Person) -> str | None:
     team = session.get(Team, person.team_id)
     org = session.get(Organisation, team.organisation_id) if team else None
     return org.kind if org else None
+
+
+def open_case(session: Session, actor: Person, kenmerk: str, gemeente_id: int,
+              routes: tuple[str, ...]) -> Referral | None:
+    """The actor's organisation's open case of these routes with this kenmerk in
+    the gemeente. A kenmerk is an organisation's own case reference: another
+    organisation's case with the same kenmerk is not theirs to learn of, so the
+    answer for it is the one for a kenmerk nobody used."""
+    team = session.get(Team, actor.team_id)
+    return session.exec(
+        select(Referral).join(Person, col(Person.id) == Referral.jb_id)
+        .join(Team, col(Team.id) == Person.team_id)
+        .where(func.lower(Referral.kenmerk) == kenmerk.lower(),
+               col(Referral.route).in_(routes),
+               Referral.gemeente_id == gemeente_id, Referral.status == "open",
+               Team.organisation_id == (team.organisation_id if team else -1))).first()
 
 
 def guard(session: Session, ctx: Context, text: str, need_open: bool = True

@@ -3,18 +3,15 @@ at the Jeugdbeschermingstafel (Bouwsteen 4, "Aanmelding")."""
 
 from __future__ import annotations
 
-from sqlalchemy import func
-from sqlmodel import col, select
-
 from handlers.contacts.contact_views import pick_contact
-from handlers.contacts.lookup import find_gemeente, teams_for
+from handlers.contacts.lookup import gemeente_or_refused, teams_for
 from handlers.core import Context, Reply, error
 from handlers.referrals.flow import enter_step, notify_person, record
-from handlers.referrals.guard import org_kind
+from handlers.referrals.guard import open_case, org_kind
 from handlers.referrals.membership import resolve
 from handlers.tafel.view import tafel_view
 from storage.db import session_scope
-from storage.models import OrgKind, Person, Role, Team
+from storage.models import OrgKind, Role
 from storage.personal_data import kenmerk_problem
 from storage.tables import Referral
 
@@ -51,18 +48,8 @@ def register(ctx: Context, text: str) -> Reply:
         if ots_end and (kind != OrgKind.GI or actor.role != Role.MEDEWERKER):
             # Section 11: the jeugdbeschermer's own intention to end the OTS.
             return error("tafel_ots_only_jb")
-        match = find_gemeente(session, gemeente_text)
-        if match.gemeente is None:
-            code = "gemeente_ambiguous" if match.ambiguous else "gemeente_unknown"
-            return error(code, query=gemeente_text, suggestions=match.candidates)
-        gem = match.gemeente
-        team = session.get(Team, actor.team_id)
-        duplicate = session.exec(
-            select(Referral).join(Person, col(Person.id) == Referral.jb_id)
-            .join(Team, col(Team.id) == Person.team_id)
-            .where(Referral.route == name, func.lower(Referral.kenmerk) == kenmerk.lower(),
-                   Referral.gemeente_id == gem.id, Referral.status == "open",
-                   Team.organisation_id == (team.organisation_id if team else -1))).first()
+        gem = gemeente_or_refused(session, gemeente_text)
+        duplicate = open_case(session, actor, kenmerk, gem.id or 0, (name,))
         if duplicate:
             return error("tafel_duplicate", ref=duplicate.ref, kenmerk=kenmerk)
         now = ctx.clock()
