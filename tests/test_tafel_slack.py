@@ -33,5 +33,6 @@ async def test_tafel_thread_and_the_voorzitters_press(slack: Slack) -> None:
     assert action_ids(updated.args["blocks"]) == ["keten_verslag", "keten_status"]
 
     sent = await slack.press("UASTRID", "verslag", ref="JT-0001", message_ts=thread.root_id)
-    assert "Afgerond: het verslag is naar ouders en professional." in sent["text"]  # the root
+    # The press replaces the root: the case is done.
+    assert "Afgerond: het verslag is verstuurd aan de ouders en de professional." in sent["text"]
     assert slack.referral("JT-0001").status == "closed"
