@@ -111,7 +111,8 @@ def build_registry() -> Registry:
     add(Command("verslag", by_kind(em.report, tafel=jt.report_sent),
                 "verslag <ES-ref> <verslag> · verslag <JT>",
                 "het verslag van het overleg van deze trede, voorgelegd aan de deelnemers; "
-                "aan tafel: het verslag is naar ouders en professional (geen tekst in de chat)",
+                "aan tafel: het verslag is verstuurd aan de ouders en de professional (geen "
+                "tekst in de chat)",
                 "the report of this tier's meeting, put to its participants; at the table: "
                 "the report went to parents and professional (no text in chat)",
                 aliases=("report",)))
