@@ -221,6 +221,15 @@ def test_referral_figures_count_referrals_only(tafel: Chat) -> None:
     assert sum(g["started"] for g in found["per_gemeente"]) == 1  # KB-0002, not JT-0001/3
 
 
+def test_a_tafel_case_is_withdrawn_by_its_aanmelder(tafel: Chat) -> None:
+    tafel.refused(JEROEN, "intrekken JT-0001", "not_party")
+    tafel.refused(DAAN, "intrekken JT-0001", "not_allowed")  # told, not in charge
+    text = tafel.say(WENDY, "intrekken JT-0001 het gezin is verhuisd")
+    assert "Ingetrokken" in text and tafel.referral("JT-0001").status == "withdrawn"
+    assert all(d.status != "pending" for d in tafel.deadlines("JT-0001")["step:plannen"])
+    tafel.refused(ASTRID, "gepland JT-0001 3-12", "referral_closed")
+
+
 def test_in_english(tafel: Chat) -> None:
     text = tafel.say(WENDY, "status JT-0001", lang="en")
     assert "youth protection table" in text and "scheduled JT-0001 <date>" in text

@@ -17,7 +17,7 @@ from handlers.escalations import model as escalation_model
 from handlers.incoming import free_text
 from handlers.referrals.flow import enter_step, finish, notify_person, notify_thread, record
 from handlers.referrals.guard import guard, open_case, org_kind
-from handlers.referrals.membership import parties_of, resolve
+from handlers.referrals.membership import PROCESS_KINDS, parties_of, resolve
 from handlers.referrals.providers import (
     assign_provider,
     named_lt_worker,
@@ -280,9 +280,11 @@ def reassign(ctx: Context, text: str) -> Reply:
 def withdraw(ctx: Context, text: str) -> Reply:
     with session_scope(ctx.engine) as session:
         ref, parties = guard(session, ctx, text)
-        if not parties & {"jeugdbeschermer", "gi_teamleider"}:
-            return error("not_allowed", ref=ref.ref, action="intrekken",
-                         who=["jeugdbeschermer", "gi_teamleider"])
+        # A tafel case is withdrawn by whoever registered it (or the voorzitter).
+        may = (["aanmelder", "jbt_voorzitter"] if ref.route in PROCESS_KINDS
+               and PROCESS_KINDS[ref.route] == "tafel" else ["jeugdbeschermer", "gi_teamleider"])
+        if not parties & set(may):
+            return error("not_allowed", ref=ref.ref, action="intrekken", who=may)
         assert ctx.actor is not None
         route = ctx.routes.route(ref.route)
         finish(session, ctx, ref, "withdrawn", ctx.actor, "ingetrokken",
