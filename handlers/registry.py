@@ -11,7 +11,7 @@ from handlers.handover import actions as ov
 from handlers.overview import sign_in as web_login
 from handlers.referrals import actions as rc
 from handlers.referrals import steps as rs
-from handlers.referrals.kinds import by_kind
+from handlers.referrals.kinds import by_kind, referral_only, refusal
 from handlers.tafel import meeting as jt
 from handlers.tafel import register as jt_register
 
@@ -30,44 +30,47 @@ def build_registry() -> Registry:
                 "het lokaal team die het gezin kent",
                 "start a referral (youth protection workers only); e-mail: the local-team "
                 "worker who knows the family", aliases=("refer",)))
-    add(Command("ontvangen", rc.complete_step("ontvangen"), "ontvangen <ref>",
+    add(Command("ontvangen", referral_only("ontvangen", rc.complete_step("ontvangen")),
+                "ontvangen <ref>",
                 "stap 1: contact tussen JB en lokaal team is er (lokaal team of JB legt het vast)",
                 "step 1: the JB and the local team have had contact (either side records it)",
                 aliases=("ack",)))
-    add(Command("contact", rs.contact, "contact <ref> [lt|za]",
+    add(Command("contact", referral_only("contact", rs.contact), "contact <ref> [lt|za]",
                 "stap 1: de JB legt het overleg vast met het lokaal team (lt) of, in de "
                 "315-route, de zorgaanbieder (za)",
                 "step 1: the JB records the consultation with the local team (lt) or, in the "
                 "315 route, the provider (za)", aliases=("consulted",)))
-    add(Command("volgende", rc.complete_step("volgende"),
+    add(Command("volgende", referral_only("volgende", rc.complete_step("volgende")),
                 "volgende <ref> [<zorgaanbieder> [e-mail]]",
                 "bepaling en aanmeldformulier zijn verstuurd (stap 2-3), naar de "
                 "voorkeursaanbieder (noem die als hij nog niet is vastgelegd)",
                 "decision and form sent (step 2-3), to the preferred provider (name it when "
                 "it is not recorded yet)", aliases=("next",)))
-    add(Command("301", rc.complete_step("301"), "301 <ref>",
+    add(Command("301", referral_only("301", rc.complete_step("301")), "301 <ref>",
                 "het 301-bericht (toewijzing) is verstuurd", "the 301 message was sent"))
-    add(Command("315", rc.complete_step("315"), "315 <ref>",
+    add(Command("315", referral_only("315", rc.complete_step("315")), "315 <ref>",
                 "het 315-bericht (verzoek om toewijzing) is verstuurd",
                 "the 315 message was sent"))
-    add(Command("acceptatie", rc.complete_step("acceptatie"), "acceptatie <ref>",
+    add(Command("acceptatie", referral_only("acceptatie", rc.complete_step("acceptatie")),
+                "acceptatie <ref>",
                 "zorgaanbieder kan tijdig passende hulp bieden (match)",
                 "the provider can give suitable help in time (match)", aliases=("accept",)))
-    add(Command("gestart", rc.complete_step("gestart"), "gestart <ref>",
+    add(Command("gestart", referral_only("gestart", rc.complete_step("gestart")), "gestart <ref>",
                 "de zorg is gestart: verwijzing afgerond", "care has started: referral done",
                 aliases=("started",)))
-    add(Command("afwijzing", rc.reject, "afwijzing <ref> [reden]",
+    add(Command("afwijzing", referral_only("afwijzing", rc.reject), "afwijzing <ref> [reden]",
                 "zorgaanbieder wijst af: backoffice, JB en lokaal team horen het; naar stap 5",
                 "provider rejects: back office, JB and local team are told; to step 5",
                 aliases=("reject",)))
-    add(Command("onjuist", rs.incorrect_315, "onjuist <ref> [reden]",
+    add(Command("onjuist", referral_only("onjuist", rs.incorrect_315), "onjuist <ref> [reden]",
                 "backoffice: het 315-verzoek is onjuist (JW319), terug naar de zorgaanbieder",
                 "back office: the 315 request is incorrect (JW319), back to the provider",
                 aliases=("incorrect",)))
-    add(Command("gevonden", rs.found, "gevonden <ref> <zorgaanbieder> [e-mail]",
+    add(Command("gevonden", referral_only("gevonden", rs.found),
+                "gevonden <ref> <zorgaanbieder> [e-mail]",
                 "stap 5A/6: er is een plek gevonden; de termijnen van de route lopen opnieuw",
                 "step 5A/6: a place was found; the route's terms run again", aliases=("found",)))
-    add(Command("ret", rs.involve_ret, "ret <ref>",
+    add(Command("ret", referral_only("ret", rs.involve_ret), "ret <ref>",
                 "stap 5B: leg de zaak voor aan het RET (binnen 2 weken besproken)",
                 "step 5B: put the case to the RET (discussed within 2 weeks)"))
     add(Command("uitkomst", by_kind(rs.ret_outcome, tafel=jt.outcome),
@@ -78,7 +81,7 @@ def build_registry() -> Registry:
                 "step 5B: did the RET's discussion bring (sight of) help? At the table: the "
                 "outcome (chair; route, help and safety agreements were decided unless you "
                 "say no)", aliases=("outcome",)))
-    add(Command("escaleer", rc.escalate,
+    add(Command("escaleer", referral_only("escaleer", rc.escalate),
                 "escaleer <ref> [dilemma|samenwerking|zorgelijk] · "
                 "escaleer kenmerk <kenmerk> <gemeente> <situatie>",
                 "stap 6 (alleen na stap 5 zonder hulp); met een situatie: "
@@ -86,13 +89,15 @@ def build_registry() -> Registry:
                 "step 6 (only after a step 5 without help); with a situation: "
                 "the escalation model (ES-…)",
                 aliases=("escalate",)))
-    add(Command("gesprek", by_kind(rs.talk, overdracht=ov.talk), "gesprek <ref|OV>",
+    add(Command("gesprek", by_kind(rs.talk, overdracht=ov.talk, tafel=refusal("gesprek", "tafel")),
+                "gesprek <ref|OV>",
                 "stap 6: teamleider GI en regionale contactpersoon hebben gesproken; bij een "
                 "warme overdracht: het gezamenlijke gesprek met het gezin is gevoerd",
                 "step 6: GI team leader and regional contact person have talked; in a warm "
                 "handover: the joint conversation with the family took place",
                 aliases=("talked",)))
-    add(Command("bestuurlijk", rs.bestuurlijk, "bestuurlijk <ref> [toelichting]",
+    add(Command("bestuurlijk", referral_only("bestuurlijk", rs.bestuurlijk),
+                "bestuurlijk <ref> [toelichting]",
                 "stap 6: besluit tot bestuurlijke escalatie (teamleider GI of regionale "
                 "contactpersoon)", "step 6: decide on a bestuurlijke escalatie (GI team leader "
                 "or regional contact person)", aliases=("board",)))
@@ -124,7 +129,8 @@ def build_registry() -> Registry:
     add(Command("sluit", em.close, "sluit <ES-ref> <reden>",
                 "sluit een escalatie met een reden (leidinggevenden)",
                 "close an escalation with a reason (managers)", aliases=("close",)))
-    add(Command("opgelost", em.resolved, "opgelost <ES-ref|ref> [toelichting]",
+    add(Command("opgelost", referral_only("opgelost", em.resolved),
+                "opgelost <ES-ref|ref> [toelichting]",
                 "het verschil is overbrugd, namens uw organisatie; als alle partijen dat "
                 "zeggen, is de escalatie gesloten",
                 "the difference is bridged, for your organisation; when every party says so, "
@@ -155,7 +161,8 @@ def build_registry() -> Registry:
                 "warme overdracht: afspraken over het borgen van de resultaten vastgelegd",
                 "warm handover: agreements on securing the results recorded",
                 aliases=("agreements",)))
-    add(Command("aanbieder", rc.set_provider, "aanbieder <ref> <zorgaanbieder> [e-mail]",
+    add(Command("aanbieder", referral_only("aanbieder", rc.set_provider),
+                "aanbieder <ref> <zorgaanbieder> [e-mail]",
                 "leg de zorgaanbieder vast (e-mail: de contactpersoon daar)",
                 "set the care provider (e-mail: the contact person there)",
                 aliases=("provider",)))

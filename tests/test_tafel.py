@@ -205,6 +205,10 @@ def test_commands_name_their_process(tafel: Chat) -> None:
     tafel.refused(JEROEN, "gepland KB-0002 3-12", "tafel_not_tafel")
     tafel.refused(JEROEN, "afspraken KB-0002", "ov_not_handover")
     tafel.refused(WENDY, "status KB-0001", "ref_unknown")  # JT-0001 is no referral
+    for command in ("ontvangen 1", "afwijzing JT-0001", "escaleer JT-0001", "gesprek JT-0001",
+                    "escaleer JT-0001 dilemma", "aanbieder JT-0001 x", "opgelost JT-0001"):
+        text = tafel.refused(WENDY, command, "tafel_referral_only")
+        assert "zaak van de Jeugdbeschermingstafel" in text and "verwijzing" in text
     assert "Jeugdbeschermingstafel" in tafel.say(WENDY, "status 1")
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from sqlmodel import select
 
-from handlers.core import Context, Reply
+from handlers.core import Context, Reply, error
 from handlers.referrals.guard import REF_RE
 from handlers.referrals.membership import PROCESS_KINDS
 from storage.db import session_scope
@@ -42,3 +42,20 @@ def by_kind(default: Handler, **per_kind: Handler) -> Handler:
 
     handler.__doc__ = default.__doc__
     return handler
+
+
+def refusal(word: str, kind: str) -> Handler:
+    """The answer to a 301/315 route's command on a tafel case or a handover."""
+
+    def refuse(_ctx: Context, text: str) -> Reply:
+        return error("tafel_referral_only", ref=text.split()[0].upper()[:20], word=word,
+                     kind=kind)
+
+    return refuse
+
+
+def referral_only(word: str, handler: Handler) -> Handler:
+    """A 301/315 route's command: on a tafel case or a handover it says so, instead
+    of a step-5-or-6 answer that does not fit them."""
+    return by_kind(handler, tafel=refusal(word, "tafel"),
+                   overdracht=refusal(word, "overdracht"))
