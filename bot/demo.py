@@ -200,6 +200,33 @@ ESCALATION_MODEL = [
     "opgelost ES-0001",  # ... and the GI: every party has, it closes
 ]
 
+# Bouwsteen 4: the JB's intention to end an OTS goes to the Jeugdbeschermingstafel
+# (the lokaal team and the Raad take part from the start); the voorzitter plans it
+# later than two weeks out, so the gemeente's eerste aanspreekpersoon is told and
+# the neighbouring tafel named; the outcome, the verslag and an evaluation moment;
+# then the warm handover to the lokaal team, with its default terms marked as such.
+VOORZITTER = "astrid.vandijk@jbt-foodvalley.example.org"
+TAFEL = [
+    f":als {JEUGDBESCHERMER}",
+    "tafel Ede JB-2026-0060 ots-einde",
+    f":als {VOORZITTER}",
+    "mijn",
+    "gepland JT-0005 2027-01-27",
+    ":klok 2027-01-27 16:00",
+    "uitkomst JT-0005 1",
+    "verslag JT-0005",
+    "evaluatie JT-0005 2027-04-12",
+    f":als {JEUGDBESCHERMER}",
+    f"overdracht JT-0005 {LT_WORKER}",
+    ":klok 2027-02-03 10:00",
+    f":als {LT_WORKER}",
+    "gezin OV-0006 ja",
+    "gesprek OV-0006",
+    f":als {JEUGDBESCHERMER}",
+    "afspraken OV-0006",
+    "status OV-0006",
+]
+
 
 # What the demo's people type as free text, when they type in English.
 FREE_TEXT_EN = {
@@ -253,6 +280,12 @@ def run_demo(out: TextIO, lang: str = "nl") -> None:
             assert steun is not None, "sample directory lacks Food Valley's steunstructuur"
             steun.first_round = FIRST_ROUND
             session.add(steun)
+            # The other regions' rounds would fall in the demo's last weeks and
+            # drown the tafel's messages: they start after it.
+            for other in session.exec(select(Steunstructuur).where(
+                    Steunstructuur.region_id != fv.id)):
+                other.first_round = date(2027, 6, 7)
+                session.add(other)
         rows = sum(result.created.values())
         out.write(f"# Sample directory loaded: {rows} rows.\n" if lang == "en"
                   else f"# Voorbeeld-contactenlijst geladen: {rows} rijen.\n")
@@ -279,4 +312,7 @@ def run_demo(out: TextIO, lang: str = "nl") -> None:
         out.write("\n## " + ("Escalation model (Bouwsteen 6)" if lang == "en"
                               else "Escalatiemodel (Bouwsteen 6)") + "\n\n")
         play(console, ESCALATION_MODEL, lang)
+        out.write("\n## " + ("Youth protection table (Bouwsteen 4)" if lang == "en"
+                              else "Jeugdbeschermingstafel (Bouwsteen 4)") + "\n\n")
+        play(console, TAFEL, lang)
         bot.engine.dispose()

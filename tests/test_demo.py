@@ -47,7 +47,7 @@ def test_demo_shows_routes_escalation_and_one_referral_on_two_platforms() -> Non
     assert "geen antwoord: Jasper Mulder" in report and "Iris" not in report.split("#")[0]
     assert "Vaste groep Scherpenzeel (GM0279)" in contact
     # Bouwsteen 6: tiers by command only, through tier 2, a meeting recorded, closed by the parties.
-    model = text[text.index("## Escalatiemodel"):]
+    model = text[text.index("## Escalatiemodel"):text.index("## Jeugdbeschermingstafel")]
     assert "Zet eerst `trede ES-0001 1`. Er is niets veranderd." in model
     after_clock = model[model.index("> status ES-0001"):model.index(":als dennis")]
     assert "trede 1, gedragswetenschappers" in after_clock  # two weeks on: unchanged
@@ -55,4 +55,15 @@ def test_demo_shows_routes_escalation_and_one_referral_on_two_platforms() -> Non
     assert "Overleg vastgelegd: ES-0001" in model
     assert "Gesloten: alle partijen zeggen dat het verschil is overbrugd." in model
     assert model.rstrip().endswith("Begeleid contact twee keer per week, evaluatie na zes weken.")
+    # Bouwsteen 4: the tafel planned late tells Ede's aanspreekpersoon and names the
+    # neighbouring tafel; outcome, verslag, evaluation; the warm handover to the LT.
+    tafel = text[text.index("## Jeugdbeschermingstafel"):]
+    assert "Aangemeld voor de Jeugdbeschermingstafel: JT-0005" in tafel
+    assert "ruimte bij een buurtafel: Jeugdbeschermingstafel Centraal Gelderland" in tafel
+    assert "→ [Daan van Wijk <daan.vanwijk@gemeente-ede.example.org>]" in tafel
+    assert "→ [Bas Maas <bas.maas@rvdk.example.org>]" in tafel  # the Raad, for the OTS end
+    assert "Uitkomst 1: vrijwillige hulp onder regie van het lokaal team" in tafel
+    assert "Evaluatiemoment: ma 12 apr 2027" in tafel
+    assert "standaard van ketenbot, geen termijn uit de bouwsteen" in tafel
+    assert "Afgerond: de afspraken van de warme overdracht zijn vastgelegd." in tafel
     assert "Traceback" not in text
