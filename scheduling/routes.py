@@ -233,6 +233,11 @@ def load_routes(path: Path = ROUTES_FILE) -> Routes:
         if isinstance(data, dict):
             # Top-level keys starting with "_" only hold YAML anchors shared by both routes.
             data = {k: v for k, v in data.items() if not str(k).startswith("_")}
+            if "processes" not in data and path != ROUTES_FILE:
+                # A region's copy from before the tafel and the handover: it
+                # keeps its routes and gets the shipped processes.
+                data["processes"] = yaml.safe_load(
+                    ROUTES_FILE.read_text(encoding="utf-8"))["processes"]
         return Routes.model_validate(data)
     except FileNotFoundError:
         raise RoutesError(f"{path}: bestand bestaat niet") from None

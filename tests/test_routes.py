@@ -100,3 +100,35 @@ def test_the_bot_refuses_to_start_on_a_broken_routes_file(
     assert result.exit_code == 2  # a broken routes file is a bad setting
     assert "fout(en)" in result.output and "actor" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_shipped_tafel_and_handover_follow_bouwsteen_4() -> None:
+    routes = load_routes()
+    jbt, ov = routes.route("jbt"), routes.route("ov")
+    assert (jbt.kind, jbt.prefix, ov.kind, ov.prefix) == ("tafel", "JT", "overdracht", "OV")
+    plan = jbt.steps[0]
+    # "Vrijwel altijd binnen anderhalve week à twee weken"; a wait beyond it goes to
+    # the gemeente's eerste aanspreekpersoon, once, and nowhere further.
+    assert plan.term is not None and (plan.term.amount, plan.term.unit) == (2, "weken")
+    assert plan.actor == "jbt_voorzitter" and plan.remind == ["jbt_voorzitter"]
+    assert [t.to for t in plan.escalate] == [["jbt_aanspreekpersoon"]]
+    assert plan.late_inform == ["jbt_aanspreekpersoon"]
+    assert [s.done_by.action for s in jbt.steps] == ["gepland", "uitkomst", "verslag"]
+    assert jbt.moments["evaluatie"].remind == ["jbt_voorzitter", "aanmelder"]
+    # The seed gives the handover no term: the file says whose choice it is.
+    block = ROUTES_FILE.read_text(encoding="utf-8").split("  ov:")[1]
+    assert block.count("ketenbot default, a region's choice") == 2
+    assert [s.done_by.action for s in ov.steps] == ["gesprek", "afspraken"]
+
+
+def test_a_regions_copy_without_processes_gets_the_shipped_ones(tmp_path: Path) -> None:
+    text = ROUTES_FILE.read_text(encoding="utf-8")
+    path = tmp_path / "routes.yaml"
+    path.write_text(text[:text.index("\nprocesses:")], encoding="utf-8")
+    routes = load_routes(path)
+    assert list(routes.processes) == ["jbt", "ov"]
+
+
+def test_every_process_has_a_prefix_of_its_own(tmp_path: Path) -> None:
+    with pytest.raises(RoutesError, match="prefix of its own"):
+        load_routes(broken(tmp_path, "prefix: JT", "prefix: KB"))
