@@ -21,6 +21,7 @@ from bot.app import KetenBot
 from bot.slack import contact_blocks
 from bot.slack.blocks import ACTION_PREFIX, ACTIONS
 from bot.slack.runtime import DB_AWAY, FAILED, SlackRuntime
+from handlers.contacts.selfservice import ENTRY_BUTTONS
 from handlers.escalations.model import ES_RE
 from handlers.referrals.guard import REF_RE
 from scheduling.outage import database_lost
@@ -79,11 +80,11 @@ def build_slack_app(bot: KetenBot, runtime: SlackRuntime | None = None) -> Async
         await ack()
         action = (body.get("actions") or [{}])[0]
         word = str(action.get("action_id", "")).removeprefix(contact_blocks.ACTION_PREFIX)
-        if word not in contact_blocks.COMMANDS:
+        if word not in ENTRY_BUTTONS:
             log.warning("slack unknown button", extra={"button": word[:30]})
             return
         rt.spawn(_press_entry(rt, client, respond, body["user"]["id"],
-                              contact_blocks.COMMANDS[word]))
+                              ENTRY_BUTTONS[word]))
 
     @app.action(re.compile(f"^{ACTION_PREFIX}"))
     async def on_button(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond,

@@ -12,15 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack.blocks import section
+from handlers.contacts.selfservice import ENTRY_BUTTONS
 
 ACTION_PREFIX = "ketenik_"
-COMMANDS = {
-    "klopt": "ik klopt", "telefoon": "ik telefoon", "afwezig": "afwezig", "terug": "terug",
-    "koppelgenoot": "koppelgenoot", "koppel_ja": "koppelgenoot ja",
-    "koppel_nee": "koppelgenoot nee",
-}
-# Under a freshness round's question.
-FRESHNESS_BUTTONS = ("klopt", "telefoon", "afwezig", "koppelgenoot")
 LABELS = {
     "nl": {"klopt": "Klopt nog", "telefoon": "Telefoon wijzigen", "afwezig": "Afwezigheid",
            "terug": "Ik ben terug", "koppelgenoot": "Koppelgenoot voorstellen",
@@ -41,7 +35,7 @@ def entry_blocks(text: str, buttons: list[str], lang: str) -> list[dict[str, Any
     labels = LABELS.get(lang, LABELS["nl"])
     elements: list[dict[str, Any]] = []
     for word in buttons:
-        if word not in COMMANDS:
+        if word not in ENTRY_BUTTONS:
             continue
         b: dict[str, Any] = {"type": "button", "action_id": f"{ACTION_PREFIX}{word}",
                              "value": word, "text": {"type": "plain_text",

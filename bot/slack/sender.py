@@ -43,7 +43,8 @@ from bot.slack.blocks import (
     root_message,
     section,
 )
-from bot.slack.contact_blocks import FRESHNESS_BUTTONS, entry_blocks
+from bot.slack.contact_blocks import entry_blocks
+from handlers.contacts.selfservice import FRESHNESS_BUTTONS
 from handlers.threads import home_channel, remember_root, root_digest, said_by_root, thread_of
 from messages import Renderer
 from scheduling.delivery.contract import Deferred, Outgoing, PermanentFailure, TemporaryFailure

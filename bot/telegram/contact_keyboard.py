@@ -9,16 +9,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from handlers.contacts.selfservice import ENTRY_BUTTONS
 from handlers.core import Reply
 
 PREFIX = "ik:"
-COMMANDS = {
-    "klopt": "ik klopt", "telefoon": "ik telefoon", "afwezig": "afwezig", "terug": "terug",
-    "koppelgenoot": "koppelgenoot", "koppel_ja": "koppelgenoot ja",
-    "koppel_nee": "koppelgenoot nee",
-}
-# Under a freshness round's question.
-FRESHNESS_BUTTONS = ("klopt", "telefoon", "afwezig", "koppelgenoot")
 LABELS = {
     "nl": {"klopt": "✅ Klopt nog", "telefoon": "📞 Telefoon wijzigen",
            "afwezig": "🏖 Afwezigheid", "terug": "👋 Ik ben terug",
@@ -34,7 +28,7 @@ LABELS = {
 def entry_keyboard(buttons: list[str], lang: str = "nl") -> InlineKeyboardMarkup:
     labels = LABELS.get(lang, LABELS["nl"])
     keys = [InlineKeyboardButton(labels[w], callback_data=f"{PREFIX}{w}")
-            for w in buttons if w in COMMANDS]
+            for w in buttons if w in ENTRY_BUTTONS]
     return InlineKeyboardMarkup([keys[i:i + 2] for i in range(0, len(keys), 2)])
 
 
@@ -42,7 +36,7 @@ def command_of(data: str | None) -> str | None:
     """The chat command a press stands for, or None when it is not ours."""
     if not data or not data.startswith(PREFIX):
         return None
-    return COMMANDS.get(data[len(PREFIX):])
+    return ENTRY_BUTTONS.get(data[len(PREFIX):])
 
 
 def entry_keys(reply: Reply, lang: str) -> InlineKeyboardMarkup | None:

@@ -39,10 +39,11 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import KetenBot
 from bot.telegram.app import PLATFORM
-from bot.telegram.contact_keyboard import FRESHNESS_BUTTONS, entry_keyboard
+from bot.telegram.contact_keyboard import entry_keyboard
 from bot.telegram.errors import pause_key, permanent, retry_seconds, slots
 from bot.telegram.keyboards import escalation_keyboard, referral_keyboard
 from bot.telegram.text import clip, file_url
+from handlers.contacts.selfservice import FRESHNESS_BUTTONS
 from handlers.referrals.membership import gemeente_name
 from handlers.referrals.view import status_view
 from handlers.threads import home_channel, remember_root, root_digest, said_by_root, thread_of

@@ -38,6 +38,19 @@ _DMY = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
 YES, NO = ("ja", "yes", "akkoord"), ("nee", "no")
 
 
+# The buttons under one's own entry: each stands for the chat command it runs
+# for whoever pressed it (so nobody presses on someone else's behalf); the
+# transports only draw them (bot/slack/contact_blocks.py,
+# bot/telegram/contact_keyboard.py).
+ENTRY_BUTTONS = {
+    "klopt": "ik klopt", "telefoon": "ik telefoon", "afwezig": "afwezig", "terug": "terug",
+    "koppelgenoot": "koppelgenoot", "koppel_ja": "koppelgenoot ja",
+    "koppel_nee": "koppelgenoot nee",
+}
+# Under a freshness round's question.
+FRESHNESS_BUTTONS = ("klopt", "telefoon", "afwezig", "koppelgenoot")
+
+
 def parse_date(text: str) -> date | None:
     """2027-01-15 or 15-01-2027; None when it is neither."""
     text = text.strip()
