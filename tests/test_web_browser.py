@@ -238,8 +238,9 @@ def test_overview_timeline_figures_in_chromium(browser: Any, live: Any, width: i
     groups = page.eval_on_selector_all("#f-stap optgroup", """gs => gs.map(g => [
         g.label, [...g.querySelectorAll('option')].map(o => [o.value, o.textContent])])""")
     assert [label for label, _ in groups] == ["301 · De Lokale Toegang route",
-                                              "315 · De Zorgaanbieder route"]
-    for (_, options), route in zip(groups, ("301", "315"), strict=True):
+                                              "315 · De Zorgaanbieder route",
+                                              "Jeugdbeschermingstafel", "Warme overdracht"]
+    for (_, options), route in zip(groups, ("301", "315", "jbt", "ov"), strict=True):
         steps = bot.routes.route(route).steps
         assert options == [[f"{route}:{s.key}", f"{s.number} {s.title.nl}"] for s in steps]
     page.select_option("#f-gemeente", label="alle")
