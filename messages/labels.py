@@ -63,7 +63,7 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "tafel_reactie": "reactie op het verslag toegevoegd",
             "tafel_evaluatie": "evaluatiemoment gepland", "ov_gestart": "warme overdracht gestart",
             "ov_gesprek": "gezamenlijk gesprek gevoerd", "ov_afspraken": "afspraken vastgelegd",
-            "ov_gezin": "betrokkenheid gezin vastgelegd",
+            "ov_gezin": "betrokkenheid gezin vastgelegd", "afgerond": "afgerond",
         },
         "model_event": {
             "gestart": "escalatie gestart", "partij": "partij toegevoegd",
@@ -138,7 +138,7 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "tafel_reactie": "reaction to the report added",
             "tafel_evaluatie": "evaluation moment planned", "ov_gestart": "warm handover started",
             "ov_gesprek": "joint conversation held", "ov_afspraken": "agreements recorded",
-            "ov_gezin": "family involvement recorded",
+            "ov_gezin": "family involvement recorded", "afgerond": "done",
         },
         "model_event": {
             "gestart": "escalation started", "partij": "party added",

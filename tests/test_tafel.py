@@ -8,6 +8,7 @@ refusal changes nothing (`Chat.refused`).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -232,6 +233,25 @@ def test_a_tafel_case_is_withdrawn_by_its_aanmelder(tafel: Chat) -> None:
     assert "Ingetrokken" in text and tafel.referral("JT-0001").status == "withdrawn"
     assert all(d.status != "pending" for d in tafel.deadlines("JT-0001")["step:plannen"])
     tafel.refused(ASTRID, "gepland JT-0001 3-12", "referral_closed")
+
+
+def test_the_process_data_decides_the_steps(chat: Chat, tmp_path: Path) -> None:
+    """A region whose tafel has no verslag step of its own: the outcome ends it."""
+    from bot.app import KetenBot
+    from scheduling.routes import ROUTES_FILE, load_routes
+
+    text = ROUTES_FILE.read_text(encoding="utf-8")
+    start = text.index("      - key: verslag\n")
+    end = text.index("    moments:")
+    path = tmp_path / "routes.yaml"
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    region = Chat(KetenBot(settings=chat.bot.settings, engine=chat.engine, clock=chat.clock,
+                           routes=load_routes(path)), chat.clock)
+    region.ok(WENDY, "tafel Ede T-5")
+    region.ok(ASTRID, "gepland JT-0001 3-12")
+    region.ok(ASTRID, "uitkomst JT-0001 1")
+    assert region.referral("JT-0001").status == "closed"
+    region.refused(ASTRID, "verslag JT-0001", "referral_closed")
 
 
 def test_in_english(tafel: Chat) -> None:

@@ -27,7 +27,7 @@ from handlers.referrals.guard import guard
 from handlers.referrals.membership import resolve
 from handlers.tafel.view import DECISIONS, OUTCOMES, latest, tafel_view
 from scheduling.deadlines import due_at
-from scheduling.routes import Route
+from scheduling.routes import Route, Step
 from storage.db import session_scope
 from storage.tables import Deadline, Referral
 
@@ -92,7 +92,9 @@ def scheduled(ctx: Context, text: str) -> Reply:
         ref, process = _tafel(session, ctx, text, "gepland")
         step = process.step(ref.step)
         first = process.steps[0]
-        if step.key not in (first.key, "gesprek"):  # a new date is fine until the outcome
+        meeting = process.after(first)
+        assert meeting is not None  # the tafel's own conversation (routes.yaml)
+        if step.key not in (first.key, meeting.key):  # a new date is fine until the outcome
             return error("wrong_action", ref=ref.ref, action="gepland",
                          expected=step.done_by.action, step=step.number)
         on = _date(ctx, text.split()[1:], "tafel_date_usage", ref)
@@ -104,7 +106,7 @@ def scheduled(ctx: Context, text: str) -> Reply:
         event = record(session, ctx, ref, "tafel_gepland", ctx.actor, datum=on.isoformat(),
                        te_laat=True if late else None)
         if step.key == first.key:
-            enter_step(session, ctx, ref, process, process.step("gesprek"), ctx.actor)
+            enter_step(session, ctx, ref, process, meeting, ctx.actor)
         else:
             notify_thread(session, ctx, ref, process, f"replanned:{event.id}",
                           "thread_tafel", what="gepland", planned_on=on.isoformat())
@@ -157,17 +159,28 @@ def outcome(ctx: Context, text: str) -> Reply:
         assert ctx.actor is not None
         event = record(session, ctx, ref, "tafel_uitkomst", ctx.actor, uitkomst=number,
                        **{k: "ja" if v else "nee" for k, v in decisions.items()})
-        nxt = process.after(step)
-        assert nxt is not None
-        enter_step(session, ctx, ref, process, nxt, ctx.actor)
         notify_thread(session, ctx, ref, process, f"outcome:{event.id}", "thread_tafel",
                       what="uitkomst", outcome=number)
+        _advance(session, ctx, ref, process, step)
         if number in ("3", "4"):  # a raadsonderzoek: the Raad holds the next move
             for person in resolve(session, ref, "raad", ctx.today()):
                 notify_person(session, ctx, ref, process, person,
                               f"tafel-raad:{event.id}:{person.id}", "tafel_party",
                               party="raad", outcome=number)
         return Reply("tafel", tafel_view(session, ctx, ref, "uitkomst"), private=False)
+
+
+def _advance(session: Session, ctx: Context, ref: Referral, process: Route,
+             step: Step) -> None:
+    """On to the step the process data names next, or done when there is none
+    (the shipped tafel ends with the verslag; an evaluation stays planned)."""
+    assert ctx.actor is not None
+    nxt = process.after(step)
+    if nxt is not None:
+        enter_step(session, ctx, ref, process, nxt, ctx.actor)
+        return
+    finish(session, ctx, ref, "closed", ctx.actor, "afgerond", number=step.number)
+    notify_thread(session, ctx, ref, process, f"closed:{ref.id}", "thread_closed")
 
 
 def report_sent(ctx: Context, text: str) -> Reply:
@@ -182,8 +195,8 @@ def report_sent(ctx: Context, text: str) -> Reply:
         if len(text.split()) > 1:
             return error("tafel_no_text", ref=ref.ref, action="verslag")
         assert ctx.actor is not None
-        finish(session, ctx, ref, "closed", ctx.actor, "tafel_verslag", number=step.number)
-        notify_thread(session, ctx, ref, process, f"closed:{ref.id}", "thread_closed")
+        record(session, ctx, ref, "tafel_verslag", ctx.actor, number=step.number)
+        _advance(session, ctx, ref, process, step)
         for person in resolve(session, ref, "aanmelder", ctx.today()):
             notify_person(session, ctx, ref, process, person, f"tafel-verslag:{ref.id}",
                           "tafel_party", party="aanmelder", verslag=True)
