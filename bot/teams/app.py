@@ -11,6 +11,7 @@ typing) is acknowledged and left for later steps.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 
 from microsoft_agents.activity import Activity, ActivityTypes, TextFormatTypes
@@ -96,9 +97,12 @@ class KetenbotAgent(ActivityHandler):
         if not user_id:  # no Entra account (an anonymous meeting guest): not ours
             log.info("teams message without an Entra user ignored")
             return
-        if activity.id and conversation is not None and not await asyncio.to_thread(
-                events.first_time, self.bot.engine, PLATFORM,
-                f"{conversation.id}/{activity.id}", self.bot.clock()):
+        # Bot Framework sends an activity again when the bot was slow to answer:
+        # one answer per activity (the key is hashed: Teams ids are long).
+        seen = hashlib.sha256(f"{conversation.id if conversation else ''}/{activity.id}"
+                              .encode()).hexdigest()
+        if activity.id and not await asyncio.to_thread(
+                events.first_time, self.bot.engine, PLATFORM, seen, self.bot.clock()):
             log.info("teams activity seen before, skipped")
             return
         text = command_text(activity.text, mentions)
