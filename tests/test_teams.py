@@ -6,6 +6,7 @@ Connector (tests/fakes/teams_api.py) that checks the bot's own token.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -24,6 +25,7 @@ from typer.testing import CliRunner
 from bot.app import KetenBot
 from bot.cli.main import app as cli
 from bot.config import Settings
+from bot.logs import setup_logging
 from bot.serve import build_web_app
 from bot.teams.text import bot_mention_texts, command_text
 from handlers.accounts.linking import new_code
@@ -288,6 +290,29 @@ async def test_a_failed_turn_is_a_sentence_not_a_traceback(
         (answer,) = await teams.say("jeroen", "wie Ede")
     assert answer.startswith("Er ging iets mis") and "boom" not in answer
     assert "Traceback" not in answer
+
+
+async def test_logs_at_debug_hold_no_token_and_no_message_text(teams: Teams) -> None:
+    root = logging.getLogger()
+    names = ("microsoft_agents", "msal", "ketenbot")
+    saved = list(root.handlers), root.level, {n: logging.getLogger(n).level for n in names}
+    stream = io.StringIO()
+    try:
+        setup_logging("DEBUG", "text", teams.bot.settings.secrets(), stream)
+        for name in names:  # as if the SDK turned itself up
+            logging.getLogger(name).setLevel(logging.DEBUG)
+        token = teams.fake.sign()
+        activity = teams.activity("jeroen", "wie Ede gezin Jansen")
+        assert (await teams.post(activity, token=token)).status_code == 202
+        assert (await teams.post(activity, token="x" + token)).status_code == 401
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
+        for name, level in saved[2].items():
+            logging.getLogger(name).setLevel(level)
+    out = stream.getvalue()
+    assert "teams request refused" in out and "teams user linked by e-mail" in out
+    for secret in (token, BOT_TOKEN, SECRET, "gezin Jansen", "Bram de Vries"):
+        assert secret not in out
 
 
 # -- the message parser -----------------------------------------------------------------

@@ -86,8 +86,9 @@ class KetenbotAgent(ActivityHandler):
         user = activity.from_property
         user_id = user.aad_object_id if user is not None else None
         conversation = activity.conversation
-        personal = (conversation is not None
-                    and (conversation.conversation_type or PERSONAL) == PERSONAL)
+        # Only a one-to-one chat is private; a channel or group chat (or a
+        # conversation of no stated type) is read by others.
+        personal = conversation is not None and conversation.conversation_type == PERSONAL
         entities = [e.model_dump(mode="json", by_alias=True, exclude_none=True)
                     for e in activity.entities or []]
         recipient = activity.recipient.id if activity.recipient else None
