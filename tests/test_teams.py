@@ -261,6 +261,17 @@ async def test_a_code_from_koppelcode_links_a_second_account(teams: Teams) -> No
     assert teams.identities() == [("teams", "aad-0000-stranger", jeroen.id)]
 
 
+async def test_ontkoppel_takes_the_teams_account_off(teams: Teams) -> None:
+    await teams.say("jeroen", "help")
+    (answer,) = await teams.say("jeroen", "ontkoppel")
+    assert "teams" in answer.casefold() and teams.identities() == []
+    jeroen = teams.bot.person_by_email(JEROEN)
+    assert jeroen is not None
+    await teams.say("jeroen", "help")  # linked again by e-mail
+    reply = teams.bot.registry.dispatch(teams.bot.context("slack", jeroen), "ontkoppel teams")
+    assert reply.data["platforms"] == ["teams"] and teams.identities() == []
+
+
 async def test_a_bsn_is_refused_before_anything_else(teams: Teams) -> None:
     (answer,) = await teams.say("stranger", "verwijs 301 Ede 111222333")
     assert "BSN" in answer and "Teams bewaart" in answer
