@@ -74,10 +74,9 @@ class FakeTokenProvider:
 
 
 def teams_settings(fake: FakeTeams, **extra: Any) -> Settings:
-    return Settings(_env_file=None, teams_app_id=APP_ID,  # type: ignore[call-arg]
-                    teams_app_password=SECRET, teams_tenant_ids=TENANT,
-                    teams_openid_url=fake.openid_url,
-                    **({"teams_service_host_check": False} | extra))
+    values = {"teams_app_id": APP_ID, "teams_app_password": SECRET, "teams_tenant_ids": TENANT,
+              "teams_openid_url": fake.openid_url, "teams_service_host_check": False}
+    return Settings(_env_file=None, **(values | extra))  # type: ignore[call-arg]
 
 
 @dataclass
@@ -93,8 +92,8 @@ class Teams:
         headers = {"Content-Type": "application/json"}
         if token == "sign":
             token = self.fake.sign(**sign)
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
+        if token is not None:  # a whole header ("Basic …") as given, else a bearer token
+            headers["Authorization"] = token if token.startswith("Basic ") else f"Bearer {token}"
         return await self.http.post("/api/messages", json=activity, headers=headers)
 
     def activity(self, who: str, text: str, **kw: Any) -> dict[str, Any]:
@@ -145,30 +144,37 @@ async def teams(sample_engine: Engine, clock: FakeClock, fake: FakeTeams
 
 # -- who may post ----------------------------------------------------------------------
 
-REFUSED: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    # name: (how the token is made, what changes in the activity)
-    "unsigned": ({"token": None}, {}),
-    "not a bearer token": ({"token": "Basic dXNlcjpwdw=="}, {}),
-    "garbage token": ({"token": "not.a.jwt"}, {}),
-    "wrong signature": ({"key": "other"}, {}),
-    "wrong audience": ({"audience": "00000000-0000-4000-8000-0000000000ff"}, {}),
-    "wrong issuer": ({"issuer": "https://sts.example.org/"}, {}),
-    "expired": ({"lifetime": -3600}, {}),
-    "wrong tenant": ({}, {"tenant": OTHER_TENANT}),
-    "no tenant": ({}, {"tenant": None}),
-    "serviceUrl not the token's": ({"service_url": "http://127.0.0.2:9/teams/"}, {}),
+REFUSED: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
+    # name: (how the token is made, what changes in the activity, the reason logged)
+    "unsigned": ({"token": None}, {}, "no token"),
+    "not a bearer token": ({"token": "Basic dXNlcjpwdw=="}, {}, "not a bearer token"),
+    "garbage token": ({"token": "not.a.jwt"}, {}, "token not valid"),
+    "wrong signature": ({"key": "other"}, {}, "token not valid (InvalidSignatureError)"),
+    "wrong audience": ({"audience": "00000000-0000-4000-8000-0000000000ff"}, {},
+                       "token not valid (ValueError)"),
+    "wrong issuer": ({"issuer": "https://sts.example.org/"}, {}, "token not valid (ValueError)"),
+    "expired": ({"lifetime": -3600}, {}, "token not valid (ExpiredSignatureError)"),
+    "wrong tenant": ({}, {"tenant": OTHER_TENANT}, "tenant not allowed"),
+    "no tenant": ({}, {"tenant": None}, "no tenant"),
+    "serviceUrl not the token's": ({"service_url": "http://127.0.0.2:9/teams/"}, {},
+                                   "serviceUrl differs"),
+    "key not endorsed for the channel": ({}, {"channel": "skype"}, "not endorsed"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(REFUSED))
 async def test_a_request_that_is_not_ours_is_refused_and_changes_nothing(
         teams: Teams, case: str, caplog: pytest.LogCaptureFixture) -> None:
-    sign, change = REFUSED[case]
+    sign, change, reason = REFUSED[case]
     sign = dict(sign)
     if sign.get("key") == "other":
         sign["key"] = teams.fake.other_key
     token = sign.pop("token", "sign")
+    change = dict(change)
+    channel = change.pop("channel", None)
     activity = teams.activity("jeroen", "wie Ede", **change)
+    if channel:
+        activity["channelId"] = channel
     signed = teams.fake.sign(**sign) if token == "sign" else token
     with caplog.at_level(logging.INFO):
         response = await teams.post(activity, token=signed)
@@ -179,8 +185,42 @@ async def test_a_request_that_is_not_ours_is_refused_and_changes_nothing(
         assert s.exec(select(ProcessedEvent)).all() == []
     ours = [r for r in caplog.records if r.name == "ketenbot.teams"]
     assert [r.getMessage().split(":")[0] for r in ours] == ["teams request refused"]
+    assert reason in ours[0].getMessage()
     if signed:
         assert all(signed not in r.getMessage() for r in caplog.records)
+
+
+async def test_unreachable_signing_keys_refuse_the_request(
+        sample_engine: Engine, clock: FakeClock, fake: FakeTeams,
+        caplog: pytest.LogCaptureFixture) -> None:
+    settings = teams_settings(fake, teams_openid_url="http://127.0.0.1:9/openid")
+    bot = KetenBot(settings, sample_engine, clock)
+    web = build_web_app(bot, teams_token_provider=FakeTokenProvider())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web),
+                                 base_url="http://ketenbot") as http:
+        t = Teams(bot, http, fake, clock)
+        with caplog.at_level(logging.INFO):
+            response = await t.post(t.activity("jeroen", "wie Ede"))
+    assert response.status_code == 401 and fake.calls == []
+    assert any("signing keys unavailable" in r.getMessage() for r in caplog.records)
+
+
+def test_without_a_token_provider_the_app_uses_msal(sample_engine: Engine, clock: FakeClock,
+                                                    fake: FakeTeams) -> None:
+    from microsoft_agents.authentication.msal import MsalAuth
+
+    from bot.teams.web import TeamsEndpoint
+
+    endpoint = TeamsEndpoint(KetenBot(teams_settings(fake), sample_engine, clock))
+    provider = endpoint.adapter._channel_service_client_factory._connection_manager \
+        .get_default_connection()  # type: ignore[attr-defined]
+    assert isinstance(provider, MsalAuth)
+    assert provider._msal_configuration.CLIENT_SECRET == SECRET  # type: ignore[attr-defined]
+    assert any(getattr(r, "path", "") == "/api/messages"
+               for r in build_web_app(KetenBot(teams_settings(fake), sample_engine, clock)).routes)
+    assert not any(getattr(r, "path", "") == "/api/messages"
+                   for r in build_web_app(KetenBot(Settings(_env_file=None),  # type: ignore[call-arg]
+                                                   sample_engine, clock)).routes)
 
 
 async def test_a_signed_request_from_our_tenant_is_accepted(teams: Teams) -> None:

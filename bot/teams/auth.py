@@ -9,6 +9,8 @@ issuer, hard-wired; here they come from the OpenID metadata document
 (`KETENBOT_TEAMS_OPENID_URL`, its `jwks_uri`) — Bot Framework's by default,
 where the SDK would look too, and a local issuer in tests.
 
+The Bot Framework also says which channels a key may sign for (its
+`endorsements`): a key that lists them must list the activity's `channelId`.
 Then the activity's tenant (`channelData.tenant.id`, `conversation.tenantId`)
 must be one of ours (`KETENBOT_TEAMS_TENANT_IDS`): a token is Bot Framework's
 for any tenant that installed the app. A refusal is one log line naming the
@@ -26,7 +28,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from jwt import PyJWK, PyJWKClient, PyJWTError
+from jwt import PyJWK, PyJWKClient, PyJWTError, get_unverified_header
 from microsoft_agents.hosting.core import AgentAuthConfiguration, ClaimsIdentity
 from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import (
     JwtTokenValidator,
@@ -59,6 +61,8 @@ class OpenIdKeys:
         self._lock = threading.Lock()
         self._client: PyJWKClient | None = None
         self._fetched = 0.0
+        # key id -> the channels the key is endorsed for (None: it names none)
+        self.endorsements: dict[str, list[str] | None] = {}
 
     def _jwks(self) -> PyJWKClient:
         with self._lock:
@@ -80,7 +84,11 @@ class OpenIdKeys:
             raise ValueError("token without a key id")
 
         def fetch() -> PyJWK:
-            return self._jwks().get_signing_key(kid)
+            key = self._jwks().get_signing_key(kid)
+            named = (getattr(key, "_jwk_data", None) or {}).get("endorsements")
+            self.endorsements[kid] = ([str(e) for e in named] if isinstance(named, list)
+                                      else None)
+            return key
 
         return await asyncio.to_thread(fetch)
 
@@ -110,12 +118,21 @@ class Gate:
     """Token, tenant and serviceUrl checks for one deployment."""
 
     validator: JwtTokenValidator
+    keys: OpenIdKeys
     tenants: frozenset[str]
 
     @classmethod
     def build(cls, settings: Settings, config: AgentAuthConfiguration) -> Gate:
-        return cls(TeamsTokenValidator(config, OpenIdKeys(settings.teams_openid_url)),
+        keys = OpenIdKeys(settings.teams_openid_url)
+        return cls(TeamsTokenValidator(config, keys), keys,
                    frozenset(t.lower() for t in settings.teams_tenant_ids))
+
+    def check_endorsement(self, claims: ClaimsIdentity, body: dict[str, Any]) -> None:
+        """The key that signed the token may sign for the activity's channel."""
+        kid = get_unverified_header(claims.security_token or "").get("kid")
+        endorsed = self.keys.endorsements.get(kid) if isinstance(kid, str) else None
+        if endorsed is not None and body.get("channelId") not in endorsed:
+            raise Refused("signing key not endorsed for the channel")
 
     async def identity(self, authorization: str | None) -> ClaimsIdentity:
         """The verified claims of the request's bearer token; raises Refused."""

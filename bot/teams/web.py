@@ -74,6 +74,7 @@ class TeamsEndpoint:
                 raise Refused("body is not JSON") from None
             if not isinstance(body, dict):
                 raise Refused("body is not an activity")
+            self.gate.check_endorsement(claims, body)
             self.gate.check_tenant(body)
             self.gate.check_service_url(claims, body)
         except Refused as refused:
