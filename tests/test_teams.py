@@ -328,6 +328,20 @@ async def test_an_activity_sent_again_is_answered_once(teams: Teams) -> None:
     assert len(teams.fake.of("reply")) == 2  # the link notice and the answer, once
 
 
+async def test_other_activities_are_acknowledged_and_left_alone(teams: Teams) -> None:
+    added = teams.activity("jeroen", "")
+    added.update(type="conversationUpdate", text=None,
+                 membersAdded=[{"id": BOT_ID}, {"id": "29:1jeroen"}])
+    assert (await teams.post(added)).status_code == 202
+    installed = teams.activity("jeroen", "")
+    installed.update(type="installationUpdate", action="add", text=None)
+    assert (await teams.post(installed)).status_code == 202
+    guest = teams.activity("jeroen", "wie Ede")
+    del guest["from"]["aadObjectId"]  # an anonymous meeting guest: no Entra account
+    assert (await teams.post(guest)).status_code == 202
+    assert teams.fake.calls == [] and teams.identities() == []
+
+
 async def test_a_failed_turn_is_a_sentence_not_a_traceback(
         teams: Teams, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:

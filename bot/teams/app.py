@@ -35,6 +35,7 @@ from storage import events
 log = logging.getLogger("ketenbot.teams")
 
 PERSONAL = "personal"  # conversation.conversationType of a one-to-one chat
+MAX_ID = 64  # an Entra object id is a GUID (36); chat_identity.external_id holds 64
 
 
 def connections(config: AgentAuthConfiguration,
@@ -95,7 +96,7 @@ class KetenbotAgent(ActivityHandler):
         mentions = bot_mention_texts(entities, recipient)
         if not personal and not mentions:
             return  # in a channel the bot answers only when it is @mentioned
-        if not user_id:  # no Entra account (an anonymous meeting guest): not ours
+        if not user_id or len(user_id) > MAX_ID:  # no Entra account (a meeting guest)
             log.info("teams message without an Entra user ignored")
             return
         # Bot Framework sends an activity again when the bot was slow to answer:
