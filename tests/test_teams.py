@@ -416,6 +416,33 @@ def test_the_parser_never_raises_and_never_leaves_at_markup(text: str,
     assert mentioned == mentions
 
 
+@pytest.mark.parametrize(("platform", "ok"), [("teams", True), ("msteams", False)])
+def test_teams_is_a_preferred_platform_in_the_directory_file(
+        engine: Engine, tmp_path: Any, platform: str, ok: bool) -> None:
+    from pathlib import Path
+
+    from storage import db
+    from storage.directory.importer import import_doc
+    from storage.directory.read import load
+    from storage.models import Person
+
+    small = (Path(__file__).parent / "data" / "small.yaml").read_text(encoding="utf-8")
+    changed = small.replace("- email: anna@lt-ede.example.org",
+                            f"- email: anna@lt-ede.example.org\n"
+                            f"            preferred_platform: {platform}", 1)
+    assert changed != small
+    (tmp_path / "small.yaml").write_text(changed, encoding="utf-8")
+    with db.session_scope(engine) as session:
+        result = import_doc(load(tmp_path / "small.yaml"), session)
+        assert result.ok == ok, [str(p) for p in result.problems]
+    if ok:
+        with Session(engine) as s:
+            anna = s.exec(select(Person).where(Person.email == "anna@lt-ede.example.org")).one()
+            assert anna.preferred_platform == "teams"
+    else:
+        assert "kies slack, telegram of teams" in str(result.problems[0])
+
+
 # -- configuration ------------------------------------------------------------------------
 
 
