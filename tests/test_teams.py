@@ -264,6 +264,13 @@ async def test_an_at_mention_in_a_channel_is_answered_there(teams: Teams) -> Non
     assert await teams.say("jeroen", "wie Ede", personal=False) == []
 
 
+async def test_a_first_message_in_a_channel_links_by_the_channels_member(teams: Teams) -> None:
+    notice, answer = await teams.say("jeroen", "wie Ede", personal=False, mention=True)
+    assert "gekoppeld" in notice and "Bram de Vries" in answer
+    (lookup,) = teams.fake.of("member")
+    assert lookup.path == "/teams/v3/conversations/19:food-valley@thread.tacv2/members/29:1jeroen"
+
+
 async def test_a_personal_answer_is_not_given_in_a_channel(teams: Teams) -> None:
     await teams.say("jeroen", "help")
     (answer,) = await teams.say("jeroen", "koppelcode", personal=False, mention=True)

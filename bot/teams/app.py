@@ -135,9 +135,12 @@ class KetenbotAgent(ActivityHandler):
         client = turn_context.services.get(ConnectorClientBase)  # type: ignore[type-abstract]
         if client is None or activity.conversation is None or activity.from_property is None:
             return None
+        # A channel message's conversation is the channel plus `;messageid=…` (its
+        # thread): the members are the channel's.
+        conversation_id = activity.conversation.id.split(";messageid=", 1)[0]
         try:
             member = await client.conversations.get_conversation_member(
-                activity.conversation.id, activity.from_property.id)
+                conversation_id, activity.from_property.id)
         except Exception as exc:
             log.warning("teams member look-up failed: %s", type(exc).__name__)
             return None
