@@ -295,6 +295,14 @@ async def test_unknown_email_gets_the_help_and_koppel_links(teams: Teams) -> Non
     assert "al gebruikt" in (await teams.say("stranger", f"koppel {code}"))[0]
 
 
+async def test_someone_not_linked_is_answered_in_their_teams_language(teams: Teams) -> None:
+    activity = teams.activity("stranger", "who Ede")
+    activity["locale"] = "en-US"
+    assert (await teams.post(activity)).status_code == 202
+    (reply,) = teams.fake.of("reply")
+    assert "not linked" in reply.body["text"] and "koppel CODE" in reply.body["text"]
+
+
 async def test_a_code_from_koppelcode_links_a_second_account(teams: Teams) -> None:
     await teams.say("jeroen", "help")
     jeroen = teams.bot.person_by_email(JEROEN)

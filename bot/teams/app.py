@@ -118,7 +118,7 @@ class KetenbotAgent(ActivityHandler):
         rt = self.runtime
         refused = rt.refused_first(text)  # a BSN: before any look-up or Connector call
         if refused is not None:
-            return Answer(rt.renderer.render(refused, rt.lang(None)))
+            return Answer(rt.renderer.render(refused, rt.lang(None, turn_context.activity.locale)))
         actor = await asyncio.to_thread(rt.person, user_id)
         linked_now = False
         if actor is None:
@@ -126,7 +126,8 @@ class KetenbotAgent(ActivityHandler):
             if email:
                 actor = await asyncio.to_thread(rt.link_by_email, user_id, email)
                 linked_now = actor is not None
-        return await asyncio.to_thread(rt.answer, actor, user_id, text, personal, linked_now)
+        return await asyncio.to_thread(rt.answer, actor, user_id, text, personal, linked_now,
+                                       turn_context.activity.locale)
 
     async def email(self, turn_context: TurnContext) -> str | None:
         """The sender's e-mail address (else UPN) from the Connector's member

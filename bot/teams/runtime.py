@@ -55,8 +55,12 @@ class TeamsRuntime:
         self.bot = bot
         self.renderer = Renderer(PLATFORM)
 
-    def lang(self, actor: Person | None) -> str:
-        return (actor.language if actor and actor.language else None) or self.bot.settings.language
+    def lang(self, actor: Person | None, locale: str | None = None) -> str:
+        """The person's language; for someone not linked yet, English when their
+        Teams speaks English (`locale`), else the deployment's."""
+        if actor is not None:
+            return actor.language or self.bot.settings.language
+        return "en" if (locale or "").lower().startswith("en") else self.bot.settings.language
 
     def person(self, user_id: str) -> Person | None:
         return self.bot.person_by_identity(PLATFORM, user_id)
@@ -91,10 +95,10 @@ class TeamsRuntime:
         return self.person(user_id)
 
     def answer(self, actor: Person | None, user_id: str, text: str, personal: bool,
-               linked_now: bool = False) -> Answer:
+               linked_now: bool = False, locale: str | None = None) -> Answer:
         """The answer to one command text, rendered for Teams."""
         try:
-            reply, lang = self.dispatch(actor, user_id, text, personal)
+            reply, lang = self.dispatch(actor, user_id, text, personal, locale)
         except Exception as exc:
             return Answer(self.failed(exc, actor))
         notice = None
@@ -104,8 +108,8 @@ class TeamsRuntime:
         return Answer(self.renderer.render(reply, lang), notice)
 
     def dispatch(self, actor: Person | None, user_id: str, text: str,
-                 personal: bool) -> tuple[Reply, str]:
-        lang = self.lang(actor)
+                 personal: bool, locale: str | None = None) -> tuple[Reply, str]:
+        lang = self.lang(actor, locale)
         refused = self.refused_first(text)
         if refused is not None:
             return refused, lang
