@@ -259,3 +259,16 @@ def test_in_english(tafel: Chat) -> None:
     assert "youth protection table" in text and "scheduled JT-0001 <date>" in text
     text = tafel.say(ASTRID, "scheduled JT-0001 15-12", lang="en")
     assert "neighbouring table" in text
+
+
+@pytest.mark.parametrize(("registered", "last_day"), [
+    # Two weeks from Fri 11 Dec 2026 is Christmas Day: the term ends on Mon 28 Dec.
+    (datetime(2026, 12, 11, 10, 0, tzinfo=AMS), "ma 28 dec 2026"),
+    # Two weeks from Tue 13 Apr 2027 is Koningsdag (Tue 27 Apr): Wed 28 Apr.
+    (datetime(2027, 4, 13, 10, 0, tzinfo=AMS), "wo 28 apr 2027"),
+])
+def test_the_two_weeks_end_on_a_werkdag(chat: Chat, registered: datetime,
+                                        last_day: str) -> None:
+    chat.clock.set(registered)
+    text = chat.say(WENDY, "tafel Ede T-7")
+    assert f"uiterlijk {last_day}" in text
