@@ -26,12 +26,11 @@ from storage import db
 from storage.contact_tables import TafelNeighbour
 from storage.db import session_scope
 from storage.directory.export import dump, export_doc
-from storage.directory.importer import ImportResult, import_doc
-from storage.directory.read import load
 from storage.models import Gemeente, Organisation, Person, Team
 from storage.tables import Outbox
 from tests.conftest import AMS, FakeClock
 from tests.test_contact_selfservice import FV_BEHEERDER, VT_BEHEERDER
+from tests.test_directory_import import run_import
 
 # Two regions, each with a tafel; the tafels name each other. Line numbers matter
 # below: `neighbours:` of jbt-fv is on line 29.
@@ -112,14 +111,6 @@ def write(tmp_path: Path, name: str, content: str) -> Path:
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
     return path
-
-
-def run_import(engine: Engine, path: Path) -> ImportResult:
-    with db.session_scope(engine) as session:
-        result = import_doc(load(path), session)
-        if not result.ok:
-            session.rollback()
-    return result
 
 
 def links(engine: Engine) -> set[tuple[str, str]]:
