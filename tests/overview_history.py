@@ -56,7 +56,7 @@ def make_referral(engine: Engine, *, gemeente: str = "Ede", start: str, route: s
                   events: list[tuple[str, str, str | None, dict[str, Any]]] = (),  # type: ignore[assignment]
                   deadlines: list[tuple[str, str, str]] = (),  # type: ignore[assignment]
                   jb: str = "jb@gi.example.org", lt: str = "lt@ede.example.org",
-                  closed: str | None = None) -> Made:
+                  closed: str | None = None, prefix: str = "KB") -> Made:
     """A referral created at `start` with `events` (action, at, step, detail) after
     the "aangemaakt" one, and `deadlines` (key, due, status)."""
     gid = gemeente_id(engine, gemeente)
@@ -68,7 +68,7 @@ def make_referral(engine: Engine, *, gemeente: str = "Ede", start: str, route: s
         s.add(ref)
         s.flush()
         assert ref.id is not None
-        ref.ref = f"KB-{ref.id:04d}"
+        ref.ref = f"{prefix}-{ref.id:04d}"
         s.add(ReferralEvent(referral_id=ref.id, at=at(start), actor_id=jb_id, platform="test",
                             action="aangemaakt", step="contact",
                             detail={"route": route, "gemeente": gemeente}))

@@ -101,6 +101,17 @@ def _populate(engine: Engine) -> dict[str, str]:
                           ("zorg_gestart", f"{care} 10:00", "start", {})],
                       deadlines=[("step:contact", f"{acc} 00:00", "met" if i % 3 else "lapsed"),
                                  ("step:bepaling", f"{care} 00:00", "met")])
+    # A tafel case planned 9 days after its aanmelding, outcome 2; one still unplanned.
+    make_referral(engine, route="jbt", prefix="JT", step="verslag", start="2026-11-02 10:00",
+                  events=[("tafel_aangemeld", "2026-11-02 10:00", "plannen", {}),
+                          ("tafel_gepland", "2026-11-03 10:00", "plannen",
+                           {"datum": "2026-11-11"}),
+                          ("tafel_uitkomst", "2026-11-11 15:00", "gesprek", {"uitkomst": "2"})],
+                  deadlines=[("step:plannen", "2026-11-17 00:00", "met")])
+    make_referral(engine, route="jbt", prefix="JT", step="plannen", start="2026-11-23 10:00",
+                  events=[("tafel_aangemeld", "2026-11-23 10:00", "plannen",
+                           {"ots_einde": True})],
+                  deadlines=[("step:plannen", "2026-12-08 00:00", "pending")])
     make_model_case(engine, gemeente="Ede", situation="dilemma", tier=2,
                     start="2026-10-02 10:00", closed="2026-10-09 10:00")
     _make_beheerder(engine, RCP, "food-valley")
@@ -260,6 +271,14 @@ def test_overview_timeline_figures_in_chromium(browser: Any, live: Any, width: i
         assert box and box["width"] > 200 and box["height"] > 50
         assert page.locator(f"{chart} rect.bar").count() > 0
     assert page.locator("#chart-distribution text.tick").count() >= 2
+    # The tafel's figures, below the referrals': registered, waiting, the outcome.
+    tafel = {row.locator("th").inner_text(): row.locator("td").inner_text()
+             for row in page.locator("#tafel tr").all()}
+    assert tafel["Aangemeld"] == "2" and tafel["waarvan voornemen OTS te beëindigen"] == "1"
+    assert tafel["Aanmelding tot de tafel (kalenderdagen): Mediaan / 80e percentiel"] == "9 / 9"
+    assert tafel["Uitkomst 2: vrijwillig, niet vrijblijvend voor een periode"] == "1"
+    assert tafel["Nog wachtend"] == "1"
+    assert "Jeugdbeschermingstafel" in page.locator("#process-on-time").inner_text()
     # Download a table as CSV.
     with page.expect_download() as info:
         page.locator("a.csv").first.click()
