@@ -204,21 +204,20 @@ def _no_throttle(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
         monkeypatch.setattr(RateGate, "throttle", False)
 
 
-@pytest.fixture
-def sample_at_0005(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+def _sample_at(revision: str, db_url: str, tmp_path: Path,
+               request: pytest.FixtureRequest) -> Iterator[str]:
     """A database of db_url's kind with the sample directory, migrated only up to
-    0005: the schema before the routes and escalation-model migrations, for
-    upgrade tests with data in it."""
+    `revision`, for upgrade tests with data in it."""
     from alembic import command
 
     pg: _PgDatabases | None = None
     if db_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+        url = f"sqlite:///{tmp_path / f'at{revision}.sqlite'}"
     else:
         pg = request.getfixturevalue("pg_databases")
         assert pg is not None
         pg.count += 1
-        name = f"{pg.prefix}_at0005_{pg.count}"
+        name = f"{pg.prefix}_at{revision}_{pg.count}"
         pg._create(name)
         url = pg._url(name)
     # Today's importer writes today's tables: import at head, then step back.
@@ -226,10 +225,22 @@ def sample_at_0005(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) 
     engine = db.make_engine(url)
     import_file(engine, SAMPLE)
     engine.dispose()
-    command.downgrade(db.alembic_config(url), "0005")
+    command.downgrade(db.alembic_config(url), revision)
     yield url
     if pg is not None:
         pg.drop(name)
+
+
+@pytest.fixture
+def sample_at_0005(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The schema before the routes and escalation-model migrations."""
+    yield from _sample_at("0005", db_url, tmp_path, request)
+
+
+@pytest.fixture
+def sample_at_0018(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The schema before the tafels' neighbours (0019)."""
+    yield from _sample_at("0018", db_url, tmp_path, request)
 
 
 def old_referral(session: Any, **values: Any) -> int:
