@@ -6,10 +6,11 @@ name of its environment variable (see `problems`), never as a traceback.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -20,7 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from handlers.overview.sign_in import WebSettings
@@ -31,7 +32,8 @@ ENV_PREFIX = "KETENBOT_"
 # Values never printed, logged or echoed back in an error (pydantic's SecretStr:
 # they show as ********** even in a repr).
 SECRET_FIELDS = ("slack_bot_token", "slack_signing_secret", "slack_app_token",
-                 "telegram_bot_token", "telegram_webhook_secret", "web_secret")
+                 "telegram_bot_token", "telegram_webhook_secret", "teams_app_password",
+                 "web_secret")
 # What each platform's tokens look like: (pattern, what to say when it does not match).
 _TOKEN_SHAPES = {
     "slack_bot_token": (r"xoxb-[A-Za-z0-9-]+\S*", "a Slack bot token (xoxb-…)"),
@@ -40,7 +42,12 @@ _TOKEN_SHAPES = {
     "telegram_bot_token": (r"\d+:[A-Za-z0-9_-]+", "a BotFather token (123456:ABC-…)"),
     # Telegram's own rule for secret_token: 1-256 of A-Z a-z 0-9 _ -.
     "telegram_webhook_secret": (r"[A-Za-z0-9_-]{1,256}", "1-256 characters A-Z a-z 0-9 _ -"),
+    # An Entra client secret's value (not its Secret ID): letters, digits, _ ~ . -
+    "teams_app_password": (r"[A-Za-z0-9_~.-]{16,}",
+                           "an Entra client secret's Value (Certificates & secrets)"),
 }
+# An Entra id (tenant, application): a GUID.
+_GUID = r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
 # Long enough that the cookie signature cannot be guessed (itsdangerous, HMAC-SHA1).
 WEB_SECRET_MIN = 32
 
@@ -94,6 +101,24 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
+    # Microsoft Teams (bot/teams/): the Entra app registration behind the Azure Bot
+    # resource (its id is the audience of every request's token) and its client
+    # secret, and the tenants whose Teams may talk to the bot (comma list).
+    teams_app_id: str | None = None
+    teams_app_password: SecretStr | None = None
+    teams_tenant_ids: Annotated[list[str], NoDecode] = []
+    # The app registration's own tenant, where its tokens come from (default:
+    # the first of KETENBOT_TEAMS_TENANT_IDS, as for a single-tenant bot).
+    teams_app_tenant_id: str | None = None
+    # Where the signing keys of incoming requests are published (its jwks_uri),
+    # and which token issuers are accepted: Bot Framework's, unless a test
+    # points them at a local issuer.
+    teams_openid_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    teams_issuers: Annotated[list[str], NoDecode] = ["https://api.botframework.com"]
+    # Only https serviceUrls on Microsoft's hosts are answered. Off only for a
+    # local fake Connector in tests (http://127.0.0.1:…); the token's serviceurl
+    # claim must still name the activity's host.
+    teams_service_host_check: bool = True
 
     # The overview page (`ketenbot serve`, /overzicht): where people reach it
     # (links in chat), the cookie's signing key (the same on every web process;
@@ -132,7 +157,7 @@ class Settings(BaseSettings):
         return v
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token",
-                     "telegram_bot_token", "telegram_webhook_secret")
+                     "telegram_bot_token", "telegram_webhook_secret", "teams_app_password")
     @classmethod
     def _token_shape(cls, v: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         # A token pasted into the wrong variable (or with a quote or space) is
@@ -143,7 +168,47 @@ class Settings(BaseSettings):
                 raise ValueError(f"does not look like {example}")
         return v
 
-    @field_validator("slack_api_url", "telegram_api_url")
+    @field_validator("teams_tenant_ids", "teams_issuers", mode="before")
+    @classmethod
+    def _comma_list(cls, v: object) -> object:
+        # `a,b` in the environment; a JSON list is accepted too.
+        if isinstance(v, str):
+            text = v.strip()
+            if text.startswith("["):
+                try:
+                    return json.loads(text)
+                except ValueError:
+                    raise ValueError("a comma-separated list, e.g. id-1,id-2") from None
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return v
+
+    @field_validator("teams_tenant_ids", "teams_app_tenant_id")
+    @classmethod
+    def _tenant_ids(cls, v: object) -> object:
+        ids = v if isinstance(v, list) else [v] if v else []
+        for tenant in ids:
+            if not isinstance(tenant, str) or not re.fullmatch(_GUID, tenant):
+                raise ValueError("an Entra tenant id (a GUID, "
+                                 "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
+        if isinstance(v, list):
+            return [str(t).lower() for t in v]
+        return str(v).lower() if v else v
+
+    @field_validator("teams_app_id")
+    @classmethod
+    def _app_id(cls, v: str | None) -> str | None:
+        if v and not re.fullmatch(_GUID, v):
+            raise ValueError("the app registration's Application (client) ID, a GUID")
+        return v or None
+
+    @field_validator("teams_issuers")
+    @classmethod
+    def _issuers(cls, v: list[str]) -> list[str]:
+        if not v or not all(i.startswith(("http://", "https://")) for i in v):
+            raise ValueError("token issuers as URLs, e.g. https://api.botframework.com")
+        return v
+
+    @field_validator("slack_api_url", "telegram_api_url", "teams_openid_url")
     @classmethod
     def _api_url(cls, v: str) -> str:
         if not v.startswith(("http://", "https://")):
@@ -195,6 +260,10 @@ class Settings(BaseSettings):
     @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_bot_token)
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.teams_app_id and self.teams_app_password and self.teams_tenant_ids)
 
     def reveal(self, field: str) -> str | None:
         """A secret's value, for the one place that hands it to a library."""

@@ -29,7 +29,12 @@ from typing import Any, TextIO
 from scheduling.delivery.redact import redact as redact_patterns
 
 QUIET = ("httpx", "httpcore", "apscheduler", "slack_bolt", "slack_sdk", "telegram",
-         "aiohttp", "hpack", "urllib3", "asyncio", "uvicorn.access", "alembic")
+         "aiohttp", "hpack", "urllib3", "asyncio", "uvicorn.access", "alembic",
+         "microsoft_agents", "msal")
+# Libraries whose warnings repeat a line of ours: a refused Teams request is one
+# line (`ketenbot.teams`), not that plus the SDK's own about the same token.
+ERRORS_ONLY = ("microsoft_agents.hosting.core.authorization.jwt",
+               "microsoft_agents.hosting.core._http_adapter_base")
 OWN = "ketenbot"  # our loggers: ketenbot and ketenbot.*
 _MARK = "_ketenbot_handler"
 # user:password@ in any URL-like text (DATABASE_URL in a driver's error).
@@ -144,6 +149,8 @@ def setup_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str]
     floor = max(logging.WARNING, logging.getLevelName(level))
     for name in QUIET:
         logging.getLogger(name).setLevel(floor)
+    for name in ERRORS_ONLY:
+        logging.getLogger(name).setLevel(max(logging.ERROR, floor))
     return handler
 
 

@@ -1,5 +1,5 @@
 """`ketenbot serve`: one ASGI process for the Slack endpoints, the Telegram
-webhook, `/healthz`, `/readyz`, `/healthz/outbox` and `/metrics`.
+webhook, Teams' `/api/messages`, `/healthz`, `/readyz`, `/healthz/outbox` and `/metrics`.
 
 Readiness is only "this process can serve" (database reachable and
 migrated): a load balancer acts on it, and an overdue outbox (Telegram down,
@@ -83,7 +83,9 @@ async def metrics(request: Request) -> Response:
     return Response(data, media_type=CONTENT_TYPE_LATEST)
 
 
-def build_web_app(bot: KetenBot) -> Starlette:
+def build_web_app(bot: KetenBot, *, teams_token_provider: Any = None) -> Starlette:
+    """The process's routes. `teams_token_provider`: the Agents SDK token
+    provider for outgoing Teams calls (tests; default MSAL with the app's secret)."""
     routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/readyz", readyz),
                                Route("/healthz/outbox", outbox), Route("/metrics", metrics)]
     routes += web_routes(bot)  # the overview page under /overzicht (issue 12)
@@ -101,6 +103,12 @@ def build_web_app(bot: KetenBot) -> Starlette:
         tg_r, tg_life = telegram_routes(bot)
         routes += tg_r
         lifespans += tg_life
+    if settings.teams_enabled:
+        from bot.teams.web import teams_routes
+
+        teams_r, teams_life = teams_routes(bot, teams_token_provider)
+        routes += teams_r
+        lifespans += teams_life
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -26,7 +26,7 @@ Clock = Callable[[], datetime]
 class Context:
     engine: Engine
     clock: Clock
-    platform: str  # "console", "slack", "telegram"
+    platform: str  # "console", "slack", "telegram", "teams"
     lang: str = "nl"
     actor: Person | None = None
     stale_after_days: int = 90

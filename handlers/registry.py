@@ -181,7 +181,7 @@ def build_registry() -> Registry:
     add(Command("koppelcode", linking.code_command, "koppelcode",
                 "eenmalige code om ook Telegram (of een ander account) te koppelen",
                 "one-time code to link Telegram (or another account)", aliases=("linkcode",)))
-    add(Command("ontkoppel", linking.unlink_command, "ontkoppel [slack|telegram|alle]",
+    add(Command("ontkoppel", linking.unlink_command, "ontkoppel [slack|telegram|teams|alle]",
                 "haal de koppeling van dit (of een ander) account weg; beëindigt ook uw "
                 "aanmeldingen op het web",
                 "remove the link of this (or another) account; also ends your web sign-ins",

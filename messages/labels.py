@@ -179,7 +179,8 @@ ARGUMENTS_EN = {
     "[ots-einde]": "[ots-end]", "ots-einde": "ots-end",
     "[route|hulp|veiligheid": "[route|help|safety", "nee]": "no]", "veiligheid": "safety",
     "hulp": "help",
-    "[slack|telegram|alle]": "[slack|telegram|all]", "alle]": "all]", "regio": "region",
+    "[slack|telegram|teams|alle]": "[slack|telegram|teams|all]", "alle]": "all]",
+    "regio": "region",
     "groep": "group", "alle": "all",
 }
 

@@ -30,12 +30,14 @@ def missing(settings: Settings) -> dict[str, list[str]]:
     slack = [env_name(f) for f in ("slack_bot_token", "slack_signing_secret")
              if not getattr(settings, f)]
     telegram = [] if settings.telegram_bot_token else [env_name("telegram_bot_token")]
-    return {"Slack": slack, "Telegram": telegram}
+    teams = [env_name(f) for f in ("teams_app_id", "teams_app_password", "teams_tenant_ids")
+             if not getattr(settings, f)]
+    return {"Slack": slack, "Telegram": telegram, "Teams": teams}
 
 
 @app.command("check")
 def check() -> None:
-    """Toon de instellingen (geheimen verborgen) en wat er voor Slack/Telegram ontbreekt."""
+    """Toon de instellingen (geheimen verborgen) en wat er voor Slack/Telegram/Teams ontbreekt."""
     settings = load_settings()
     for field in Settings.model_fields:
         typer.echo(f"{env_name(field):<40} {_shown(settings, field)}")
@@ -48,6 +50,13 @@ def check() -> None:
                     else "polling via `ketenbot telegram poll` (zonder "
                          f"{env_name('telegram_webhook_secret')})")
             typer.echo(f"{platform}: aan / on — {mode}")
+        elif platform == "Teams":
+            mode = ("POST /api/messages via `ketenbot serve` (Azure Bot: messaging endpoint "
+                    f"{settings.web_base_url}/api/messages)")
+            typer.echo(f"{platform}: aan / on — {mode}")
+            if not settings.teams_service_host_check:
+                typer.echo(f"{platform}: {env_name('teams_service_host_check')}=false — "
+                           "alleen voor tests / tests only: any serviceUrl is answered")
         else:
             mode = "Socket Mode" if settings.slack_app_token else "HTTP via `ketenbot serve`"
             typer.echo(f"{platform}: aan / on — {mode}")

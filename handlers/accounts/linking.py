@@ -35,7 +35,7 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 # `koppelcode` per person: enough to link a second device, too few to farm codes.
 MAX_CODES, CODES_WINDOW = 5, timedelta(hours=1)
-PLATFORMS = ("slack", "telegram")
+PLATFORMS = ("slack", "telegram", "teams")
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
 
 
@@ -160,7 +160,7 @@ def code_command(ctx: Context, _text: str) -> Reply:
 
 
 def unlink_command(ctx: Context, text: str) -> Reply:
-    """`ontkoppel [slack|telegram|alle]`: without a word, the account typed on."""
+    """`ontkoppel [slack|telegram|teams|alle]`: without a word, the account typed on."""
     assert ctx.actor is not None and ctx.actor.id is not None
     word = text.strip().casefold()
     platform: str | None

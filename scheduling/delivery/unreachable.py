@@ -20,7 +20,8 @@ from storage.models import Person, Role
 from storage.outbox import enqueue
 from storage.tables import Outbox, Referral
 
-PLATFORM_NAMES = {"slack": "Slack", "telegram": "Telegram", "console": "de console"}
+PLATFORM_NAMES = {"slack": "Slack", "telegram": "Telegram", "teams": "Microsoft Teams",
+                  "console": "de console"}
 
 
 def notify(session: Session, row: Outbox, reason: str, platform: str, now: datetime) -> int:

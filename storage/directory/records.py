@@ -326,8 +326,8 @@ def check_fields(doc: DirectoryDoc) -> None:
             bad(p, "phone", f"geen geldig telefoonnummer: {short(p.phone)}")
         if p.koppelgenoot and p.koppelgenoot == p.email:
             bad(p, "koppelgenoot", "iemand kan niet de eigen koppelgenoot zijn")
-        if p.preferred_platform not in (None, "slack", "telegram"):
-            bad(p, "preferred_platform", "kies slack of telegram")
+        if p.preferred_platform not in (None, "slack", "telegram", "teams"):
+            bad(p, "preferred_platform", "kies slack, telegram of teams")
         if p.language not in (None, "nl", "en"):
             bad(p, "language", "kies nl of en")
     # Every text against its column's length (and for a BSN), before PostgreSQL sees it.

@@ -1,0 +1,142 @@
+"""What a Teams message does: who is asking, run the command, the answer's text.
+
+Synchronous (SQLAlchemy sessions): `app.py` calls these in a worker thread
+(`asyncio.to_thread`). A Teams account is the user's Entra object id
+(`from.aadObjectId`): the same person in every team, chat and tenant-wide
+install. The Teams display name is never stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.app import KetenBot
+from handlers.accounts.linking import announce, link, link_failed, redeem
+from handlers.core import Refused, Reply, error
+from handlers.incoming import clean_message
+from messages import Renderer
+from scheduling.outage import database_lost
+from storage.db import session_scope
+from storage.models import Person, is_active
+from storage.privacy import contains_bsn
+
+log = logging.getLogger("ketenbot.teams")
+
+PLATFORM = "teams"
+LINK_WORDS = ("koppel", "link")
+# Answers for the asker alone (a link code, a sign-in link, one's own cases):
+# in a channel or group chat everyone would read them.
+PERSONAL = frozenset({"mijn", "status", "ik", "koppelcode", "overzicht"})
+HINT = {
+    "nl": "Vraag een koppelcode aan (`koppelcode` in een ander gekoppeld account, of via de "
+          "contactbeheerder) en typ `koppel CODE` in een persoonlijke chat met ketenbot.",
+    "en": "Get a link code (`linkcode` in another linked account, or from the contact list "
+          "keeper) and type `koppel CODE` in a personal chat with ketenbot.",
+}
+DB_AWAY = {"nl": "De database is even niet bereikbaar; er is niets veranderd. Probeer het over een "
+                 "ogenblik opnieuw.",
+           "en": "The database is briefly unavailable; nothing was changed. Please try again in "
+                 "a moment."}
+FAILED = {"nl": "Er ging iets mis; er is niets veranderd. Probeer het later opnieuw.",
+          "en": "Something went wrong; nothing was changed. Please try again later."}
+
+
+@dataclass
+class Answer:
+    text: str
+    linked: str | None = None  # "this account was just linked" notice, when it was
+
+
+class TeamsRuntime:
+    def __init__(self, bot: KetenBot) -> None:
+        self.bot = bot
+        self.renderer = Renderer(PLATFORM)
+
+    def lang(self, actor: Person | None, locale: str | None = None) -> str:
+        """The person's language; for someone not linked yet, English when their
+        Teams speaks English (`locale`), else the deployment's."""
+        if actor is not None:
+            return actor.language or self.bot.settings.language
+        return "en" if (locale or "").lower().startswith("en") else self.bot.settings.language
+
+    def person(self, user_id: str) -> Person | None:
+        return self.bot.person_by_identity(PLATFORM, user_id)
+
+    def refused_first(self, text: str) -> Reply | None:
+        """What is refused before anything else, unlinked or not: unreadable
+        text and a BSN (nothing looked up, nothing stored)."""
+        try:
+            text = clean_message(text)
+        except Refused as refused:
+            return refused.reply
+        return error("bsn") if contains_bsn(text) else None
+
+    def link_by_email(self, user_id: str, email: str) -> Person | None:
+        """Link the account to the active directory person with this e-mail
+        address (the Teams profile's, from the tenant's own Entra ID)."""
+        person = self.bot.person_by_email(email)
+        if person is None or person.id is None:
+            return None
+        try:
+            with session_scope(self.bot.engine) as session:
+                if not is_active(session, person):  # removed: no way back in by e-mail
+                    log.info("teams user not linked: person %s is not active", person.id)
+                    return None
+                link(session, PLATFORM, user_id, person.id)
+                # The person's other platforms are told; this account hears it
+                # in the answer (Teams has no outbox sender yet).
+                announce(session, person.id, PLATFORM, None, self.bot.clock(), here=False)
+        except IntegrityError:  # a concurrent first message linked it already
+            pass
+        log.info("teams user linked by e-mail", extra={"person": person.id})
+        return self.person(user_id)
+
+    def answer(self, actor: Person | None, user_id: str, text: str, personal: bool,
+               linked_now: bool = False, locale: str | None = None) -> Answer:
+        """The answer to one command text, rendered for Teams."""
+        try:
+            reply, lang = self.dispatch(actor, user_id, text, personal, locale)
+        except Exception as exc:
+            return Answer(self.failed(exc, actor))
+        notice = None
+        if linked_now and actor is not None:
+            notice = self.renderer.render_name("account_linked", {"replaced": False},
+                                               self.lang(actor))
+        return Answer(self.renderer.render(reply, lang), notice)
+
+    def dispatch(self, actor: Person | None, user_id: str, text: str,
+                 personal: bool, locale: str | None = None) -> tuple[Reply, str]:
+        lang = self.lang(actor, locale)
+        refused = self.refused_first(text)
+        if refused is not None:
+            return refused, lang
+        text = clean_message(text)
+        word, rest = (text.split(maxsplit=1) + ["", ""])[:2]
+        command = self.bot.registry.find(word) if word else None
+        private = word.casefold() in LINK_WORDS or (
+            command is not None and command.name in PERSONAL)
+        if private and not personal:
+            return error("personal_chat_only"), lang
+        if word.casefold() in LINK_WORDS:
+            result = redeem(self.bot.engine, PLATFORM, user_id, rest.strip(), self.bot.clock())
+            if result.person is None:
+                return link_failed(result.reason or "invalid"), lang
+            return (Reply("linked", {"name": result.person.name,
+                                     "replaced": result.replaced is not None}),
+                    self.lang(result.person))
+        if actor is None and word and (command is None or command.name != "help"):
+            return error("not_linked", hint=HINT.get(lang, HINT["nl"])), lang
+        ctx = self.bot.context(PLATFORM, actor, lang)
+        return self.bot.registry.dispatch(ctx, text), lang
+
+    def failed(self, exc: BaseException, actor: Person | None = None) -> str:
+        """A failed command as a sentence: one log line, never a traceback to the user."""
+        lang = self.lang(actor)
+        if database_lost(exc):
+            log.warning("teams command not handled: database unreachable")
+            return DB_AWAY.get(lang, DB_AWAY["nl"])
+        log.error("teams command failed", exc_info=exc)
+        return FAILED.get(lang, FAILED["nl"])
