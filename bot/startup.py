@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 
 import typer
 from pydantic import ValidationError
@@ -41,6 +42,14 @@ def load_settings(**overrides: object) -> Settings:
 
 def configure_logging(settings: Settings) -> None:
     setup_logging(settings.log_level, settings.log_format, settings.secrets())
+
+
+def package_version() -> str:
+    """The installed ketenbot's version (`--version`, the Teams app package)."""
+    try:
+        return version("ketenbot")
+    except PackageNotFoundError:  # a checkout that was never installed
+        return "unknown"
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

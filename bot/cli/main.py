@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from importlib.metadata import PackageNotFoundError, version
 
 import typer
 from sqlalchemy.exc import DBAPIError
@@ -25,11 +24,19 @@ from bot.cli import referral as cli_referral
 from bot.cli import report as cli_report
 from bot.cli import retention as cli_retention
 from bot.cli import run as cli_run
+from bot.cli import teams as cli_teams
 from bot.cli import telegram as cli_telegram
 from bot.cli.choices import Lang
 from bot.config import Settings
 from bot.logs import ensure_logging
-from bot.startup import ConfigError, configure_logging, fail, load_settings, start_bot
+from bot.startup import (
+    ConfigError,
+    configure_logging,
+    fail,
+    load_settings,
+    package_version,
+    start_bot,
+)
 
 __all__ = ["app", "fail", "main", "start_bot"]  # start_bot: for command modules written earlier
 
@@ -41,16 +48,9 @@ app = typer.Typer(help="ketenbot: samen één keten rond een verwijzing jeugdhul
                   no_args_is_help=True, pretty_exceptions_enable=False)
 
 
-def _version() -> str:
-    try:
-        return version("ketenbot")
-    except PackageNotFoundError:  # a checkout that was never installed
-        return "unknown"
-
-
 def _show_version(value: bool) -> None:
     if value:
-        typer.echo(f"ketenbot {_version()}")
+        typer.echo(f"ketenbot {package_version()}")
         raise typer.Exit(0)
 
 
@@ -64,6 +64,7 @@ app.add_typer(cli_directory.app, name="directory")
 app.add_typer(cli_calendar.app, name="calendar")
 app.add_typer(cli_referral.app, name="referral")
 app.add_typer(cli_telegram.app, name="telegram")
+app.add_typer(cli_teams.app, name="teams")
 app.add_typer(cli_escalation.app, name="escalation")
 app.add_typer(cli_report.app, name="report")
 app.add_typer(cli_config.app, name="config")
