@@ -19,6 +19,10 @@ def build_senders(bot: KetenBot) -> list[Sender]:
         from bot.telegram.sender import TelegramSender
 
         senders.append(TelegramSender(bot))
+    if bot.settings.teams_enabled:
+        from bot.teams.sender import TeamsSender
+
+        senders.append(TeamsSender(bot))
     return senders
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel
 
 
@@ -134,6 +135,12 @@ class ChatIdentity(SQLModel, table=True):
     platform: str = Field(max_length=16)
     external_id: str = Field(max_length=64)
     person_id: int = Field(foreign_key="person.id", index=True)
+    # Where the platform lets the bot write to this account first (Teams: the
+    # personal chat's service URL and conversation id, from the person's last
+    # message or the app's installation); None where the account id is enough.
+    # Goes with the account when it is unlinked.
+    address: dict[str, Any] | None = Field(default=None,
+                                           sa_column=Column(JSON, nullable=True))
 
 
 class DirectoryVersion(SQLModel, table=True):

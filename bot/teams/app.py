@@ -4,8 +4,9 @@
 context, the Connector client with our app's token, reply-to) with its turn
 error handler replaced: one log line, and a plain sentence to the user in
 place of the SDK's exception text and traceback. `KetenbotAgent` handles
-message activities; everything else (conversationUpdate, installationUpdate,
-typing) is acknowledged and left for later steps.
+message activities, and keeps a linked person's personal chat (from their
+messages there and from the app's personal installation) so the outbox can
+write to them first (`bot/teams/sender.py`); other activities are acknowledged.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from typing import Any
 
 from microsoft_agents.activity import Activity, ActivityTypes, TextFormatTypes
 from microsoft_agents.hosting.core import (
@@ -109,9 +111,40 @@ class KetenbotAgent(ActivityHandler):
             return
         text = command_text(activity.text, mentions)
         answer = await self.respond(turn_context, user_id, text, personal)
+        if personal:
+            await self.remember(turn_context, user_id)
         if answer.linked:
             await turn_context.send_activity(plain(answer.linked))
         await turn_context.send_activity(plain(answer.text))
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:  # type: ignore[override]
+        """The app was installed for someone (personal scope): their chat is known."""
+        await self._personal_chat(turn_context)
+
+    async def on_members_added_activity(self, members_added: Any,  # type: ignore[override]
+                                        turn_context: TurnContext) -> None:
+        await self._personal_chat(turn_context)
+
+    async def _personal_chat(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        conversation = activity.conversation
+        user = activity.from_property
+        if conversation is None or conversation.conversation_type != PERSONAL or user is None:
+            return  # a team or group chat: no one person's chat
+        if user.aad_object_id and len(user.aad_object_id) <= MAX_ID:
+            await self.remember(turn_context, user.aad_object_id)
+
+    async def remember(self, turn_context: TurnContext, user_id: str) -> None:
+        activity = turn_context.activity
+        if (activity.conversation is None or activity.from_property is None
+                or not activity.service_url):
+            return
+        address = {"service_url": activity.service_url,
+                   "conversation_id": activity.conversation.id,
+                   "user_id": activity.from_property.id,
+                   "bot_id": activity.recipient.id if activity.recipient else "",
+                   "tenant_id": activity.conversation.tenant_id or ""}
+        await asyncio.to_thread(self.runtime.remember_address, user_id, address)
 
     async def respond(self, turn_context: TurnContext, user_id: str, text: str,
                       personal: bool) -> Answer:

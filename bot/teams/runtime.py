@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 from bot.app import KetenBot
 from handlers.accounts.linking import announce, link, link_failed, redeem
@@ -20,7 +21,7 @@ from handlers.incoming import clean_message
 from messages import Renderer
 from scheduling.outage import database_lost
 from storage.db import session_scope
-from storage.models import Person, is_active
+from storage.models import ChatIdentity, Person, is_active
 from storage.privacy import contains_bsn
 
 log = logging.getLogger("ketenbot.teams")
@@ -65,6 +66,21 @@ class TeamsRuntime:
     def person(self, user_id: str) -> Person | None:
         return self.bot.person_by_identity(PLATFORM, user_id)
 
+    def remember_address(self, user_id: str, address: dict[str, str]) -> bool:
+        """Keep where this linked account's personal chat is (the sender writes
+        there first: reminders, escalations, notices). Written only when it changed;
+        False when the account is not linked (nothing is kept about strangers)."""
+        with session_scope(self.bot.engine) as session:
+            identity = session.exec(select(ChatIdentity).where(
+                ChatIdentity.platform == PLATFORM, ChatIdentity.external_id == user_id)).first()
+            if identity is None:
+                return False
+            if identity.address != address:
+                identity.address = address
+                session.add(identity)
+                log.info("teams personal chat recorded", extra={"person": identity.person_id})
+        return True
+
     def refused_first(self, text: str) -> Reply | None:
         """What is refused before anything else, unlinked or not: unreadable
         text and a BSN (nothing looked up, nothing stored)."""
@@ -87,7 +103,7 @@ class TeamsRuntime:
                     return None
                 link(session, PLATFORM, user_id, person.id)
                 # The person's other platforms are told; this account hears it
-                # in the answer (Teams has no outbox sender yet).
+                # in the answer to the message that linked it.
                 announce(session, person.id, PLATFORM, None, self.bot.clock(), here=False)
         except IntegrityError:  # a concurrent first message linked it already
             pass

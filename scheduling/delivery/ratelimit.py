@@ -67,6 +67,9 @@ TELEGRAM_BOT = Limit(30, 1.0)  # messages per second, per bot
 TELEGRAM_GROUP = Limit(20, 60.0)  # per group
 TELEGRAM_CHAT = Limit(1, 1.0)  # per private chat
 SLACK_CHANNEL = Limit(1, 1.0)  # chat.postMessage, per channel
+# Teams, per bot and conversation: 7 per second, 8 per 2 s, 60 per 30 s, 1800 per
+# hour; the 30-second one binds first for a steady stream.
+TEAMS_CONVERSATION = Limit(60, 30.0)
 
 
 class RateGate:

@@ -59,6 +59,9 @@ class FakeTeams:
     other_key: rsa.RSAPrivateKey = field(default_factory=_key)
     metadata_fetches: int = 0
     keys_fetches: int = 0
+    # conversation id -> the statuses its next sends get (429 with Retry-After,
+    # 403 for a bot removed, 404 for a conversation gone), one per send.
+    refusals: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -125,15 +128,24 @@ class FakeTeams:
         with self._lock:
             return [c for c in self.calls if c.method == method]
 
+    def refuse(self, conversation: str, status: int, times: int = 1,
+               retry_after: int | None = None) -> None:
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        with self._lock:
+            self.refusals.setdefault(conversation, []).extend([(status, headers)] * times)
+
     def clear(self) -> None:
         with self._lock:
             self.calls.clear()
 
     # -- the server side ----------------------------------------------------------
 
-    def _send(self, req: BaseHTTPRequestHandler, status: int, body: Any = None) -> None:
+    def _send(self, req: BaseHTTPRequestHandler, status: int, body: Any = None,
+              headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode() if body is not None else b""
         req.send_response(status)
+        for name, value in (headers or {}).items():
+            req.send_header(name, value)
         req.send_header("Content-Type", "application/json")
         req.send_header("Content-Length", str(len(data)))
         req.end_headers()
@@ -163,8 +175,12 @@ class FakeTeams:
             method = {("POST", "activities", 4): "send", ("POST", "activities", 5): "reply",
                       ("GET", "members", 5): "member"}.get((req.command, parts[3], len(parts)),
                                                            "unknown")
+        refusal = None
         with self._lock:
-            self.calls.append(Call(method, path, body, token))
+            if method in ("send", "reply") and token == BOT_TOKEN:
+                queued = self.refusals.get(parts[2])
+                refusal = queued.pop(0) if queued else None
+            self.calls.append(Call(f"{method}-refused" if refusal else method, path, body, token))
         if token != BOT_TOKEN:
             return self._send(req, 401, {"error": {"code": "Unauthorized"}})
         if method == "member":
@@ -172,6 +188,9 @@ class FakeTeams:
             if member is None:
                 return self._send(req, 404, {"error": {"code": "MemberNotFoundInConversation"}})
             return self._send(req, 200, member)
+        if refusal is not None:
+            status, headers = refusal
+            return self._send(req, status, {"error": {"code": str(status)}}, headers)
         if method in ("send", "reply"):
             return self._send(req, 201, {"id": f"1:{next(self._ids)}"})
         return self._send(req, 404, {"error": {"code": "NotFound"}})
