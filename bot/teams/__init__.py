@@ -3,6 +3,7 @@
 `web` (the route; every request's Bot Framework token and tenant checked by
 `auth`), `app` (the SDK adapter and the agent's turn), `runtime` (who is
 asking, linking by e-mail or `koppel CODE`, the registry), `text` (the
-@mention taken out of a channel message). Not yet: threads, cards, proactive
-messages (no outbox sender for Teams).
+@mention taken out of a channel message), `sender` (the outbox to a person's
+personal chat, proactively), `manifest` (the app package). Not yet: a
+referral's thread in a team's channel, and cards.
 """
