@@ -144,7 +144,10 @@ class KetenbotAgent(ActivityHandler):
                    "user_id": activity.from_property.id,
                    "bot_id": activity.recipient.id if activity.recipient else "",
                    "tenant_id": activity.conversation.tenant_id or ""}
-        await asyncio.to_thread(self.runtime.remember_address, user_id, address)
+        try:
+            await asyncio.to_thread(self.runtime.remember_address, user_id, address)
+        except Exception as exc:  # the answer still goes out; the next message tries again
+            log.warning("teams personal chat not recorded: %s", type(exc).__name__)
 
     async def respond(self, turn_context: TurnContext, user_id: str, text: str,
                       personal: bool) -> Answer:
