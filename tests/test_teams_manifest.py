@@ -81,3 +81,20 @@ def test_out_may_not_be_a_directory(tmp_path: Path) -> None:
     code, output = _run("--app-id", APP_ID, "--host", "ketenbot.example.org",
                         "-o", str(tmp_path))
     assert code == 2 and "is a directory" in output
+
+
+def test_the_app_id_and_host_come_from_the_settings(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "teams.zip"
+    code, output = _run("-o", str(out))
+    assert code == 2 and "KETENBOT_TEAMS_APP_ID" in output and not out.exists()
+    monkeypatch.setenv("KETENBOT_TEAMS_APP_ID", APP_ID)
+    code, output = _run("-o", str(out))  # the default base URL is no https address
+    assert code == 2 and "KETENBOT_WEB_BASE_URL" in output and not out.exists()
+    monkeypatch.setenv("KETENBOT_WEB_BASE_URL", "https://ketenbot.example.org")
+    code, output = _run("-o", str(out))
+    assert code == 0, output
+    with zipfile.ZipFile(out) as z:
+        manifest = json.loads(z.read("manifest.json"))
+    assert manifest["validDomains"] == ["ketenbot.example.org"]
+    assert manifest["id"] == APP_ID.lower()
