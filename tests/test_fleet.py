@@ -202,15 +202,19 @@ def test_two_workers_and_two_web_processes_share_the_limits(sample_db: str,
         # wait for working hours; that is not this test's subject. Rows held
         # only by the throttle (at most a minute: 20/min per group) or by a
         # retry (attempted) keep their time. An hour's margin here missed the
-        # asks held for 08:30 when the test ran at 08:03.
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE outbox SET deliver_after = now() WHERE status = 'pending' "
-                              "AND kind <> 'reply' AND attempts = 0 "
-                              "AND deliver_after > now() + interval '2 minutes'"))
+        # asks held for 08:30 when the test ran at 08:03. The release runs on
+        # every poll: a sweep that is still going adds held rows (an
+        # escalation and its notice) after the last lapse is in a log.
+        def release_held() -> None:
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE outbox SET deliver_after = now() "
+                                  "WHERE status = 'pending' AND kind <> 'reply' AND attempts = 0 "
+                                  "AND deliver_after > now() + interval '2 minutes'"))
 
         # The referrals' thread lines have no Telegram group to go to (the JB
         # team has none): they wait, as the README says. Everything else goes.
         def delivered() -> bool:  # every command answered (none left in the inbox) and sent
+            release_held()
             with Session(engine) as s:
                 return s.exec(select(Outbox).where(Outbox.status == "pending",
                                                    Outbox.kind != "thread")).first() is None \
