@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     # local fake Connector in tests (http://127.0.0.1:…); the token's serviceurl
     # claim must still name the activity's host.
     teams_service_host_check: bool = True
+    # The Bot Connector the bot posts a referral's first message into a team's
+    # channel through (nothing has come from that channel yet to name it): the
+    # one of the tenant's region, as Microsoft documents for proactive messages.
+    teams_service_url: str = "https://smba.trafficmanager.net/emea/"
 
     # The overview page (`ketenbot serve`, /overzicht): where people reach it
     # (links in chat), the cookie's signing key (the same on every web process;
@@ -208,7 +212,8 @@ class Settings(BaseSettings):
             raise ValueError("token issuers as URLs, e.g. https://api.botframework.com")
         return v
 
-    @field_validator("slack_api_url", "telegram_api_url", "teams_openid_url")
+    @field_validator("slack_api_url", "telegram_api_url", "teams_openid_url",
+                     "teams_service_url")
     @classmethod
     def _api_url(cls, v: str) -> str:
         if not v.startswith(("http://", "https://")):

@@ -1,6 +1,6 @@
 """Where a referral lives on each chat platform.
 
-A referral is posted in the channel (Slack) or group (Telegram) of the
+A referral is posted in the channel (Slack, Teams) or group (Telegram) of the
 jeugdbeschermer's team, and also in the lokaal team's when that team works on
 another platform: each party sees it in their own place.
 """
@@ -9,13 +9,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from handlers.referrals.flow import summary
+from handlers.referrals.membership import resolve
+from scheduling.routes import Routes
 from storage.models import Person, Team
 from storage.tables import Referral, ReferralThread
+
+
+def root_summary(session: Session, ref: Referral, routes: Routes, today: date) -> dict[str, Any]:
+    """What a thread's root message shows (the `root` template's data): the
+    referral's current step, its term, and who must act now."""
+    route = routes.route(ref.route)
+    data = summary(session, ref, route)
+    step = route.step(ref.step)
+    data["actors"] = ([p.name for p in resolve(session, ref, step.actor, today)]
+                      if ref.status == "open" else [])
+    return data
 
 
 def home_channel(session: Session, ref: Referral, platform: str) -> str | None:
@@ -38,6 +53,8 @@ def _channel(team: Team, platform: str) -> str | None:
         return team.slack_channel
     if platform == "telegram":
         return team.telegram_chat
+    if platform == "teams":
+        return team.teams_channel
     return None
 
 

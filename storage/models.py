@@ -94,9 +94,11 @@ class Team(SQLModel, table=True):
     key: str = Field(unique=True, index=True, max_length=64)
     name: str = Field(max_length=200)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
-    # Where this team's referral threads are posted, per platform ("C0123", "-100…").
+    # Where this team's referral threads are posted, per platform ("C0123", "-100…",
+    # a Teams channel's id "19:…@thread.tacv2").
     slack_channel: str | None = Field(default=None, max_length=64)
     telegram_chat: str | None = Field(default=None, max_length=64)
+    teams_channel: str | None = Field(default=None, max_length=128)
 
 
 class TeamGemeente(SQLModel, table=True):

@@ -123,7 +123,7 @@ class Slack:
 
     def thread(self) -> ReferralThread:
         with Session(self.bot.engine) as s:
-            found = s.exec(select(ReferralThread)).one()
+            found = s.exec(select(ReferralThread).where(ReferralThread.platform == "slack")).one()
             s.expunge(found)
             return found
 

@@ -75,7 +75,8 @@ class FakeTokenProvider:
 
 def teams_settings(fake: FakeTeams, **extra: Any) -> Settings:
     values = {"teams_app_id": APP_ID, "teams_app_password": SECRET, "teams_tenant_ids": TENANT,
-              "teams_openid_url": fake.openid_url, "teams_service_host_check": False}
+              "teams_openid_url": fake.openid_url, "teams_service_host_check": False,
+              "teams_service_url": fake.service_url}
     return Settings(_env_file=None, **(values | extra))  # type: ignore[call-arg]
 
 

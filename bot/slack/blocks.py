@@ -12,47 +12,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from handlers.referrals.flow import summary
-from handlers.referrals.membership import resolve
 from handlers.referrals.view import next_actions
+from handlers.threads import root_summary
 from messages import Renderer
+from messages.buttons import ACTIONS, CONFIRM, LABELS
 from scheduling.routes import Routes
 from storage.tables import Referral
 
 ACTION_PREFIX = "keten_"
-# Every command a button may stand for.
-ACTIONS = ("ontvangen", "volgende", "301", "315", "acceptatie", "gestart", "afwijzing",
-           "onjuist", "ret", "escaleer", "gesprek", "bestuurlijk", "status", "akkoord",
-           "verslag", "afspraken")
-
-LABELS = {
-    "nl": {"ontvangen": "Contact gehad", "volgende": "Bepaling verstuurd",
-           "301": "301 verstuurd", "315": "315 verstuurd", "acceptatie": "Match",
-           "gestart": "Zorg gestart", "afwijzing": "Afwijzing", "onjuist": "315 onjuist",
-           "ret": "Naar het RET", "escaleer": "Escaleer (stap 6)", "gesprek": "Gesprek gevoerd",
-           "bestuurlijk": "Bestuurlijk escaleren", "status": "Status",
-           "akkoord": "Akkoord met verslag", "verslag": "Verslag verstuurd",
-           "afspraken": "Afspraken vastgelegd"},
-    "en": {"ontvangen": "Contact made", "volgende": "Decision sent", "301": "301 sent",
-           "315": "315 sent", "acceptatie": "Match", "gestart": "Care started",
-           "afwijzing": "Reject", "onjuist": "315 incorrect", "ret": "To the RET",
-           "escaleer": "Escalate (step 6)", "gesprek": "Talk held",
-           "bestuurlijk": "Escalate bestuurlijk", "status": "Status",
-           "akkoord": "Approve report", "verslag": "Report sent",
-           "afspraken": "Agreements recorded"},
-}
-CONFIRM = {
-    "nl": {"title": "Zeker weten?", "yes": "Ja", "no": "Nee",
-           "afwijzing": "De afwijzing van {ref} vastleggen (naar stap 5)?",
-           "onjuist": "Het 315-verzoek van {ref} onjuist verklaren (terug naar de zorgaanbieder)?",
-           "escaleer": "{ref} escaleren (stap 6)?",
-           "bestuurlijk": "Besluiten tot bestuurlijke escalatie van {ref}?"},
-    "en": {"title": "Are you sure?", "yes": "Yes", "no": "No",
-           "afwijzing": "Record the rejection of {ref} (to step 5)?",
-           "onjuist": "Declare the 315 request of {ref} incorrect (back to the provider)?",
-           "escaleer": "Escalate {ref} (step 6)?",
-           "bestuurlijk": "Decide on a bestuurlijke escalatie of {ref}?"},
-}
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -98,12 +65,7 @@ def actions_block(ref: str, buttons: list[dict[str, Any]]) -> dict[str, Any]:
 def root_message(session: Session, ref: Referral, routes: Routes, renderer: Renderer,
                  lang: str, today: date) -> tuple[str, list[dict[str, Any]]]:
     """The thread's root message: the referral's current status, and buttons."""
-    route = routes.route(ref.route)
-    data = summary(session, ref, route)
-    step = route.step(ref.step)
-    data["actors"] = ([p.name for p in resolve(session, ref, step.actor, today)]
-                      if ref.status == "open" else [])
-    text = renderer.render_name("root", data, lang)
+    text = renderer.render_name("root", root_summary(session, ref, routes, today), lang)
     assert ref.ref is not None
     return text, [section(text), actions_block(ref.ref, buttons_for(ref, routes, lang))]
 

@@ -16,7 +16,13 @@ import hashlib
 import logging
 from typing import Any
 
-from microsoft_agents.activity import Activity, ActivityTypes, TextFormatTypes
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    AdaptiveCardInvokeValue,
+    TextFormatTypes,
+)
 from microsoft_agents.hosting.core import (
     AccessTokenProviderBase,
     ActivityHandler,
@@ -29,6 +35,7 @@ from microsoft_agents.hosting.core import (
 )
 
 from bot.app import KetenBot
+from bot.teams.cards import CARD, card, text_blocks
 from bot.teams.runtime import FAILED, PLATFORM, Answer, TeamsRuntime
 from bot.teams.text import bot_mention_texts, command_text
 from scheduling.outage import database_lost
@@ -71,6 +78,13 @@ class TeamsAdapter(HttpAdapterBase):
                 log.warning("teams error answer not sent: %s", type(exc).__name__)
 
         self.on_turn_error = on_turn_error
+
+
+FAILED_AGAIN = {"nl": "Deze knop is al verwerkt.", "en": "This button was handled already."}
+
+
+def _card_response(content: dict[str, Any]) -> AdaptiveCardInvokeResponse:
+    return AdaptiveCardInvokeResponse(status_code=200, type=CARD, value=content)
 
 
 def plain(text: str) -> Activity:
@@ -116,6 +130,37 @@ class KetenbotAgent(ActivityHandler):
         if answer.linked:
             await turn_context.send_activity(plain(answer.linked))
         await turn_context.send_activity(plain(answer.text))
+
+    async def on_adaptive_card_invoke(  # type: ignore[override]
+            self, turn_context: TurnContext,
+            invoke_value: AdaptiveCardInvokeValue) -> AdaptiveCardInvokeResponse:
+        """A card's button (`Action.Execute`): the card the presser sees next."""
+        activity = turn_context.activity
+        user = activity.from_property
+        user_id = user.aad_object_id if user is not None else None
+        action = invoke_value.action
+        data = action.data if isinstance(action.data, dict) else {}
+        verb, ref = str(action.verb or ""), str(data.get("ref") or "")
+        rt = self.runtime
+        if not user_id or len(user_id) > MAX_ID:
+            content = card(text_blocks(rt.renderer.render_name(
+                "error", {"code": "not_linked", "hint": ""}, rt.lang(None, activity.locale)),
+                first_bold=False), [])
+            return _card_response(content)
+        seen = hashlib.sha256(f"invoke/{user_id}/{activity.id}".encode()).hexdigest()
+        if activity.id and not await asyncio.to_thread(
+                events.first_time, self.bot.engine, PLATFORM, seen, self.bot.clock()):
+            log.info("teams card action seen before, skipped")
+            return _card_response(card(text_blocks(FAILED_AGAIN.get(
+                rt.lang(None, activity.locale), FAILED_AGAIN["nl"]), first_bold=False), []))
+        actor = await asyncio.to_thread(rt.person, user_id)
+        if actor is None:
+            email = await self.email(turn_context)
+            if email:
+                actor = await asyncio.to_thread(rt.link_by_email, user_id, email)
+        log.info("teams card action", extra={"action": verb[:20]})
+        content = await asyncio.to_thread(rt.press, actor, user_id, verb, ref, activity.locale)
+        return _card_response(content)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:  # type: ignore[override]
         """The app was installed for someone (personal scope): their chat is known."""

@@ -9,20 +9,27 @@ install. The Teams display name is never stored.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.app import KetenBot
+from bot.teams.cards import card, root_card, text_blocks
 from handlers.accounts.linking import announce, link, link_failed, redeem
 from handlers.core import Refused, Reply, error
 from handlers.incoming import clean_message
 from messages import Renderer
+from messages.buttons import ACTIONS
 from scheduling.outage import database_lost
 from storage.db import session_scope
 from storage.models import ChatIdentity, Person, is_active
 from storage.privacy import contains_bsn
+from storage.tables import Referral
+
+REF_TEXT = re.compile(r"^(KB|JT|OV|ES)-\d{1,8}$")
 
 log = logging.getLogger("ketenbot.teams")
 
@@ -122,6 +129,32 @@ class TeamsRuntime:
             notice = self.renderer.render_name("account_linked", {"replaced": False},
                                                self.lang(actor))
         return Answer(self.renderer.render(reply, lang), notice)
+
+    def press(self, actor: Person | None, user_id: str, verb: str, ref_text: str,
+              locale: str | None = None) -> dict[str, Any]:
+        """A card button: its command (`ontvangen KB-0001`) run for the presser,
+        with the same checks as typing it; the card the presser sees next (the
+        referral's status as it is now, with the answer under it). Teams shows an
+        `Action.Execute` response only to the one who pressed, so a status is
+        answered here too; everyone else's card follows from the thread line the
+        command queued (the root is updated with it)."""
+        if verb not in ACTIONS or not REF_TEXT.match(ref_text):  # not a card of ours
+            reply: Reply = error("unknown_command", command=verb[:20])
+            lang = self.lang(actor, locale)
+        else:
+            try:
+                reply, lang = self.dispatch(actor, user_id, f"{verb} {ref_text}", True, locale)
+            except Exception as exc:
+                return card(text_blocks(self.failed(exc, actor), first_bold=False), [])
+        answer = self.renderer.render(reply, lang)
+        with Session(self.bot.engine) as session:
+            ref = session.exec(select(Referral).where(Referral.ref == ref_text)).first()
+            if ref is None or actor is None:
+                return card(text_blocks(answer, first_bold=False), [])
+            today = self.bot.clock().astimezone(self.bot.calendar().tz).date()
+            _text, content = root_card(session, ref, self.bot.routes, self.renderer, lang,
+                                       today, answer=answer)
+        return content
 
     def dispatch(self, actor: Person | None, user_id: str, text: str,
                  personal: bool, locale: str | None = None) -> tuple[Reply, str]:

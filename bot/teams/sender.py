@@ -14,8 +14,14 @@ the database for its Retry-After, so no process calls inside the window. Errors
 no retry can fix (403: the bot was removed or blocked, 404: the conversation or
 user is gone, 401: our credentials) are `PermanentFailure`s.
 
-Referral threads and cards in a team's channel are not built yet: this sender
-is never chosen for a thread line (no referral has a Teams home channel).
+A thread line goes into the referral's thread in its team's channel
+(`teams_channel` in the directory): the first line posts the root, an Adaptive
+Card with the status and the buttons (`bot/teams/cards.py`), as a new
+conversation in that channel, and remembers it (ReferralThread); each line is
+a reply in that thread, and the root card is updated when what it shows
+changed (its digest is kept). The line and the root update are recorded as
+separate parts, as for Slack, so a retry after a failed update never posts the
+line twice. A channel has no one reader: the deployment's language.
 """
 
 from __future__ import annotations
@@ -30,16 +36,24 @@ from microsoft_agents.activity import (
     Activity,
     ActivityEventNames,
     ActivityTypes,
+    Attachment,
     ChannelAccount,
     ConversationAccount,
+    ConversationParameters,
 )
-from microsoft_agents.hosting.core import AccessTokenProviderBase, TurnContext
+from microsoft_agents.hosting.core import (
+    AccessTokenProviderBase,
+    ConnectorClientBase,
+    TurnContext,
+)
 from sqlmodel import Session, select
 
 from bot.app import KetenBot
 from bot.teams.app import TeamsAdapter, connections, plain
 from bot.teams.auth import auth_configuration
+from bot.teams.cards import CARD, root_card
 from bot.teams.runtime import PLATFORM
+from handlers.threads import home_channel, remember_root, root_digest, said_by_root, thread_of
 from messages import Renderer
 from scheduling.delivery.contract import (
     Deferred,
@@ -48,7 +62,9 @@ from scheduling.delivery.contract import (
     TemporaryFailure,
 )
 from scheduling.delivery.ratelimit import TEAMS_CONVERSATION, Key, RateGate
+from storage.db import session_scope
 from storage.models import ChatIdentity
+from storage.tables import Referral, ReferralThread
 
 log = logging.getLogger("ketenbot.teams")
 
@@ -85,9 +101,12 @@ class TeamsSender:
         self.loop.close()
 
     def deliver(self, message: Outgoing) -> None:
-        if message.person is None or message.kind == "reply":
-            # No Teams threads yet, and Teams answers a command in its own request.
-            log.warning("teams row without a person skipped", extra={"outbox": message.id})
+        if message.kind == "reply":  # Teams answers a command in its own request
+            log.warning("teams reply row skipped", extra={"outbox": message.id})
+            return
+        if message.person is None:
+            if message.referral_id is not None:
+                self._thread_line(message, message.referral_id)
             return
         person = message.person
         with Session(self.bot.engine) as session:
@@ -98,15 +117,21 @@ class TeamsSender:
             raise PermanentFailure(NO_CHAT)
         lang = person.language or self.bot.settings.language
         text = self.renderer.render_name(message.template, message.payload, lang)
-        now = self.bot.clock()
         conversation = str(address["conversation_id"])
+        self._call(conversation, self._send(dict(address), text))
+
+    def _call(self, conversation: str, work: Any) -> Any:
+        """One Connector call into `conversation`: its slot first, then the call,
+        with the Connector's errors as the dispatcher's failures."""
+        now = self.bot.clock()
         until = self.gate.take(now, [self.gate_key],
                                [(Key(PLATFORM, self.app_id, f"conv:{conversation}"),
                                  TEAMS_CONVERSATION)])
         if until is not None:
+            work.close()  # never awaited: no call made
             raise Deferred((until - now).total_seconds(), "teams: waiting for a slot")
         try:
-            self.loop.run_until_complete(self._send(dict(address), text))
+            return self.loop.run_until_complete(work)
         except aiohttp.ClientResponseError as exc:
             if exc.status == 429:
                 wait = _retry_after(exc.headers)
@@ -134,6 +159,111 @@ class TeamsSender:
             self.app_id, _continuation(address, self.app_id), send)
         if failure:
             raise failure[0]
+
+
+    # -- a referral's thread ---------------------------------------------------
+
+    def _thread_line(self, message: Outgoing, referral_id: int) -> None:
+        lang = self.bot.settings.language
+        text = self.renderer.render_name(message.template, message.payload, lang)
+        found = self._thread(referral_id, lang)
+        if found is None:
+            log.warning("referral has no Teams channel, line skipped",
+                        extra={"referral": referral_id, "outbox": message.id})
+            return
+        thread, new = found
+        line = f"{PLATFORM}:line"
+        if not message.has(line):
+            if not (new and said_by_root(self.bot.engine, message.template, message.payload,
+                                          referral_id)):
+                conversation = f"{thread.channel};messageid={thread.root_id}"
+                self._call(thread.channel, self._channel_call(
+                    lambda client: client.conversations.send_to_conversation(
+                        conversation, plain(text))))
+            message.mark(line)
+        summary, content = self._root(referral_id, lang)
+        digest = root_digest(summary, content)
+        if digest == thread.root_hash:
+            return  # the root shows this already (just posted, or a press refreshed it)
+        update = _card_activity(summary, content)
+        update.id = thread.root_id
+        try:
+            self._call(thread.channel, self._channel_call(
+                lambda client: client.conversations.update_activity(
+                    thread.channel, thread.root_id, update)))
+        except PermanentFailure as exc:  # the root was deleted: the line is there
+            if "404" not in exc.reason:
+                raise
+            log.info("teams root card not updated", extra={"referral": referral_id})
+            return
+        with session_scope(self.bot.engine) as session:
+            remember_root(session, referral_id, PLATFORM, digest)
+
+    def _thread(self, referral_id: int, lang: str) -> tuple[ReferralThread, bool] | None:
+        """The referral's root card in its channel (and whether it was posted just
+        now), posting it first when there is none."""
+        with Session(self.bot.engine) as session:
+            existing = thread_of(session, referral_id, PLATFORM)
+            if existing is not None:
+                session.expunge(existing)
+                return existing, False
+            ref = session.get(Referral, referral_id)
+            channel = home_channel(session, ref, PLATFORM) if ref else None
+        if channel is None:
+            return None
+        summary, content = self._root(referral_id, lang)
+        tenant = self.bot.settings.teams_tenant_ids[0]
+        params = ConversationParameters(
+            is_group=True, tenant_id=tenant,
+            channel_data={"channel": {"id": channel}, "tenant": {"id": tenant}},
+            activity=_card_activity(summary, content))
+        created = self._call(channel, self._channel_call(
+            lambda client: client.conversations.create_conversation(params)))
+        root_id = created.activity_id or str(created.id).rpartition(";messageid=")[2]
+        thread = ReferralThread(referral_id=referral_id, platform=PLATFORM, channel=channel,
+                                root_id=root_id, root_hash=root_digest(summary, content))
+        with session_scope(self.bot.engine) as session:
+            session.add(thread)
+        log.info("teams thread started", extra={"referral": referral_id})
+        return thread, True
+
+    def _root(self, referral_id: int, lang: str) -> tuple[str, dict[str, Any]]:
+        with Session(self.bot.engine) as session:
+            ref = session.get(Referral, referral_id)
+            assert ref is not None
+            today = self.bot.clock().astimezone(self.bot.calendar().tz).date()
+            return root_card(session, ref, self.bot.routes, self.renderer, lang, today)
+
+    async def _channel_call(self, call: Any) -> Any:
+        """A Connector call with the app's token, in a proactive turn on the
+        configured Connector (the channel's own serviceUrl is not known before
+        anything came from it)."""
+        failure: list[BaseException] = []
+        result: list[Any] = []
+
+        async def run(context: TurnContext) -> None:
+            client = context.services.get(ConnectorClientBase)  # type: ignore[type-abstract]
+            try:
+                result.append(await call(client))
+            except Exception as exc:
+                failure.append(exc)
+
+        continuation = Activity(
+            type=ActivityTypes.event, name=ActivityEventNames.continue_conversation,
+            channel_id=CHANNEL, service_url=self.bot.settings.teams_service_url,
+            conversation=ConversationAccount(id="channel", conversation_type="channel",
+                                             tenant_id=self.bot.settings.teams_tenant_ids[0]),
+            recipient=ChannelAccount(id=f"28:{self.app_id}"))
+        await self.adapter.continue_conversation(self.app_id, continuation, run)
+        if failure:
+            raise failure[0]
+        return result[0] if result else None
+
+
+def _card_activity(summary: str, content: dict[str, Any]) -> Activity:
+    """A message with the card; `summary` is what a notification shows."""
+    return Activity(type=ActivityTypes.message, summary=summary.splitlines()[0],
+                    attachments=[Attachment(content_type=CARD, content=content)])
 
 
 def _continuation(address: dict[str, Any], app_id: str) -> Activity:

@@ -66,6 +66,8 @@ def export_doc(session: Session, as_of: date | None = None,
             out["slack_channel"] = t.slack_channel
         if t.telegram_chat:
             out["telegram_chat"] = t.telegram_chat
+        if t.teams_channel:
+            out["teams_channel"] = t.teams_channel
         out["people"] = [person(p) for p in by_team.get(t.id or 0, [])]
         return out
 

@@ -171,7 +171,8 @@ def import_doc(doc: DirectoryDoc, session: Session, *, prefer: str | None = None
             w.set_neighbours(org_ids[o.key], [org_ids[n] for n in o.neighbours])
     for t in doc.teams:
         team = w.upsert(Team, "key", t.key, name=t.name, organisation_id=org_ids[t.organisation],
-                        slack_channel=t.slack_channel, telegram_chat=t.telegram_chat)
+                        slack_channel=t.slack_channel, telegram_chat=t.telegram_chat,
+                        teams_channel=t.teams_channel)
         w.set_served(team, t.serves, region_ids, new=w.last_created)
     team_ids = dict(session.exec(select(Team.key, Team.id)).all())
     existing = set(session.exec(select(Person.email)).all())

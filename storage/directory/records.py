@@ -93,6 +93,7 @@ class TeamRec(Rec):
     serves: list[str] = field(default_factory=list)  # CBS codes or "regio:<code>"
     slack_channel: str | None = None
     telegram_chat: str | None = None
+    teams_channel: str | None = None
 
 
 @dataclass
@@ -136,7 +137,8 @@ YAML_FIELDS = {
     "regions": {"code", "name", "gemeenten", "steunstructuur", "retention_days"},
     "gemeenten": {"cbs", "name", "aliases", "region"},
     "organisations": {"key", "name", "kind", "region", "neighbours", "teams"},
-    "teams": {"key", "name", "serves", "slack_channel", "telegram_chat", "people"},
+    "teams": {"key", "name", "serves", "slack_channel", "telegram_chat", "teams_channel",
+              "people"},
     "people": {"email", "name", "role", "phone", "koppelgenoot", "absent_until",
                "verified_on", "preferred_platform", "language", "team"},
 }
@@ -257,6 +259,7 @@ def team_rec(row: Row, key: str, name: str, org: str) -> TeamRec:
         serves=row.texts("serves"),
         slack_channel=row.text("slack_channel", False),
         telegram_chat=row.text("telegram_chat", False),
+        teams_channel=row.text("teams_channel", False),
     ))
 
 

@@ -7,10 +7,11 @@ One threaded HTTP server on 127.0.0.1 (a free port) plays two parts:
   Bot Framework puts on every request to the bot, `other_key` signs one the
   bot must refuse;
 - the Bot Connector (the activity's serviceUrl): `POST /v3/conversations/{id}/activities`
-  (send), `POST /v3/conversations/{id}/activities/{activityId}` (reply-to) and
-  `GET /v3/conversations/{id}/members/{userId}` (the member with e-mail and
-  UPN). Every call is recorded with the bearer token it came with; a call
-  without the bot's token (`BOT_TOKEN`) is answered 401.
+  (send), `POST /v3/conversations/{id}/activities/{activityId}` (reply-to),
+  `PUT` of the same (update), `POST /v3/conversations` (a new thread in a
+  channel: `channelData.channel.id`) and `GET /v3/conversations/{id}/members/{userId}`
+  (the member with e-mail and UPN). Every call is recorded with the bearer
+  token it came with; a call without the bot's token (`BOT_TOKEN`) is answered 401.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ KID = "test-key-1"
 
 @dataclass
 class Call:
-    method: str  # "send", "reply", "member"
+    method: str  # "send", "reply", "update", "create", "member"
     path: str
     body: dict[str, Any]
     token: str | None
@@ -61,7 +62,8 @@ class FakeTeams:
     keys_fetches: int = 0
     # conversation id -> the statuses its next sends get (429 with Retry-After,
     # 403 for a bot removed, 404 for a conversation gone), one per send.
-    refusals: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    refusals: dict[str, list[tuple[int, dict[str, str], str | None]]] = field(
+        default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -76,6 +78,9 @@ class FakeTeams:
                 fake._handle(self)
 
             def do_POST(self) -> None:
+                fake._handle(self)
+
+            def do_PUT(self) -> None:
                 fake._handle(self)
 
             def log_message(self, *_args: Any) -> None:
@@ -129,10 +134,13 @@ class FakeTeams:
             return [c for c in self.calls if c.method == method]
 
     def refuse(self, conversation: str, status: int, times: int = 1,
-               retry_after: int | None = None) -> None:
+               retry_after: int | None = None, method: str | None = None) -> None:
+        """The next `times` calls into `conversation` (only `method`'s, when
+        given: "send", "update", "create") are answered `status`."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         with self._lock:
-            self.refusals.setdefault(conversation, []).extend([(status, headers)] * times)
+            self.refusals.setdefault(conversation, []).extend(
+                [(status, headers, method)] * times)
 
     def clear(self) -> None:
         with self._lock:
@@ -173,13 +181,26 @@ class FakeTeams:
         method = "unknown"
         if parts[:2] == ["v3", "conversations"] and len(parts) >= 4:
             method = {("POST", "activities", 4): "send", ("POST", "activities", 5): "reply",
+                      ("PUT", "activities", 5): "update",
                       ("GET", "members", 5): "member"}.get((req.command, parts[3], len(parts)),
                                                            "unknown")
+        elif parts == ["v3", "conversations"] and req.command == "POST":
+            method = "create"
+        # Refusals are keyed by the conversation; a thread's (`…;messageid=…`)
+        # and a new thread's are the channel's.
+        target = ""
+        if method == "create":
+            target = str(((body.get("channelData") or {}).get("channel") or {}).get("id", ""))
+        elif len(parts) > 2:
+            target = parts[2].split(";messageid=", 1)[0]
         refusal = None
         with self._lock:
-            if method in ("send", "reply") and token == BOT_TOKEN:
-                queued = self.refusals.get(parts[2])
-                refusal = queued.pop(0) if queued else None
+            if method in ("send", "reply", "update", "create") and token == BOT_TOKEN:
+                queued = self.refusals.get(target) or []
+                match = next((r for r in queued if r[2] in (None, method)), None)
+                if match is not None:
+                    queued.remove(match)
+                    refusal = match[:2]
             self.calls.append(Call(f"{method}-refused" if refusal else method, path, body, token))
         if token != BOT_TOKEN:
             return self._send(req, 401, {"error": {"code": "Unauthorized"}})
@@ -193,6 +214,12 @@ class FakeTeams:
             return self._send(req, status, {"error": {"code": str(status)}}, headers)
         if method in ("send", "reply"):
             return self._send(req, 201, {"id": f"1:{next(self._ids)}"})
+        if method == "update":
+            return self._send(req, 200, {"id": parts[4]})
+        if method == "create":
+            root = str(next(self._ids))
+            return self._send(req, 201, {"id": f"{target};messageid={root}",
+                                         "activityId": root})
         return self._send(req, 404, {"error": {"code": "NotFound"}})
 
 
@@ -237,3 +264,23 @@ def message(text: str, *, user_id: str, aad: str | None, conversation: str,
                                        channel={"id": "19:food-valley@thread.tacv2"},
                                        team={"id": "19:team@thread.tacv2"})
     return activity
+
+
+def card_action(verb: str, data: dict[str, Any], *, user_id: str, aad: str | None,
+                conversation: str, service_url: str, tenant: str = TENANT,
+                activity_id: str | None = None) -> dict[str, Any]:
+    """The `invoke` Teams posts when someone presses an `Action.Execute` button
+    on a card in a channel's thread (`adaptiveCard/action`)."""
+    return {
+        "type": "invoke", "name": "adaptiveCard/action",
+        "id": activity_id or f"f:{uuid.uuid4().hex}",
+        "timestamp": "2026-12-07T12:00:00.000Z",
+        "serviceUrl": service_url, "channelId": "msteams",
+        "from": {"id": user_id, "name": "Teams User", **({"aadObjectId": aad} if aad else {})},
+        "conversation": {"id": conversation, "conversationType": "channel", "tenantId": tenant},
+        "recipient": {"id": BOT_ID, "name": "ketenbot"},
+        "locale": "nl-NL",
+        "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data},
+                  "trigger": "manual"},
+        "channelData": {"tenant": {"id": tenant}},
+    }
