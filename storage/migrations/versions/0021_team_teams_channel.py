@@ -19,14 +19,19 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
+# Plain ALTER TABLE on both databases, no batch (copy-and-move) on SQLite:
+# person's foreign key points at team, so team cannot be dropped and recreated
+# (SQLite has ADD and, since 3.35, DROP COLUMN).
+
 def upgrade() -> None:
     """Upgrade schema."""
-    with op.batch_alter_table('team', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('teams_channel', sqlmodel.sql.sqltypes.AutoString(length=128),
-                                      nullable=True))
+    op.add_column('team', sa.Column('teams_channel', sqlmodel.sql.sqltypes.AutoString(length=128),
+                                    nullable=True))
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    with op.batch_alter_table('team', schema=None) as batch_op:
-        batch_op.drop_column('teams_channel')
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE team DROP COLUMN teams_channel')
+    else:
+        op.drop_column('team', 'teams_channel')
