@@ -40,6 +40,7 @@ from bot.teams.runtime import FAILED, PLATFORM, Answer, TeamsRuntime
 from bot.teams.text import bot_mention_texts, command_text
 from scheduling.outage import database_lost
 from storage import events
+from storage.models import Person
 
 log = logging.getLogger("ketenbot.teams")
 
@@ -87,6 +88,18 @@ def _card_response(content: dict[str, Any]) -> AdaptiveCardInvokeResponse:
     return AdaptiveCardInvokeResponse(status_code=200, type=CARD, value=content)
 
 
+def _address(activity: Activity) -> dict[str, str] | None:
+    """Where the bot can write to this personal chat first (the sender's part)."""
+    if (activity.conversation is None or activity.from_property is None
+            or not activity.service_url):
+        return None
+    return {"service_url": activity.service_url,
+            "conversation_id": activity.conversation.id,
+            "user_id": activity.from_property.id,
+            "bot_id": activity.recipient.id if activity.recipient else "",
+            "tenant_id": activity.conversation.tenant_id or ""}
+
+
 def plain(text: str) -> Activity:
     """A message as plain text: nothing typed or from the directory becomes
     markup or a mention."""
@@ -117,15 +130,17 @@ class KetenbotAgent(ActivityHandler):
             return
         # Bot Framework sends an activity again when the bot was slow to answer:
         # one answer per activity (the key is hashed: Teams ids are long).
-        seen = hashlib.sha256(f"{conversation.id if conversation else ''}/{activity.id}"
-                              .encode()).hexdigest()
-        if activity.id and not await asyncio.to_thread(
-                events.first_time, self.bot.engine, PLATFORM, seen, self.bot.clock()):
+        seen = (hashlib.sha256(f"{conversation.id if conversation else ''}/{activity.id}"
+                               .encode()).hexdigest() if activity.id else None)
+        address = _address(activity) if personal else None
+        # One thread hop and one transaction for what every message needs first.
+        first, actor = await asyncio.to_thread(self.runtime.begin, seen, user_id, address)
+        if not first:
             log.info("teams activity seen before, skipped")
             return
         text = command_text(activity.text, mentions)
-        answer = await self.respond(turn_context, user_id, text, personal)
-        if personal:
+        answer = await self.respond(turn_context, user_id, text, actor)
+        if personal and actor is None:  # linked just now (by e-mail): keep the chat
             await self.remember(turn_context, user_id)
         if answer.linked:
             await turn_context.send_activity(plain(answer.linked))
@@ -180,27 +195,23 @@ class KetenbotAgent(ActivityHandler):
             await self.remember(turn_context, user.aad_object_id)
 
     async def remember(self, turn_context: TurnContext, user_id: str) -> None:
-        activity = turn_context.activity
-        if (activity.conversation is None or activity.from_property is None
-                or not activity.service_url):
+        address = _address(turn_context.activity)
+        if address is None:
             return
-        address = {"service_url": activity.service_url,
-                   "conversation_id": activity.conversation.id,
-                   "user_id": activity.from_property.id,
-                   "bot_id": activity.recipient.id if activity.recipient else "",
-                   "tenant_id": activity.conversation.tenant_id or ""}
         try:
             await asyncio.to_thread(self.runtime.remember_address, user_id, address)
         except Exception as exc:  # the answer still goes out; the next message tries again
             log.warning("teams personal chat not recorded: %s", type(exc).__name__)
 
     async def respond(self, turn_context: TurnContext, user_id: str, text: str,
-                      personal: bool) -> Answer:
+                      actor: Person | None) -> Answer:
         rt = self.runtime
+        activity = turn_context.activity
+        personal = (activity.conversation is not None
+                    and activity.conversation.conversation_type == PERSONAL)
         refused = rt.refused_first(text)  # a BSN: before any look-up or Connector call
         if refused is not None:
-            return Answer(rt.renderer.render(refused, rt.lang(None, turn_context.activity.locale)))
-        actor = await asyncio.to_thread(rt.person, user_id)
+            return Answer(rt.renderer.render(refused, rt.lang(actor, activity.locale)))
         linked_now = False
         if actor is None:
             email = await self.email(turn_context)

@@ -24,6 +24,7 @@ from handlers.incoming import clean_message
 from messages import Renderer
 from messages.buttons import ACTIONS
 from scheduling.outage import database_lost
+from storage import events
 from storage.db import session_scope
 from storage.models import ChatIdentity, Person, is_active
 from storage.privacy import contains_bsn
@@ -62,6 +63,11 @@ class TeamsRuntime:
     def __init__(self, bot: KetenBot) -> None:
         self.bot = bot
         self.renderer = Renderer(PLATFORM)
+        # Personal chats this process knows are recorded as they are: a message
+        # from one needs no read to keep it. (Unlinking deletes the row with its
+        # address; the message that links again comes from someone not linked
+        # yet, so `remember_address` records the chat anew.)
+        self._known: dict[str, dict[str, str]] = {}
 
     def lang(self, actor: Person | None, locale: str | None = None) -> str:
         """The person's language; for someone not linked yet, English when their
@@ -73,19 +79,40 @@ class TeamsRuntime:
     def person(self, user_id: str) -> Person | None:
         return self.bot.person_by_identity(PLATFORM, user_id)
 
+    def begin(self, seen: str | None, user_id: str,
+              address: dict[str, str] | None) -> tuple[bool, Person | None]:
+        """What every message needs first, in one transaction: the activity
+        recorded as seen (False: it was, nothing else done), the linked person,
+        and their personal chat (`address`) kept when it changed."""
+        with session_scope(self.bot.engine) as session:
+            if seen and not events.first_time_in(session, PLATFORM, seen, self.bot.clock()):
+                return False, None
+            actor = self.bot.person_by_identity(PLATFORM, user_id, session)
+            if actor is not None and address is not None and self._known.get(user_id) != address:
+                self._keep_address(session, user_id, address)
+        if actor is not None and address is not None:
+            self._known[user_id] = address
+        return True, actor
+
     def remember_address(self, user_id: str, address: dict[str, str]) -> bool:
         """Keep where this linked account's personal chat is (the sender writes
         there first: reminders, escalations, notices). Written only when it changed;
         False when the account is not linked (nothing is kept about strangers)."""
         with session_scope(self.bot.engine) as session:
-            identity = session.exec(select(ChatIdentity).where(
-                ChatIdentity.platform == PLATFORM, ChatIdentity.external_id == user_id)).first()
-            if identity is None:
-                return False
-            if identity.address != address:
-                identity.address = address
-                session.add(identity)
-                log.info("teams personal chat recorded", extra={"person": identity.person_id})
+            kept = self._keep_address(session, user_id, address)
+        if kept:
+            self._known[user_id] = address
+        return kept
+
+    def _keep_address(self, session: Session, user_id: str, address: dict[str, str]) -> bool:
+        identity = session.exec(select(ChatIdentity).where(
+            ChatIdentity.platform == PLATFORM, ChatIdentity.external_id == user_id)).first()
+        if identity is None:
+            return False
+        if identity.address != address:
+            identity.address = address
+            session.add(identity)
+            log.info("teams personal chat recorded", extra={"person": identity.person_id})
         return True
 
     def refused_first(self, text: str) -> Reply | None:
