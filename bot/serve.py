@@ -15,6 +15,7 @@ loop keeps answering Slack and Telegram meanwhile.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -115,7 +116,16 @@ def build_web_app(bot: KetenBot, *, teams_token_provider: Any = None) -> Starlet
         async with AsyncExitStack() as stack:
             for life in lifespans:
                 await stack.enter_async_context(life())
-            yield
+            # Everything loaded so far (the libraries, the SDKs' models, the
+            # apps) lives as long as the process: out of the collector's sight,
+            # so a full collection under load scans what requests made, not a
+            # quarter of a million objects (a 135 ms pause, measured by
+            # `python -m bench webhooks`, in every platform's p99).
+            gc.freeze()
+            try:
+                yield
+            finally:  # stopping (or a test's app): collectable again
+                gc.unfreeze()
 
     # Outermost but for Starlette's error handler: bodies are capped before any route reads one.
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(BodyLimit)])
