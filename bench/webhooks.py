@@ -1,7 +1,8 @@
 """Webhook latency under load: 200 requests per second, open loop, for the Slack
-endpoint and the Telegram webhook of `ketenbot serve`, each next to a bare
-library app in the same run (bare slack-bolt that only acknowledges; bare
-python-telegram-bot whose handler does nothing).
+endpoint, the Telegram webhook and Teams' `/api/messages` of `ketenbot serve`,
+each next to a bare library app in the same run (bare slack-bolt that only
+acknowledges; bare python-telegram-bot whose handler does nothing; the bare
+Agents SDK echo app, bench/teams.py).
 
 Requests are started on a fixed schedule whatever the answers do (so a slow
 answer cannot hide the queue behind it) and timed from their scheduled start
@@ -35,6 +36,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 import bench
+from bench import teams
 from bench.slack import SECRET, TOKEN, USER, bare_app, prepare
 from bot.app import KetenBot, system_clock
 from bot.config import Settings
@@ -47,6 +49,8 @@ RATE = 200  # requests per second
 TG_TOKEN = "123456:BENCH-token"
 TG_SECRET = "bench-webhook-secret"
 TG_USER = 424242
+BARE = {"slack": "bare bolt (ack only)", "telegram": "bare PTB (no-op handler)",
+        "teams": "bare Agents SDK (echo)"}
 TARGET_RATIO = 5.0  # ketenbot's p99 within this many times the bare framework's
 
 
@@ -71,7 +75,7 @@ async def load(client: httpx.AsyncClient, send: Send, seconds: float) -> list[in
         await asyncio.sleep(max(0, due - time.perf_counter_ns()) / 1e9)
         r = await send(client, i)
         latencies.append(time.perf_counter_ns() - due)
-        if r.status_code != 200:
+        if r.status_code not in (200, 202):  # Teams accepts a message with 202
             failures.append(f"{r.status_code} {r.text[:100]}")
 
     await asyncio.gather(*(one(i) for i in range(n)))
@@ -159,20 +163,23 @@ def run(args: argparse.Namespace) -> None:
                                 stdout=subprocess.PIPE, text=True)
     assert fake_api.stdout is not None and fake_api.stdin is not None
     api_url = fake_api.stdout.readline().strip()
+    fake_teams = teams.FakeProcess()
     try:
         with FakeSlack() as fake, bench.fresh_database(args.database_url) as engine:
             dialect = engine.dialect.name
             prepare(engine)
             link_telegram(engine)
+            teams.link(engine, fake_teams.service_url)
             settings = Settings(_env_file=None, slack_bot_token=TOKEN,  # type: ignore[call-arg]
                                 slack_signing_secret=SECRET, slack_api_url=fake.api_url,
                                 telegram_bot_token=TG_TOKEN, telegram_webhook_secret=TG_SECRET,
-                                telegram_api_url=api_url)
+                                telegram_api_url=api_url, **fake_teams.settings())
             bot = KetenBot(settings, engine, clock=system_clock(settings.timezone))
-            results = asyncio.run(measure_all(bot, fake, api_url, seconds, n))
+            results = asyncio.run(measure_all(bot, fake, api_url, fake_teams, seconds, n))
     finally:
         fake_api.stdin.close()
         fake_api.wait(10)
+        fake_teams.close()
     print(f"\nwebhooks on {dialect}: {RATE} requests/s, open loop, {seconds:g} s "
           f"({n} requests) per app, timed from each request's scheduled start")
     drain = results.pop("telegram answers all sent, s after the load")[0][0] / 1e9
@@ -180,7 +187,7 @@ def run(args: argparse.Namespace) -> None:
         k, b = bench.stats(keten), bench.stats(bare)
         print(f"\n  {platform:38} {'median ms':>10} {'p99 ms':>10}")
         print(f"  {'  ketenbot serve':38} {k.median_ms:10.2f} {k.p99_ms:10.2f}")
-        label = "bare bolt (ack only)" if platform == "slack" else "bare PTB (no-op handler)"
+        label = BARE[platform]
         print(f"  {'  ' + label:38} {b.median_ms:10.2f} {b.p99_ms:10.2f}")
         print(f"  {'  ratio ketenbot / bare':38} {k.median_ms / b.median_ms:9.1f}x "
               f"{k.p99_ms / b.p99_ms:9.1f}x")
@@ -189,9 +196,10 @@ def run(args: argparse.Namespace) -> None:
     print(f"\n  telegram: every answer sent {drain:.2f} s after the last request")
 
 
-async def measure_all(bot: KetenBot, fake: FakeSlack, api_url: str, seconds: float,
+async def measure_all(bot: KetenBot, fake: FakeSlack, api_url: str,
+                      fake_teams: teams.FakeProcess, seconds: float,
                       n: int) -> dict[str, tuple[list[int], list[int]]]:
-    keten_app = build_web_app(bot)
+    keten_app = build_web_app(bot, teams_token_provider=teams.FakeTokenProvider())
     bare_tg_app, bare_tg = bare_telegram(api_url)
     out: dict[str, tuple[list[int], list[int]]] = {}
     async with keten_app.router.lifespan_context(keten_app):
@@ -202,15 +210,21 @@ async def measure_all(bot: KetenBot, fake: FakeSlack, api_url: str, seconds: flo
                                        base_url="http://bench", timeout=60)
         bare_t = httpx.AsyncClient(transport=httpx.ASGITransport(bare_tg_app),
                                    base_url="http://bench", timeout=60)
-        async with keten, bare_slack, bare_t:
+        bare_ms = httpx.AsyncClient(transport=httpx.ASGITransport(teams.bare_app(fake_teams)),
+                                    base_url="http://bench", timeout=60)
+        async with keten, bare_slack, bare_t, bare_ms:
             # Warm-up: caches, connections, the directory in memory.
             await load(keten, slack_sender(fake, 20), 0.1)
             await load(keten, telegram_sender(10_000_000), 0.1)
+            await load(keten, teams.sender(fake_teams, 10_000_000), 0.1)
+            await load(bare_ms, teams.sender(fake_teams, 20_000_000), 0.1)
             await drained(bot.engine)
             # The bare app first: ketenbot's answers still being sent afterwards
             # must not weigh on the bare run.
             bare_s = await load(bare_slack, slack_sender(fake, n), seconds)
             out["slack"] = (await load(keten, slack_sender(fake, n), seconds), bare_s)
+            bare_ms_ns = await load(bare_ms, teams.sender(fake_teams, 1), seconds)
+            out["teams"] = (await load(keten, teams.sender(fake_teams, 1), seconds), bare_ms_ns)
             bare_t_ns = await load(bare_t, telegram_sender(1), seconds)
             out["telegram"] = (await load(keten, telegram_sender(1), seconds), bare_t_ns)
             began = time.perf_counter()

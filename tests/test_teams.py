@@ -17,7 +17,6 @@ import httpx
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from microsoft_agents.hosting.core import AgentAuthConfiguration
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
@@ -39,6 +38,7 @@ from tests.fakes.teams_api import (
     OTHER_TENANT,
     TENANT,
     FakeTeams,
+    FakeTokenProvider,
     member,
     message,
 )
@@ -50,27 +50,6 @@ USERS = {"jeroen": ("29:1jeroen", "aad-0000-jeroen", JEROEN),
          "stranger": ("29:1stranger", "aad-0000-stranger", "iemand@elders.example.org"),
          "tess": ("29:1tess", "aad-0000-tess", "tess.visser@prive.example.org")}
 SECRET = "test-client-secret-value~1"
-
-
-class FakeTokenProvider:
-    """The SDK's AccessTokenProviderBase for tests: MSAL wants an https
-    authority; the fake Connector wants this token."""
-
-    def __init__(self) -> None:
-        self.asked: list[str] = []
-        self._configuration = AgentAuthConfiguration(client_id=APP_ID, tenant_id=TENANT)
-
-    @property
-    def configuration(self) -> AgentAuthConfiguration:
-        return self._configuration
-
-    async def get_access_token(self, resource_url: str, scopes: list[str],
-                               force_refresh: bool = False) -> str:
-        self.asked.append(resource_url)
-        return BOT_TOKEN
-
-    def get_token_credential(self) -> Any:
-        raise NotImplementedError
 
 
 def teams_settings(fake: FakeTeams, **extra: Any) -> Settings:

@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+from microsoft_agents.hosting.core import AgentAuthConfiguration
 
 APP_ID = "00000000-0000-4000-8000-00000000b07a"  # the bot's Entra app (the token audience)
 TENANT = "72f988bf-0000-4000-8000-0000000000aa"  # the gemeenten's tenant
@@ -37,6 +38,27 @@ ISSUER = "https://api.botframework.com"
 BOT_TOKEN = "teams-test-connector-token"  # what the bot's token provider hands out
 BOT_ID = "28:" + APP_ID  # the bot as a Teams account
 KID = "test-key-1"
+
+
+class FakeTokenProvider:
+    """The SDK's AccessTokenProviderBase for tests: MSAL wants an https
+    authority; the fake Connector wants this token."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self._configuration = AgentAuthConfiguration(client_id=APP_ID, tenant_id=TENANT)
+
+    @property
+    def configuration(self) -> AgentAuthConfiguration:
+        return self._configuration
+
+    async def get_access_token(self, resource_url: str, scopes: list[str],
+                               force_refresh: bool = False) -> str:
+        self.asked.append(resource_url)
+        return BOT_TOKEN
+
+    def get_token_credential(self) -> Any:
+        raise NotImplementedError
 
 
 @dataclass
