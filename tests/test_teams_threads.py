@@ -208,6 +208,21 @@ async def test_the_same_press_delivered_twice_counts_once(teams: Teams,
         assert ref.step == "bepaling"
 
 
+async def test_a_press_that_fails_is_answered_with_a_sentence(
+        teams: Teams, sender: TeamsSender, monkeypatch: pytest.MonkeyPatch) -> None:
+    await start(teams, sender)
+    from bot.teams.runtime import TeamsRuntime
+
+    def broken(*_args: Any, **_kw: Any) -> None:
+        raise RuntimeError("boom at /work/main/bot/teams/runtime.py line 1")
+
+    monkeypatch.setattr(TeamsRuntime, "press", broken)
+    seen = await press(teams, BRAM, "ontvangen")
+    assert card_text(seen).startswith("Er ging iets mis; er is niets veranderd.")
+    assert "boom" not in json.dumps(seen) and "runtime.py" not in json.dumps(seen)
+    assert step(teams) == "contact"
+
+
 def test_the_directory_keeps_a_teams_channel(engine: Engine, tmp_path: Path) -> None:
     small = (Path(__file__).parent / "data" / "small.yaml").read_text(encoding="utf-8")
     line = f"        teams_channel: '{LT_CHANNEL}'\n"

@@ -162,20 +162,29 @@ class KetenbotAgent(ActivityHandler):
                 "error", {"code": "not_linked", "hint": ""}, rt.lang(None, activity.locale)),
                 first_bold=False), [])
             return _card_response(content)
+        try:
+            content = await self._press(turn_context, user_id, verb, ref)
+        except Exception as exc:  # the database went away: a sentence on the card, no trace
+            content = card(text_blocks(rt.failed(exc), first_bold=False), [])
+        return _card_response(content)
+
+    async def _press(self, turn_context: TurnContext, user_id: str, verb: str,
+                     ref: str) -> dict[str, Any]:
+        activity = turn_context.activity
+        rt = self.runtime
         seen = hashlib.sha256(f"invoke/{user_id}/{activity.id}".encode()).hexdigest()
         if activity.id and not await asyncio.to_thread(
                 events.first_time, self.bot.engine, PLATFORM, seen, self.bot.clock()):
             log.info("teams card action seen before, skipped")
-            return _card_response(card(text_blocks(FAILED_AGAIN.get(
-                rt.lang(None, activity.locale), FAILED_AGAIN["nl"]), first_bold=False), []))
+            return card(text_blocks(FAILED_AGAIN.get(rt.lang(None, activity.locale),
+                                                     FAILED_AGAIN["nl"]), first_bold=False), [])
         actor = await asyncio.to_thread(rt.person, user_id)
         if actor is None:
             email = await self.email(turn_context)
             if email:
                 actor = await asyncio.to_thread(rt.link_by_email, user_id, email)
         log.info("teams card action", extra={"action": verb[:20]})
-        content = await asyncio.to_thread(rt.press, actor, user_id, verb, ref, activity.locale)
-        return _card_response(content)
+        return await asyncio.to_thread(rt.press, actor, user_id, verb, ref, activity.locale)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:  # type: ignore[override]
         """The app was installed for someone (personal scope): their chat is known."""
