@@ -34,7 +34,8 @@ def choose_sender(senders: list[Sender]) -> Chooser:
     """Where a message goes.
 
     A person: their preferred linked platform, else any linked one (None: it
-    waits in the outbox until they link; nothing is lost). A thread line: every
+    waits in the outbox until they link; nothing is lost); a Teams account
+    with no personal chat known comes last. A thread line: every
     platform the referral lives on. The console takes everything.
     """
     by_platform = {s.platform: s for s in senders}
@@ -50,13 +51,19 @@ def choose_sender(senders: list[Sender]) -> Chooser:
                 return None
             return [s for p, s in by_platform.items() if home_channel(session, ref, p)]
         person = session.get(Person, row.person_id)
-        linked = session.exec(select(ChatIdentity.platform)
-                              .where(ChatIdentity.person_id == row.person_id)).all()
+        accounts = session.exec(select(ChatIdentity.platform, ChatIdentity.address)
+                                .where(ChatIdentity.person_id == row.person_id)).all()
+        linked = [p for p, _ in accounts]
         only = row.payload.get("only")  # about one account (a new link): to that one
         if only is not None:
             return by_platform.get(str(only)) if only in linked else None
-        preferred = [p for p in linked if person and p == person.preferred_platform]
-        for platform in preferred + list(linked):
+        # Teams lets the bot write first only into a personal chat it knows: an
+        # account without one goes after every other (alone, its row ends and the
+        # team leader hears of it).
+        mute = {p for p, address in accounts if p == "teams" and not address}
+        reachable = [p for p in linked if p not in mute]
+        preferred = [p for p in reachable if person and p == person.preferred_platform]
+        for platform in preferred + reachable + sorted(mute):
             if platform in by_platform:
                 return by_platform[platform]
         return None

@@ -17,9 +17,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bot.app import choose_sender
 from bot.teams.sender import NO_CHAT, TeamsSender
 from scheduling.delivery.ratelimit import RateGate
-from storage.models import ChatIdentity
+from storage.db import session_scope
+from storage.models import ChatIdentity, Person
 from storage.tables import Outbox
 from tests.conftest import AMS
 from tests.fakes.teams_api import BOT_TOKEN
@@ -157,6 +159,35 @@ async def test_someone_linked_without_a_personal_chat_is_named_once(
     dead = [r for r in _rows(teams, JEROEN) if r.status == "dead"]
     assert dead and all(r.last_error == NO_CHAT for r in dead)
     assert len(_sent(teams, TESS_CHAT, needle="Jeroen Bakker")) == 1
+
+
+async def test_without_a_personal_chat_another_linked_platform_is_used(
+        teams: Teams, sender: TeamsSender) -> None:
+    # Jeroen prefers Teams but has written there only in a channel; he is on
+    # Slack too: his messages go to Slack, not into a dead row.
+    await teams.say("jeroen", "<at>ketenbot</at> wie Ede", personal=False, mention=True)
+    jeroen = teams.bot.person_by_email(JEROEN)
+    assert jeroen is not None and jeroen.id is not None
+    with session_scope(teams.bot.engine) as s:
+        s.add(ChatIdentity(platform="slack", external_id="UJEROEN", person_id=jeroen.id))
+        person = s.get(Person, jeroen.id)
+        assert person is not None
+        person.preferred_platform = "teams"
+    slack = FakeSender("slack")
+    choose = choose_sender([slack, sender])  # type: ignore[list-item]
+    with Session(teams.bot.engine) as s:
+        row = Outbox(dedupe_key="x", kind="reminder", template="reminder", payload={},
+                     person_id=jeroen.id, created_at=at(27, 9), deliver_after=at(27, 9))
+        assert choose(s, row) is slack
+        # Once his personal chat is known, Teams (his preference) is used.
+    await teams.say("jeroen", "help")
+    with Session(teams.bot.engine) as s:
+        assert choose(s, row) is sender
+
+
+class FakeSender:
+    def __init__(self, platform: str) -> None:
+        self.platform = platform
 
 
 async def test_the_personal_installation_keeps_the_chat(teams: Teams) -> None:
