@@ -16,11 +16,13 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from bot.app import KetenBot
 from bot.serve import build_web_app
 from bot.slack.sender import SlackSender
 from bot.teams.sender import TeamsSender
+from storage.tables import Outbox
 from tests.conftest import FakeClock
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.teams_api import FakeTeams, member
@@ -128,3 +130,28 @@ async def test_an_acknowledgement_on_one_platform_moves_the_other(
     slack.clock.set(at(24, 13))
     await tick()
     assert (len(lines(teams)), len(lines(teams, "update")), len(slack.fake.calls)) == counts
+
+
+async def test_a_gone_slack_channel_does_not_cost_the_teams_thread_its_lines(
+        both: tuple[Slack, Teams, list[object]]) -> None:
+    slack, teams, senders = both
+    await slack.meet("UJEROEN")
+    slack.clock.set(at(24, 10))
+    assert "KB-0001" in (await slack.command("UJEROEN", "verwijs 301 Ede K-1"))["text"]
+    # The JB team's Slack channel was deleted: its root cannot be posted.
+    slack.fake.refuse = {"channel": {JB_CHANNEL: "channel_not_found"}}
+    await asyncio.to_thread(slack.bot.tick, senders)  # type: ignore[arg-type]
+    assert len(teams.fake.of("create")) == 1  # the Teams thread is there all the same
+    seen = await press(teams, BRAM, "ontvangen")
+    assert "Stap 2" in card_text(seen)
+    slack.clock.set(at(24, 11))
+    for _ in range(3):
+        await asyncio.to_thread(slack.bot.tick, senders)  # type: ignore[arg-type]
+    assert len(lines(teams)) == 1 and len(lines(teams, "update")) == 1
+    with Session(slack.bot.engine) as s:
+        rows = s.exec(select(Outbox).where(Outbox.kind == "thread")).all()
+        assert rows and {r.status for r in rows} == {"sent"}
+        # Jeroen hears that the Slack thread is gone (once, however many lines).
+        told = s.exec(select(Outbox).where(Outbox.template == "unreachable")).all()
+    assert len(told) >= 1 and all(t.payload["platform"] == "Slack" for t in told)
+    assert len({t.person_id for t in told}) == len(told)

@@ -22,7 +22,8 @@ sender are deferred to the pause's end without a call and without counting an
 attempt. Other temporary failures back off exponentially with jitter up to
 `MAX_BACKOFF`. A `PermanentFailure` (blocked, not in channel, chat gone) ends
 the row at once as "dead" with one clean reason, and `on_dead` tells a person
-who can act. A delivery that takes several calls records each finished part
+who can act; for a thread line on several platforms only that platform is given
+up (and someone told), and the others still get the line. A delivery that takes several calls records each finished part
 (`Outgoing.mark`), so a retry never repeats a call that succeeded.
 """
 
@@ -155,9 +156,16 @@ def _one(engine: Engine, oid: int, now: datetime, senders: list[Sender],
     targets, message = claimed
     error: Exception | None = None
     failed_on = ""
+    gone: list[tuple[str, PermanentFailure]] = []
     for sender in targets:
         try:
             sender.deliver(message)  # outside any transaction: no lock held while we wait
+        except PermanentFailure as exc:
+            if len(targets) > 1:  # that platform's thread is gone: the others still get it
+                gone.append((sender.platform, exc))
+                continue
+            error, failed_on = exc, sender.platform
+            break
         except Exception as exc:
             error, failed_on = exc, sender.platform
             break
@@ -165,8 +173,30 @@ def _one(engine: Engine, oid: int, now: datetime, senders: list[Sender],
             # Remember each platform that has this thread line, so a retry
             # after a failure on another platform does not post it twice.
             _keep(partial(_mark, engine, oid, sender.platform, now))
+    if gone and error is None and len(gone) == len(targets):  # no platform took it: dead
+        failed_on, error = gone.pop()
+    for platform, refused in gone:
+        _keep(partial(_gone_on, engine, oid, platform, refused, now, on_dead))
     return _keep(lambda: settle(engine, oid, now, error, failed_on, on_dead,
-                                [t.platform for t in targets]))
+                                [t.platform for t in targets if t.platform not in
+                                 {p for p, _ in gone}]))
+
+
+def _gone_on(engine: Engine, oid: int, platform: str, exc: PermanentFailure, now: datetime,
+             on_dead: OnDead | None) -> None:
+    """One platform of a thread line can never take it (its channel is gone, the
+    bot removed): recorded as done there, so no retry tries it again, and whoever
+    can act is told, as for a dead row."""
+    with immediate_session(engine) as session:
+        session.merge(OutboxDelivery(outbox_id=oid, platform=platform, delivered_at=now))
+        row = session.get(Outbox, oid)
+        reason = redact(exc.reason)[:ERROR_LIMIT]
+        log.warning("delivery given up on one platform",
+                    extra={"outbox": oid, "platform": platform, "error": reason})
+        if row is not None:
+            row.last_error = reason
+            if on_dead is not None and row.kind != "unreachable":
+                on_dead(session, row, reason, platform, now)
 
 
 # Outcomes of deliveries made just before the database went away. They are
