@@ -9,7 +9,8 @@ lifetime too).
 
 The bare app is what the SDK's own samples are: its token validator (with
 the keys from the fake's OpenID metadata, the one change ketenbot makes too),
-its HTTP adapter and an `ActivityHandler` that echoes the text back. Ketenbot's
+its HTTP adapter (fed through ketenbot's Starlette request wrapper, as the SDK
+ships no Starlette host) and an `ActivityHandler` that echoes the text back. Ketenbot's
 request is `wie Ede` from a linked user in their personal chat: token and
 tenant checks, the activity recorded as seen, the look-up, the answer.
 """
@@ -19,14 +20,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Mapping
 from typing import Any
 
 import httpx
 from microsoft_agents.activity import Activity, ActivityTypes
 from microsoft_agents.hosting.core import (
     ActivityHandler,
-    ClaimsIdentity,
     HttpAdapterBase,
     OutboundHostValidator,
     TurnContext,
@@ -41,6 +40,7 @@ from starlette.routing import Route
 from bot.config import Settings
 from bot.teams.app import connections
 from bot.teams.auth import OpenIdKeys, TeamsTokenValidator, auth_configuration
+from bot.teams.web import SdkRequest
 from storage.db import session_scope
 from storage.models import ChatIdentity, Person
 from tests.fakes.teams_api import APP_ID, TENANT, FakeTokenProvider, message
@@ -110,28 +110,6 @@ def sender(fake: FakeProcess, offset: int) -> Any:
     return send
 
 
-class _Request:
-    def __init__(self, request: Request, body: dict[str, Any], claims: ClaimsIdentity) -> None:
-        self._request, self._body, self._claims = request, body, claims
-
-    @property
-    def method(self) -> str:
-        return self._request.method
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        return self._request.headers
-
-    async def json(self) -> dict[str, Any]:
-        return self._body
-
-    def get_claims_identity(self) -> ClaimsIdentity:
-        return self._claims
-
-    def get_path_param(self, name: str) -> str:
-        return ""
-
-
 class Echo(ActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:  # type: ignore[override]
         await turn_context.send_activity(Activity(type=ActivityTypes.message,
@@ -152,7 +130,7 @@ def bare_app(fake: FakeProcess) -> Starlette:
             return Response(status_code=401)
         claims = await validator.validate_token(token)
         body = json.loads(await request.body())
-        answer = await adapter.process_request(_Request(request, body, claims), agent)
+        answer = await adapter.process_request(SdkRequest(request, body, claims), agent)
         if answer.body is None:
             return Response(status_code=answer.status_code)
         return JSONResponse(answer.body, status_code=answer.status_code)

@@ -27,7 +27,7 @@ log = logging.getLogger("ketenbot.teams")
 PATH = "/api/messages"
 
 
-class _Request:
+class SdkRequest:
     """Starlette's request as the SDK's `HttpRequestProtocol`, with the claims
     our gate verified and the body it already read."""
 
@@ -80,7 +80,7 @@ class TeamsEndpoint:
         except Refused as refused:
             log.warning("teams request refused: %s", refused.reason)
             return Response(status_code=401)
-        answer = await self.adapter.process_request(_Request(request, body, claims), self.agent)
+        answer = await self.adapter.process_request(SdkRequest(request, body, claims), self.agent)
         if answer.status_code == 401:
             log.warning("teams request refused: serviceUrl not allowed")
         if answer.body is None:
