@@ -23,8 +23,9 @@ attempt. Other temporary failures back off exponentially with jitter up to
 `MAX_BACKOFF`. A `PermanentFailure` (blocked, not in channel, chat gone) ends
 the row at once as "dead" with one clean reason, and `on_dead` tells a person
 who can act; for a thread line on several platforms only that platform is given
-up (and someone told), and the others still get the line. A delivery that takes several calls records each finished part
-(`Outgoing.mark`), so a retry never repeats a call that succeeded.
+up (and someone told), and the others still get the line. A delivery that
+takes several calls records each finished part (`Outgoing.mark`), so a retry
+never repeats a call that succeeded.
 """
 
 from __future__ import annotations
