@@ -52,6 +52,7 @@ BAD: dict[str, str] = {
     "teams_openid_url": "login.botframework.com",
     "teams_issuers": "api.botframework.com",
     "teams_service_host_check": "misschien",
+    "teams_service_url": "smba.trafficmanager.net/emea/",
     "web_base_url": "ketenbot.example.org",
     "web_secret": "te-kort",
     "web_secure_cookie": "misschien",
