@@ -58,6 +58,19 @@ def _channel(team: Team, platform: str) -> str | None:
     return None
 
 
+def thread_or_home(engine: Any, referral_id: int,
+                   platform: str) -> tuple[ReferralThread | None, str | None]:
+    """The referral's thread on `platform` (detached), or else the channel it
+    belongs in there (None: it has none on that platform)."""
+    with Session(engine) as session:
+        existing = thread_of(session, referral_id, platform)
+        if existing is not None:
+            session.expunge(existing)
+            return existing, None
+        ref = session.get(Referral, referral_id)
+        return None, home_channel(session, ref, platform) if ref else None
+
+
 def thread_of(session: Session, referral_id: int, platform: str) -> ReferralThread | None:
     return session.exec(select(ReferralThread).where(
         ReferralThread.referral_id == referral_id, ReferralThread.platform == platform)).first()

@@ -45,7 +45,12 @@ from bot.slack.blocks import (
 )
 from bot.slack.contact_blocks import entry_blocks
 from handlers.contacts.selfservice import FRESHNESS_BUTTONS
-from handlers.threads import home_channel, remember_root, root_digest, said_by_root, thread_of
+from handlers.threads import (
+    remember_root,
+    root_digest,
+    said_by_root,
+    thread_or_home,
+)
 from messages import Renderer
 from scheduling.delivery.contract import Deferred, Outgoing, PermanentFailure, TemporaryFailure
 from scheduling.delivery.ratelimit import SLACK_CHANNEL, Key, Limit, RateGate
@@ -179,13 +184,9 @@ class SlackSender:
     def _thread(self, referral_id: int, lang: str) -> tuple[ReferralThread, bool] | None:
         """The referral's root message (and whether it was posted just now),
         posting it first when there is none."""
-        with Session(self.bot.engine) as session:
-            existing = thread_of(session, referral_id, self.platform)
-            if existing is not None:
-                session.expunge(existing)
-                return existing, False
-            ref = session.get(Referral, referral_id)
-            channel = home_channel(session, ref, self.platform) if ref else None
+        existing, channel = thread_or_home(self.bot.engine, referral_id, self.platform)
+        if existing is not None:
+            return existing, False
         if channel is None:
             return None
         root_text, blocks = self._root(referral_id, lang)

@@ -53,7 +53,12 @@ from bot.teams.app import TeamsAdapter, connections, plain
 from bot.teams.auth import auth_configuration
 from bot.teams.cards import CARD, root_card
 from bot.teams.runtime import PLATFORM
-from handlers.threads import home_channel, remember_root, root_digest, said_by_root, thread_of
+from handlers.threads import (
+    remember_root,
+    root_digest,
+    said_by_root,
+    thread_or_home,
+)
 from messages import Renderer
 from scheduling.delivery.contract import (
     Deferred,
@@ -202,13 +207,9 @@ class TeamsSender:
     def _thread(self, referral_id: int, lang: str) -> tuple[ReferralThread, bool] | None:
         """The referral's root card in its channel (and whether it was posted just
         now), posting it first when there is none."""
-        with Session(self.bot.engine) as session:
-            existing = thread_of(session, referral_id, PLATFORM)
-            if existing is not None:
-                session.expunge(existing)
-                return existing, False
-            ref = session.get(Referral, referral_id)
-            channel = home_channel(session, ref, PLATFORM) if ref else None
+        existing, channel = thread_or_home(self.bot.engine, referral_id, PLATFORM)
+        if existing is not None:
+            return existing, False
         if channel is None:
             return None
         summary, content = self._root(referral_id, lang)

@@ -46,7 +46,12 @@ from bot.telegram.text import clip, file_url
 from handlers.contacts.selfservice import FRESHNESS_BUTTONS
 from handlers.referrals.membership import gemeente_name
 from handlers.referrals.view import status_view
-from handlers.threads import home_channel, remember_root, root_digest, said_by_root, thread_of
+from handlers.threads import (
+    remember_root,
+    root_digest,
+    said_by_root,
+    thread_or_home,
+)
 from messages import Renderer
 from messages.labels import LABELS
 from scheduling.delivery.contract import Deferred, Outgoing, TemporaryFailure
@@ -195,13 +200,9 @@ class TelegramSender:
 
     def _thread(self, referral_id: int, lang: str) -> tuple[ReferralThread, bool] | None:
         """The referral's place in its group (and whether it was made just now)."""
-        with Session(self.bot.engine) as session:
-            existing = thread_of(session, referral_id, PLATFORM)
-            if existing is not None:
-                session.expunge(existing)
-                return existing, False
-            ref = session.get(Referral, referral_id)
-            channel = home_channel(session, ref, PLATFORM) if ref else None
+        existing, channel = thread_or_home(self.bot.engine, referral_id, PLATFORM)
+        if existing is not None:
+            return existing, False
         if channel is None:
             return None
         text, markup, name = self._root(referral_id, lang)
