@@ -11,7 +11,7 @@ from handlers.handover import actions as ov
 from handlers.overview import sign_in as web_login
 from handlers.referrals import actions as rc
 from handlers.referrals import steps as rs
-from handlers.referrals.kinds import by_kind, referral_only, refusal
+from handlers.referrals.kinds import by_kind, referral_only, refusal, situation_only
 from handlers.tafel import meeting as jt
 from handlers.tafel import register as jt_register
 
@@ -81,7 +81,10 @@ def build_registry() -> Registry:
                 "step 5B: did the RET's discussion bring (sight of) help? At the table: the "
                 "outcome (chair; route, help and safety agreements were decided unless you "
                 "say no)", aliases=("outcome",)))
-    add(Command("escaleer", referral_only("escaleer", rc.escalate),
+    add(Command("escaleer", by_kind(rc.escalate,
+                                    tafel=situation_only("escaleer", "tafel", rc.escalate),
+                                    overdracht=situation_only("escaleer", "overdracht",
+                                                              rc.escalate)),
                 "escaleer <ref> [dilemma|samenwerking|zorgelijk] · "
                 "escaleer kenmerk <kenmerk> <gemeente> <situatie>",
                 "stap 6 (alleen na stap 5 zonder hulp); met een situatie: "
@@ -129,7 +132,7 @@ def build_registry() -> Registry:
     add(Command("sluit", em.close, "sluit <ES-ref> <reden>",
                 "sluit een escalatie met een reden (leidinggevenden)",
                 "close an escalation with a reason (managers)", aliases=("close",)))
-    add(Command("opgelost", referral_only("opgelost", em.resolved),
+    add(Command("opgelost", em.resolved,
                 "opgelost <ES-ref|ref> [toelichting]",
                 "het verschil is overbrugd, namens uw organisatie; als alle partijen dat "
                 "zeggen, is de escalatie gesloten",

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from bot.slack.blocks import buttons_for
 from storage.models import Person
-from storage.tables import Outbox, Referral
+from storage.tables import ModelEscalation, Outbox, Referral
 from tests.conftest import AMS
 from tests.test_referrals import (
     JEROEN,
@@ -207,10 +207,30 @@ def test_commands_name_their_process(tafel: Chat) -> None:
     tafel.refused(JEROEN, "afspraken KB-0002", "ov_not_handover")
     tafel.refused(WENDY, "status KB-0001", "ref_unknown")  # JT-0001 is no referral
     for command in ("ontvangen 1", "afwijzing JT-0001", "escaleer JT-0001", "gesprek JT-0001",
-                    "escaleer JT-0001 dilemma", "aanbieder JT-0001 x", "opgelost JT-0001"):
+                    "aanbieder JT-0001 x"):
         text = tafel.refused(WENDY, command, "tafel_referral_only")
         assert "zaak van de Jeugdbeschermingstafel" in text and "verwijzing" in text
     assert "Jeugdbeschermingstafel" in tafel.say(WENDY, "status 1")
+
+
+def test_a_tafel_case_can_be_the_subject_of_the_escalation_model(tafel: Chat) -> None:
+    """Bouwsteen 6 is about any case: `escaleer JT-0001 <situatie>` starts it, with
+    the registering organisation as a party; step 6 (no situation) stays the routes'."""
+    tafel.refused(WENDY, "escaleer JT-0001", "tafel_referral_only")
+    tafel.refused(WENDY, "escaleer KB-0001 samenwerking", "ref_unknown")  # JT-0001 is no KB
+    tafel.refused(ASTRID, "escaleer JT-0001 samenwerking", "model_not_involved")  # the tafel
+    tafel.refused(JEROEN, "escaleer JT-0001 samenwerking", "model_not_involved")  # no party
+    reply = tafel.ok(WENDY, "escaleer JT-0001 samenwerking")
+    assert reply.data["referral"] == "JT-0001"
+    assert reply.data["organisations"] == ["Sociaal Team Ede"]
+    tafel.refused(WENDY, "escaleer JT-0001 dilemma", "model_open")
+    assert "ES-0001" in tafel.say(WENDY, "status JT-0001")
+    # The tafel case itself goes on as before: the escalation moves no step.
+    assert tafel.referral("JT-0001").step == "plannen"
+    tafel.ok(WENDY, "opgelost JT-0001")
+    with Session(tafel.engine) as s:
+        esc = s.exec(select(ModelEscalation)).one()
+        assert (esc.ref, esc.status) == ("ES-0001", "closed")
 
 
 def test_referral_figures_count_referrals_only(tafel: Chat) -> None:

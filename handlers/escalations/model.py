@@ -43,6 +43,7 @@ from handlers.escalations.view import (
     view,
 )
 from handlers.incoming import free_text
+from handlers.referrals.guard import REF_RE, case_named
 from handlers.referrals.membership import parties_of
 from storage.db import session_scope
 from storage.models import Organisation, Person
@@ -50,7 +51,6 @@ from storage.personal_data import kenmerk_problem
 from storage.tables import ModelEscalation, ModelEscalationParty, Referral
 
 ES_RE = re.compile(r"^ES-?(\d{1,8})$", re.IGNORECASE)
-KB_RE = re.compile(r"^(?:KB-?)?(\d{1,8})$", re.IGNORECASE)
 SITUATIONS = {"dilemma": "dilemma", "samenwerking": "samenwerking", "zorgelijk": "zorgelijk",
               "cooperation": "samenwerking", "concern": "zorgelijk"}
 FAMILY = {"ja": "ja", "yes": "ja", "nee": "nee", "no": "nee", "later": "later",
@@ -117,10 +117,10 @@ def start(ctx: Context, text: str) -> Reply:
         else:
             if len(words) != 2:
                 return error("model_start_usage")
-            m = KB_RE.match(words[0])
-            if not m:
+            if not REF_RE.match(words[0]):
                 return error("ref_usage")
-            referral = session.get(Referral, int(m.group(1)))
+            # A referral, a tafel case or a handover: Bouwsteen 6 is about any case.
+            referral = case_named(session, ctx, words[0])
             if referral is None:
                 return error("ref_unknown", ref=words[0][:20])
             orgs = _referral_orgs(session, referral)
@@ -316,11 +316,10 @@ def resolved(ctx: Context, text: str) -> Reply:
     difference is bridged; the escalation closes when every party has said so."""
     words = text.split()
     if words and not ES_RE.match(words[0]):
-        m = KB_RE.match(words[0])
-        if not m:
+        if not REF_RE.match(words[0]):
             return error("ref_usage")
         with session_scope(ctx.engine) as session:
-            referral = session.get(Referral, int(m.group(1)))
+            referral = case_named(session, ctx, words[0])
             if referral is None:
                 return error("ref_unknown", ref=words[0][:20])
             esc = session.exec(select(ModelEscalation).where(

@@ -41,6 +41,18 @@ def open_case(session: Session, actor: Person, kenmerk: str, gemeente_id: int,
                Team.organisation_id == (team.organisation_id if team else -1))).first()
 
 
+def case_named(session: Session, ctx: Context, word: str) -> Referral | None:
+    """The case a reference names (KB-…, JT-…, OV-… or a bare number), or None;
+    a prefix must fit the case's process (JT-0001 names no referral KB-0001)."""
+    m = REF_RE.match(word)
+    if not m:
+        return None
+    ref = session.exec(select(Referral).where(Referral.id == int(m.group(2)))).first()
+    if ref is not None and m.group(1) and ref.route not in ctx.routes.by_prefix(m.group(1)):
+        return None
+    return ref
+
+
 def guard(session: Session, ctx: Context, text: str, need_open: bool = True
            ) -> tuple[Referral, set[str]]:
     """The referral named first in `text` and the actor's parties on it.
@@ -51,9 +63,7 @@ def guard(session: Session, ctx: Context, text: str, need_open: bool = True
     m = REF_RE.match(text.split()[0]) if text.split() else None
     if not m:
         raise Refused(error("ref_usage"))
-    ref = session.exec(select(Referral).where(Referral.id == int(m.group(2)))).first()
-    if ref is not None and m.group(1) and ref.route not in ctx.routes.by_prefix(m.group(1)):
-        ref = None  # JT-0001 names no referral KB-0001
+    ref = case_named(session, ctx, m.group(0))
     if ref is None:
         raise Refused(error("ref_unknown", ref=text.split()[0][:20]))
     assert ctx.actor is not None

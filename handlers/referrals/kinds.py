@@ -59,3 +59,14 @@ def referral_only(word: str, handler: Handler) -> Handler:
     of a step-5-or-6 answer that does not fit them."""
     return by_kind(handler, tafel=refusal(word, "tafel"),
                    overdracht=refusal(word, "overdracht"))
+
+
+def situation_only(word: str, kind: str, handler: Handler) -> Handler:
+    """`escaleer JT-0004 samenwerking`: a tafel case or a handover can be the
+    subject of a Bouwsteen 6 escalation (with a situation), but has no step 6."""
+    refuse = refusal(word, kind)
+
+    def handler_or_refusal(ctx: Context, text: str) -> Reply:
+        return handler(ctx, text) if len(text.split()) > 1 else refuse(ctx, text)
+
+    return handler_or_refusal
