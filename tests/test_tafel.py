@@ -30,6 +30,7 @@ from tests.test_referrals import chat as chat  # noqa: F401  (the fixture)
 ASTRID = "astrid.vandijk@jbt-foodvalley.example.org"  # voorzitter, tafel Food Valley
 SANNE = "sanne.vandijk@jbt-foodvalley.example.org"  # her koppelgenoot, also voorzitter
 DAAN = "daan.vanwijk@gemeente-ede.example.org"  # Ede's eerste aanspreekpersoon
+AALTEN = "ilse.vanderheijden@gemeente-aalten.example.org"  # Aalten's
 MONIQUE = "monique.peters@regio-foodvalley.example.org"  # regionale contactpersoon
 LARS = "lars.maas@jbt-centraalgelderland.example.org"  # voorzitter of another tafel
 
@@ -137,6 +138,24 @@ def test_term_lapsing_without_a_date_tells_the_aanspreekpersoon_once(tafel: Chat
     tafel.bot.sweep_once()
     assert notices(tafel, "JT-0001", "escalation") == {"Daan van Wijk"}
     assert tafel.deadlines("JT-0001")["step:plannen"][0].status == "lapsed"
+
+
+def test_mine_shows_the_aanspreekpersoon_the_gemeentes_waits(tafel: Chat) -> None:
+    """Daan (Ede's eerste aanspreekpersoon) follows Ede's registrations until the
+    tafel has decided; Aalten's aanspreekpersoon sees none of Ede's."""
+    tafel.ok(WENDY, "tafel Ede T-2")  # JT-0002
+    tafel.clock.set(at(9, 9, month=12))
+    tafel.bot.sweep_once()  # both terms lapse without a date
+    tafel.ok(ASTRID, "gepland JT-0002 14-12")
+    text = tafel.say(DAAN, "mijn")
+    lines = [line for line in text.splitlines() if "JT-000" in line]
+    assert len(lines) == 2 and "JT-0001" in lines[0] and "termijn verstreken" in lines[0]
+    assert "U bent aan zet" not in text  # the voorzitter plans; Daan is told
+    assert "JT-0001" not in tafel.say(AALTEN, "mijn")
+    tafel.clock.set(at(14, 15, month=12))
+    tafel.ok(ASTRID, "uitkomst JT-0002 1")
+    text = tafel.say(DAAN, "mijn")
+    assert "JT-0001" in text and "JT-0002" not in text  # held: no wait any more
 
 
 def test_outcome_verslag_reaction_and_evaluation(tafel: Chat) -> None:
