@@ -378,3 +378,29 @@ def test_a_tafel_case_is_listed_and_opens_under_its_own_reference(
     only = c.get("/overzicht/?route=jbt").text
     assert re.findall(r'href="/overzicht/verwijzing/([A-Z]{2}-\d+)"', only) == [
         f"JT-{made.id:04d}"]
+
+
+def test_a_voorzitter_and_an_aanspreekpersoon_see_the_tafel_cases_only(
+        bot: KetenBot, cases: dict[str, str]) -> None:
+    """Bouwsteen 4 on the overview: the voorzitter sees their tafel's cases (the
+    region's gemeenten), Ede's aanspreekpersoon Ede's; neither sees a referral,
+    nor the figures, and a case of another gemeente stays closed to the latter."""
+    ede = make_referral(bot.engine, start="2026-11-23 10:00", route="jbt", step="plannen",
+                        prefix="JT", deadlines=[("step:plannen", "2026-12-08 00:00", "pending")])
+    barneveld = make_referral(bot.engine, gemeente="Barneveld", lt="lt@barneveld.example.org",
+                              start="2026-11-16 10:00", route="jbt", step="plannen", prefix="JT",
+                              deadlines=[("step:plannen", "2026-12-01 00:00", "lapsed")])
+    tafel_refs = re.compile(r'href="/overzicht/verwijzing/((?:KB|JT)-\d+)"')
+    chair = client(bot)
+    sign_in(chair, bot, "vz@jbt-fv.example.org")
+    page = chair.get("/overzicht/").text
+    assert tafel_refs.findall(page) == [barneveld.ref, ede.ref]  # lapsed first
+    assert "de tafelzaken van uw gemeenten" in page
+    assert chair.get(f"/overzicht/verwijzing/{ede.ref}").status_code == 200
+    assert chair.get(f"/overzicht/verwijzing/{cases['lapsed']}").status_code == 403
+    assert chair.get("/overzicht/cijfers").status_code == 403
+    contact = client(bot)
+    sign_in(contact, bot, "ap@ede.example.org")
+    assert tafel_refs.findall(contact.get("/overzicht/").text) == [ede.ref]
+    assert contact.get(f"/overzicht/verwijzing/{barneveld.ref}").status_code == 403
+    assert contact.get(f"/overzicht/verwijzing/{cases['due_later']}").status_code == 403

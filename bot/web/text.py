@@ -37,6 +37,7 @@ TEXT: dict[str, dict[str, str]] = {
         "status_open": "open", "status_closed": "afgerond (zorg gestart)",
         "status_withdrawn": "ingetrokken",
         "kind_team": "uw team", "kind_region": "uw regio", "kind_own": "uw eigen verwijzingen",
+        "kind_tafel": "de tafelzaken van uw gemeenten",
         "contacts": "Contactbeheer", "contacts_help": "De mensen van de teams die u beheert. "
         "Rood: niet bevestigd binnen de afgesproken termijn van de regio.",
         "frequency": "termijn", "days": "dagen", "stale_n": "niet actueel", "stale":
@@ -138,6 +139,7 @@ TEXT: dict[str, dict[str, str]] = {
         "verified": "Confirmed", "buddy": "Koppelgenoot", "absent": "Absent", "until": "until",
         "never": "never", "no_people": "Nobody in this team.", "change": "Change",
         "team": "Team", "add": "Add", "person": "Person", "to_team": "To team",
+        "kind_tafel": "the table cases of your municipalities",
         "move": "Move", "pair": "Pair", "remove": "Remove",
         "remove_help": "Someone with open referrals can leave only once those are reassigned.",
         "csrf": "This form has expired or did not come from this page; nothing was changed. "

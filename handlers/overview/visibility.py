@@ -4,6 +4,8 @@
   koppelgenoot), and for a lokaal team also every referral in the gemeenten
   the team serves;
 * a regionale contactpersoon: every referral in their region;
+* a tafel's voorzitter and a gemeente's eerste aanspreekpersoon (Bouwsteen 4):
+  the tafel cases of the gemeenten they serve, and no referral (need to know);
 * a jeugdbeschermer / lokaal-team worker: the referrals they are on;
 * anyone else: nothing (the page answers 403).
 """
@@ -17,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, func, literal, or_, select
 from sqlmodel import Session, col
 
+from handlers.referrals.membership import PROCESS_KINDS
 from scheduling.routes import Routes
 from storage.models import Gemeente, Organisation, OrgKind, Person, Role, Team, TeamGemeente
 from storage.tables import Deadline, Referral
@@ -27,10 +30,11 @@ LIST_LIMIT = 300  # rows shown at once; the count says how many there are
 @dataclass(frozen=True)
 class Access:
     person_id: int
-    kind: str  # "team" | "region" | "own"
+    kind: str  # "team" | "region" | "own" | "tafel"
     member_ids: tuple[int, ...] = ()
     gemeente_ids: tuple[int, ...] = ()
     region_id: int | None = None
+    routes: tuple[str, ...] = ()  # "tafel": only these processes' cases
 
     @property
     def sees_figures(self) -> bool:
@@ -40,6 +44,9 @@ class Access:
         """SQL condition on Referral (joined with Gemeente) for what this person may see."""
         if self.kind == "region":
             return col(Gemeente.region_id) == (self.region_id or -1)
+        if self.kind == "tafel":
+            return (col(Referral.gemeente_id).in_(self.gemeente_ids)
+                    & col(Referral.route).in_(self.routes))
         ids = self.member_ids if self.kind == "team" else (self.person_id,)
         parts = [col(Referral.jb_id).in_(ids), col(Referral.lt_id).in_(ids),
                  col(Referral.lt_backup_id).in_(ids)]
@@ -66,6 +73,11 @@ def access_for(session: Session, person: Person) -> Access | None:
             col(Person.team_id) == team.id)).scalars())
         gemeenten = served if org.kind == OrgKind.LOKAAL_TEAM else ()
         return Access(person.id, "team", members, gemeenten, region_id)
+    if (org.kind, person.role) in ((OrgKind.JBT, Role.JBT_VOORZITTER),
+                                   (OrgKind.GEMEENTE, Role.JBT_AANSPREEKPERSOON)):
+        tafel = tuple(name for name, kind in PROCESS_KINDS.items() if kind == "tafel")
+        return Access(person.id, "tafel", gemeente_ids=served, region_id=region_id,
+                      routes=tafel)
     if person.role == Role.MEDEWERKER and org.kind in (OrgKind.GI, OrgKind.LOKAAL_TEAM):
         return Access(person.id, "own", region_id=region_id)
     return None
