@@ -9,6 +9,16 @@ ACTIONS = ("ontvangen", "volgende", "301", "315", "acceptatie", "gestart", "afwi
            "onjuist", "ret", "escaleer", "gesprek", "bestuurlijk", "status", "akkoord",
            "verslag", "afspraken")
 
+# Which buttons a message to one person carries, per kind of message (those that
+# fit the referral's current step): Slack's DMs and Teams' personal chat.
+DM_BUTTONS: dict[str, tuple[str, ...]] = {
+    "reminder": ("ontvangen", "volgende", "301", "315", "acceptatie", "gestart", "ret",
+                 "gesprek", "status"),
+    "notice": ("ontvangen", "volgende", "301", "315", "acceptatie", "gestart", "ret",
+               "gesprek", "status"),
+    "escalation": ("escaleer", "gesprek", "bestuurlijk", "status"),
+}
+
 LABELS = {
     "nl": {"ontvangen": "Contact gehad", "volgende": "Bepaling verstuurd",
            "301": "301 verstuurd", "315": "315 verstuurd", "acceptatie": "Match",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -22,9 +23,9 @@ from bot.teams.sender import NO_CHAT, TeamsSender
 from scheduling.delivery.ratelimit import RateGate
 from storage.db import session_scope
 from storage.models import ChatIdentity, Person
-from storage.tables import Outbox
+from storage.tables import Outbox, Referral
 from tests.conftest import AMS
-from tests.fakes.teams_api import BOT_TOKEN
+from tests.fakes.teams_api import BOT_TOKEN, card_action, member
 from tests.test_teams import JEROEN, TESS, FakeTokenProvider, Teams
 from tests.test_teams import fake as fake  # noqa: F401  (fixtures)
 from tests.test_teams import teams as teams  # noqa: F401
@@ -201,3 +202,63 @@ async def test_the_personal_installation_keeps_the_chat(teams: Teams) -> None:
     assert identity.address is not None
     assert identity.address["conversation_id"] == JEROEN_CHAT
     assert identity.address["service_url"] == teams.fake.service_url
+
+
+def _cards(teams: Teams, conversation: str) -> list[dict[str, Any]]:
+    """The cards sent into a conversation, in order (a message without one: {})."""
+    return [dict(c.body["attachments"][0]["content"]) if c.body.get("attachments") else {}
+            for c in teams.fake.of("send")
+            if c.path.endswith(f"/v3/conversations/{conversation}/activities")]
+
+
+async def _press(teams: Teams, who: tuple[str, str], verb: str,
+                 conversation: str) -> dict[str, Any]:
+    uid, aad = who
+    response = await teams.post(card_action(
+        verb, {"ref": "KB-0001"}, user_id=uid, aad=aad, conversation=conversation,
+        service_url=teams.fake.service_url, conversation_type="personal"))
+    assert response.status_code == 200, response.text
+    return dict(response.json()["value"])
+
+
+def _card_text(content: dict[str, Any]) -> str:
+    def texts(items: list[dict[str, Any]]) -> list[str]:
+        out = []
+        for b in items:
+            out += [r["text"] for r in b.get("inlines", [])] + texts(b.get("items", []))
+        return out
+    return "\n".join(texts(content.get("body", [])))
+
+
+async def test_a_reminder_carries_the_steps_buttons_and_a_press_acts(
+        teams: Teams, sender: TeamsSender) -> None:
+    """As in Slack's DMs: the reminder's buttons are the step's; pressing one in the
+    personal chat runs the command, checked as typed, and shows the case as it is
+    now; someone who is no party (any more) sees the answer, not the case."""
+    await teams.say("jeroen", "help")
+    teams.clock.set(at(24, 10))
+    await teams.say("jeroen", "verwijs 301 Ede K-1")
+    teams.clock.set(at(27, 9))
+    await _tick(teams, sender)
+    (reminder,) = _sent(teams, JEROEN_CHAT)
+    (buttons,) = [c for c in _cards(teams, JEROEN_CHAT) if c]
+    verbs = [a.get("verb") for a in buttons["actions"]]
+    assert verbs and verbs[-1] == "status" and "afwijzing" not in verbs
+    assert buttons["body"] == []  # the text is the message's, plain
+    with Session(teams.bot.engine) as s:
+        step = s.exec(select(Referral.step).where(Referral.ref == "KB-0001")).one()
+    first = verbs[0]
+    seen = await _press(teams, ("29:1jeroen", "aad-0000-jeroen"), first, JEROEN_CHAT)
+    with Session(teams.bot.engine) as s:
+        assert s.exec(select(Referral.step).where(Referral.ref == "KB-0001")).one() != step
+    assert "KB-0001" in _card_text(seen) and "Ede" in _card_text(seen)
+    # Olga (a JB in the Achterhoek, linked by e-mail) is no party: the refusal only.
+    olga = ("29:1olga", "aad-0000-olga")
+    teams.fake.members[olga[0]] = member(*olga, "olga.huisman@jbgld.example.org")
+    response = await teams.post(teams.activity("jeroen", "help") | {
+        "from": {"id": olga[0], "name": "Teams User", "aadObjectId": olga[1]},
+        "conversation": {"id": "a:1personal-olga", "conversationType": "personal",
+                         "tenantId": teams.activity("jeroen", "x")["conversation"]["tenantId"]}})
+    assert response.status_code == 202
+    refused = await _press(teams, olga, "status", "a:1personal-olga")
+    assert "Ede" not in _card_text(refused) and refused.get("actions") is None

@@ -52,6 +52,7 @@ from handlers.threads import (
     thread_or_home,
 )
 from messages import Renderer
+from messages.buttons import DM_BUTTONS
 from scheduling.delivery.contract import Deferred, Outgoing, PermanentFailure, TemporaryFailure
 from scheduling.delivery.ratelimit import SLACK_CHANNEL, Key, Limit, RateGate
 from storage.db import session_scope
@@ -60,14 +61,6 @@ from storage.tables import Referral, ReferralThread
 
 log = logging.getLogger("ketenbot.slack.sender")
 
-# Which buttons a DM of each kind carries (those that fit the current step).
-DM_BUTTONS: dict[str, tuple[str, ...]] = {
-    "reminder": ("ontvangen", "volgende", "301", "315", "acceptatie", "gestart", "ret",
-                 "gesprek", "status"),
-    "notice": ("ontvangen", "volgende", "301", "315", "acceptatie", "gestart", "ret",
-               "gesprek", "status"),
-    "escalation": ("escaleer", "gesprek", "bestuurlijk", "status"),
-}
 # Errors no retry can fix: the recipient or the channel is out of reach.
 PERMANENT = frozenset({
     "channel_not_found", "not_in_channel", "is_archived", "account_inactive", "user_not_found",

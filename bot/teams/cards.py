@@ -61,10 +61,13 @@ def action(word: str, ref: str, lang: str, primary: bool = False) -> dict[str, A
     return {"type": "Action.ShowCard", "title": LABELS[lang][word], "card": question}
 
 
-def actions_for(ref: Referral, routes: Routes, lang: str) -> list[dict[str, Any]]:
-    """The buttons that make sense in the referral's current state."""
+def actions_for(ref: Referral, routes: Routes, lang: str,
+                only: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """The buttons that make sense in the referral's current state (of `only`,
+    when given: a reminder carries the step's own buttons, not every one)."""
     assert ref.ref is not None
-    wanted = [a for a in dict.fromkeys(next_actions(routes, ref)) if a in ACTIONS]
+    wanted = [a for a in dict.fromkeys(next_actions(routes, ref))
+              if a in ACTIONS and (only is None or a in only)]
     first = wanted[0] if ref.status == "open" and wanted else None
     if "status" in wanted and len(wanted) > MAX_ACTIONS:  # status stays: it always helps
         wanted = [a for a in wanted if a != "status"][:MAX_ACTIONS - 1] + ["status"]

@@ -21,6 +21,7 @@ from bot.teams.cards import card, root_card, text_blocks
 from handlers.accounts.linking import announce, link, link_failed, redeem
 from handlers.core import Refused, Reply, error
 from handlers.incoming import clean_message
+from handlers.referrals.membership import parties_of
 from messages import Renderer
 from messages.buttons import ACTIONS
 from scheduling.outage import database_lost
@@ -176,7 +177,8 @@ class TeamsRuntime:
         answer = self.renderer.render(reply, lang)
         with Session(self.bot.engine) as session:
             ref = session.exec(select(Referral).where(Referral.ref == ref_text)).first()
-            if ref is None or actor is None:
+            if ref is None or actor is None or not parties_of(session, ref, actor):
+                # Someone no (longer a) party sees the answer, not the case.
                 return card(text_blocks(answer, first_bold=False), [])
             today = self.bot.clock().astimezone(self.bot.calendar().tz).date()
             _text, content = root_card(session, ref, self.bot.routes, self.renderer, lang,

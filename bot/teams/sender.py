@@ -51,7 +51,7 @@ from sqlmodel import Session, select
 from bot.app import KetenBot
 from bot.teams.app import TeamsAdapter, connections, plain
 from bot.teams.auth import auth_configuration
-from bot.teams.cards import CARD, root_card
+from bot.teams.cards import CARD, actions_for, card, root_card
 from bot.teams.runtime import PLATFORM
 from handlers.threads import (
     remember_root,
@@ -60,6 +60,7 @@ from handlers.threads import (
     thread_or_home,
 )
 from messages import Renderer
+from messages.buttons import DM_BUTTONS
 from scheduling.delivery.contract import (
     Deferred,
     Outgoing,
@@ -122,8 +123,24 @@ class TeamsSender:
             raise PermanentFailure(NO_CHAT)
         lang = person.language or self.bot.settings.language
         text = self.renderer.render_name(message.template, message.payload, lang)
+        activity = plain(text)
+        buttons = self._buttons(message, lang)
+        if buttons:  # the text stays plain; the card under it only holds the buttons
+            activity.attachments = [Attachment(content_type=CARD, content=card([], buttons))]
         conversation = str(address["conversation_id"])
-        self._call(conversation, self._send(dict(address), text))
+        self._call(conversation, self._send(dict(address), activity))
+
+    def _buttons(self, message: Outgoing, lang: str) -> list[dict[str, Any]]:
+        """A reminder's, a notice's or an escalation's buttons for the step it is
+        about, as Slack's DMs have them; a press answers as a thread card's does."""
+        only = DM_BUTTONS.get(message.kind)
+        if only is None or message.referral_id is None:
+            return []
+        with Session(self.bot.engine) as session:
+            ref = session.get(Referral, message.referral_id)
+            if ref is None or ref.status != "open":
+                return []
+            return actions_for(ref, self.bot.routes, lang, only)
 
     def _call(self, conversation: str, work: Any) -> Any:
         """One Connector call into `conversation`: its slot first, then the call,
@@ -148,7 +165,7 @@ class TeamsSender:
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise TemporaryFailure(None, f"teams: {type(exc).__name__}") from None
 
-    async def _send(self, address: dict[str, Any], text: str) -> None:
+    async def _send(self, address: dict[str, Any], activity: Activity) -> None:
         """One proactive message. The SDK runs the callback in a turn whose errors
         go to the adapter's turn error handler; the error is kept and raised here
         so the dispatcher sees it."""
@@ -156,7 +173,7 @@ class TeamsSender:
 
         async def send(context: TurnContext) -> None:
             try:
-                await context.send_activity(plain(text))
+                await context.send_activity(activity)
             except Exception as exc:
                 failure.append(exc)
 
@@ -164,7 +181,6 @@ class TeamsSender:
             self.app_id, _continuation(address, self.app_id), send)
         if failure:
             raise failure[0]
-
 
     # -- a referral's thread ---------------------------------------------------
 

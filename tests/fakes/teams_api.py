@@ -290,16 +290,18 @@ def message(text: str, *, user_id: str, aad: str | None, conversation: str,
 
 def card_action(verb: str, data: dict[str, Any], *, user_id: str, aad: str | None,
                 conversation: str, service_url: str, tenant: str = TENANT,
-                activity_id: str | None = None) -> dict[str, Any]:
+                activity_id: str | None = None,
+                conversation_type: str = "channel") -> dict[str, Any]:
     """The `invoke` Teams posts when someone presses an `Action.Execute` button
-    on a card in a channel's thread (`adaptiveCard/action`)."""
+    on a card in a channel's thread or a personal chat (`adaptiveCard/action`)."""
     return {
         "type": "invoke", "name": "adaptiveCard/action",
         "id": activity_id or f"f:{uuid.uuid4().hex}",
         "timestamp": "2026-12-07T12:00:00.000Z",
         "serviceUrl": service_url, "channelId": "msteams",
         "from": {"id": user_id, "name": "Teams User", **({"aadObjectId": aad} if aad else {})},
-        "conversation": {"id": conversation, "conversationType": "channel", "tenantId": tenant},
+        "conversation": {"id": conversation, "conversationType": conversation_type,
+                         "tenantId": tenant},
         "recipient": {"id": BOT_ID, "name": "ketenbot"},
         "locale": "nl-NL",
         "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data},
