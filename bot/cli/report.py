@@ -65,7 +65,7 @@ def lead_times_command(
                 raise _fail(f"Onbekende of dubbelzinnige gemeente: {gemeente}", 1)
             gemeente_id = match.gemeente.id
         data = figures(session, Scope(Period(start, end), region_id, gemeente_id),
-                       bot.calendar(), bot.routes)
+                       bot.calendar(), bot.routes, today)
     emit(data, format_.value)
 
 

@@ -64,11 +64,14 @@ def period_asked(van: str | None, tot: str | None, today: date) -> Period:
     return Period(start, end)
 
 
+def _today(web: Web) -> date:
+    return web.bot.clock().astimezone(web.bot.calendar().tz).date()
+
+
 def _scope(web: Web, request: Request, region_id: int) -> Scope | None:
     """The period and gemeente asked for; None when the gemeente is outside the region."""
     q = request.query_params
-    today = web.bot.clock().astimezone(web.bot.calendar().tz).date()
-    period = period_asked(q.get("van"), q.get("tot"), today)
+    period = period_asked(q.get("van"), q.get("tot"), _today(web))
     gemeente_id = None
     if q.get("gemeente"):
         raw = q.get("gemeente", "")
@@ -124,7 +127,7 @@ def figures_page(request: Request) -> Response:
         return gate
     web, person, access, lang, scope = gate
     with Session(web.bot.engine) as s:
-        data = figures(s, scope, web.bot.calendar(), web.bot.routes)
+        data = figures(s, scope, web.bot.calendar(), web.bot.routes, _today(web))
     lt = data["lead_times"]
     charts = {
         "distribution": columns([(b["label"], b["n"]) for b in lt["distribution"]]),
@@ -150,7 +153,8 @@ def figures_csv(request: Request) -> Response:
     web, person, access, lang, scope = gate
     name = request.path_params["name"]
     with Session(web.bot.engine) as s:
-        table = tables(figures(s, scope, web.bot.calendar(), web.bot.routes)).get(name)
+        table = tables(figures(s, scope, web.bot.calendar(), web.bot.routes,
+                               _today(web))).get(name)
     if table is None:
         return web.not_found(request)
     out = io.StringIO()

@@ -87,6 +87,13 @@ TEXT: dict[str, dict[str, str]] = {
         "outcome_3": "idem, plus raadsonderzoek", "outcome_4": "alleen raadsonderzoek",
         "tafel_verslag": "Verslag verstuurd", "tafel_reactie": "Reactie op het verslag",
         "tafel_evaluatie": "Evaluatiemoment gepland",
+        "tafel_evaluatie_held": "Evaluatiemoment gehouden (de datum is bereikt, binnen de "
+        "periode)",
+        "tafel_wait_werkdagen": "Aanmelding tot de tafel (werkdagen)",
+        "tafel_share": "Aandeel binnen twee weken gepland",
+        "tafel_per_gemeente": "Jeugdbeschermingstafel per gemeente",
+        "tafel_wait_short": "Wachttijd (werkdagen)", "tafel_within_short": "Binnen twee weken",
+        "tafel_late_short": "Later",
         "handover": "Warme overdracht na het einde van een maatregel",
         "ov_started": "Gestart", "ov_talk": "Start tot gezamenlijk gesprek (werkdagen)",
         "ov_agreements": "Afspraken over borging vastgelegd",
@@ -132,6 +139,7 @@ TEXT: dict[str, dict[str, str]] = {
         "status_open": "open", "status_closed": "done (care started)",
         "status_withdrawn": "withdrawn",
         "kind_team": "your team", "kind_region": "your region", "kind_own": "your own referrals",
+        "kind_tafel": "the table cases of your municipalities",
         "contacts": "Contact list", "contacts_help": "The people of the teams you keep. "
         "Red: not confirmed within the region's agreed period.",
         "frequency": "period", "days": "days", "stale_n": "out of date", "stale":
@@ -139,7 +147,6 @@ TEXT: dict[str, dict[str, str]] = {
         "verified": "Confirmed", "buddy": "Koppelgenoot", "absent": "Absent", "until": "until",
         "never": "never", "no_people": "Nobody in this team.", "change": "Change",
         "team": "Team", "add": "Add", "person": "Person", "to_team": "To team",
-        "kind_tafel": "the table cases of your municipalities",
         "move": "Move", "pair": "Pair", "remove": "Remove",
         "remove_help": "Someone with open referrals can leave only once those are reassigned.",
         "csrf": "This form has expired or did not come from this page; nothing was changed. "
@@ -183,6 +190,13 @@ TEXT: dict[str, dict[str, str]] = {
         "outcome_4": "only an investigation by the Raad",
         "tafel_verslag": "Report sent", "tafel_reactie": "Reaction to the report",
         "tafel_evaluatie": "Evaluation moment scheduled",
+        "tafel_evaluatie_held": "Evaluation moment held (its date was reached, within the "
+        "period)",
+        "tafel_wait_werkdagen": "Registration to the table (working days)",
+        "tafel_share": "Share scheduled within two weeks",
+        "tafel_per_gemeente": "Youth protection table per municipality",
+        "tafel_wait_short": "Wait (working days)", "tafel_within_short": "Within two weeks",
+        "tafel_late_short": "Later",
         "handover": "Warm handover after a measure ends",
         "ov_started": "Started", "ov_talk": "Start to joint conversation (working days)",
         "ov_agreements": "Agreements on securing the results recorded",

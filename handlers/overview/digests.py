@@ -4,7 +4,9 @@
   team leader gets their team's open referrals that have lapsed or are due
   this week, with a link to the overview page.
 * The first werkdag of the month, 08:30: each regionale contactpersoon gets the
-  region's figures for the past month.
+  region's figures for the past month: the referrals', and the tafel's when
+  families were registered (registrations, planned within two weeks or later,
+  the wait in werkdagen). A month with only tafel registrations is not quiet.
 
 An APScheduler cron trigger (scheduling/digest_jobs.py: Europe/Amsterdam,
 Monday-Friday 08:30) only says "look now"; `run_digests` decides from the
@@ -123,7 +125,9 @@ def monthly(engine: Engine, now: datetime, calendar: WorkCalendar, routes: Route
                 by_region[rid] = figures(session, Scope(period, region_id=rid), calendar, routes)
             data = by_region[rid]
             lt, use = data["lead_times"], data["use"]
-            if lt["started"] == 0 and not data["on_time"] and data["model"]["total"] == 0:
+            tafel = data["processes"]["tafel"]
+            if (lt["started"] == 0 and not data["on_time"] and data["model"]["total"] == 0
+                    and tafel["registered"] == 0):
                 continue  # a quiet month: no message
             region = session.get(Region, rid)
             payload = {
@@ -136,6 +140,9 @@ def monthly(engine: Engine, now: datetime, calendar: WorkCalendar, routes: Route
                 "lapsed": sum(s["lapsed"] for s in data["on_time"]),
                 "contact_problems": use["contact_problems"], "ret": use["ret"],
                 "step6": use["step6"], "model": data["model"]["total"],
+                "tafel_registered": tafel["registered"], "tafel_within": tafel["within_term"],
+                "tafel_late": tafel["late"],
+                "tafel_wait_median": tafel["wait_werkdagen"]["median"],
                 "url": f"{base_url}/overzicht/cijfers?van={period.start}&tot={period.end}",
             }
             queued += enqueue(session, dedupe_key=f"digest:month:{period.start:%Y-%m}:"

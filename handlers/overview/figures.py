@@ -24,7 +24,7 @@ re-exported here for the callers (the page, the CLI, the digests).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -201,8 +201,9 @@ def _scoped_model(q: Any, scope: Scope, calendar: WorkCalendar,
 
 
 def figures(session: Session, scope: Scope, calendar: WorkCalendar,
-            routes: Routes) -> dict[str, Any]:
-    """Everything the figures page, the monthly digest and `ketenbot report` show."""
+            routes: Routes, today: date | None = None) -> dict[str, Any]:
+    """Everything the figures page, the monthly digest and `ketenbot report` show;
+    `today` as `process_figures` takes it (evaluation moments held by then)."""
     rows = lead_time_rows(session, scope, calendar)
     region = session.get(Region, scope.region_id) if scope.region_id else None
     gemeente = session.get(Gemeente, scope.gemeente_id) if scope.gemeente_id else None
@@ -216,7 +217,7 @@ def figures(session: Session, scope: Scope, calendar: WorkCalendar,
         "on_time": on_time(session, scope, calendar, routes),
         "use": chain_use(session, scope, calendar, routes),
         "model": escalation_model(session, scope, calendar),
-        "processes": process_figures(session, scope, calendar, routes),
+        "processes": process_figures(session, scope, calendar, routes, today),
     }
 
 
