@@ -12,6 +12,8 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.referrals.view import next_actions
+from messages.buttons import CONFIRM as CONFIRM_WORDS
+from messages.buttons import LABELS as BUTTON_LABELS
 from scheduling.routes import Routes
 from storage.tables import Referral
 
@@ -24,24 +26,18 @@ ESCALATION_ACTIONS = {"akkoord": "akkoord", "esstatus": "status"}
 CONFIRM = ("afwijzing", "onjuist", "escaleer", "bestuurlijk")
 _DATA = re.compile(r"^k:([a-z0-9]{1,16})(!?):(\d{1,10})$")
 
+# The words are the other platforms' (messages/buttons.py); Telegram adds a sign,
+# since its buttons have no colour or style.
+EMOJI = {"ontvangen": "✅", "volgende": "➡️", "301": "📨", "315": "📨", "acceptatie": "🤝",
+         "gestart": "🏁", "afwijzing": "✋", "onjuist": "↩️", "ret": "👥", "escaleer": "⚠️",
+         "gesprek": "🗣", "bestuurlijk": "🏛", "status": "ℹ️", "akkoord": "✅",
+         "verslag": "📄", "afspraken": "🤝"}
 LABELS = {
-    "nl": {"ontvangen": "✅ Contact gehad", "volgende": "➡️ Verstuurd (volgende stap)",
-           "301": "📨 301 verstuurd", "315": "📨 315 verstuurd", "acceptatie": "🤝 Match",
-           "gestart": "🏁 Zorg gestart", "afwijzing": "✋ Afwijzing", "onjuist": "↩️ 315 onjuist",
-           "ret": "👥 Naar het RET", "escaleer": "⚠️ Escaleer (stap 6)",
-           "gesprek": "🗣 Gesprek gevoerd", "bestuurlijk": "🏛 Bestuurlijk escaleren",
-           "status": "ℹ️ Status", "akkoord": "✅ Akkoord met verslag", "esstatus": "ℹ️ Status",
-           "verslag": "📄 Verslag verstuurd", "afspraken": "🤝 Afspraken vastgelegd",
-           "confirm": "Ja, {action} {ref}", "cancel": "Nee"},
-    "en": {"ontvangen": "✅ Contact made", "volgende": "➡️ Sent (next step)",
-           "301": "📨 301 sent", "315": "📨 315 sent", "acceptatie": "🤝 Match",
-           "gestart": "🏁 Care started", "afwijzing": "✋ Rejection",
-           "onjuist": "↩️ 315 incorrect", "ret": "👥 To the RET",
-           "escaleer": "⚠️ Escalate (step 6)", "gesprek": "🗣 Talk held",
-           "bestuurlijk": "🏛 Escalate bestuurlijk", "status": "ℹ️ Status",
-           "akkoord": "✅ Approve report", "esstatus": "ℹ️ Status",
-           "verslag": "📄 Report sent", "afspraken": "🤝 Agreements recorded",
-           "confirm": "Yes, {action} {ref}", "cancel": "No"},
+    lang: {**{word: f"{EMOJI[word]} {label}" for word, label in words.items()},
+           "esstatus": f"{EMOJI['status']} {words['status']}",
+           "confirm": CONFIRM_WORDS[lang]["yes"] + ", {action} {ref}",
+           "cancel": CONFIRM_WORDS[lang]["no"]}
+    for lang, words in BUTTON_LABELS.items()
 }
 
 
