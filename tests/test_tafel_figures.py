@@ -1,9 +1,16 @@
 """The figures page's tafel and handover figures, on cases played through the chat
-(`registry.dispatch` with the clock), worked out by hand."""
+(`registry.dispatch` with the clock), worked out by hand: the figures, their CSV
+tables and `ketenbot report`, the monthly digest's tafel line, and the page in
+headless Chromium (`test_web_browser`'s browser; skipped without it)."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -15,6 +22,8 @@ from tests.conftest import AMS
 from tests.test_referrals import JEROEN, WENDY, Chat, at
 from tests.test_referrals import chat as chat  # noqa: F401  (the fixture)
 from tests.test_tafel import ASTRID, MONIQUE
+from tests.test_web_browser import WIDTHS, _free_port, no_sideways_scroll, sign_in
+from tests.test_web_browser import browser as browser  # noqa: F401  (the fixture)
 
 PERIOD = Period(date(2026, 11, 1), date(2026, 12, 31))
 
@@ -220,3 +229,63 @@ def test_the_monthly_digest_has_the_tafel_line(chat: Chat) -> None:
                                                                           quiet, "nl")
     assert "Jeugdbeschermingstafel" not in Renderer("text").render_name(
         "digest_month", p | {"tafel_registered": 0}, "nl")
+
+
+@pytest.fixture
+def served(chat: Chat, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Any]]:
+    """The Koningsdag scenario on `ketenbot serve`'s overview on a real port, the clock
+    on Fri 30 April 2027 (as `test_web_browser.live`, on the chat's database)."""
+    import uvicorn
+    from starlette.applications import Starlette
+
+    from bot.app import KetenBot
+    from bot.config import Settings
+    from bot.web import web_routes
+
+    _spring(chat)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("KETENBOT_WEB_BASE_URL", base)
+    monkeypatch.setenv("KETENBOT_WEB_SECRET", "browser-test-secret-" + "x" * 16)
+    bot = KetenBot(Settings(_env_file=None), chat.engine, chat.clock)  # type: ignore[call-arg]
+    server = uvicorn.Server(uvicorn.Config(Starlette(routes=web_routes(bot)), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield base, bot
+    server.should_exit = True
+    thread.join(5)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_page_shows_werkdagen_and_the_gemeenten(browser: Any, served: Any,
+                                                    width: int) -> None:
+    base, bot = served
+    context = browser.new_context(viewport={"width": width, "height": 900},
+                                  accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, bot, MONIQUE)
+    page.goto(f"{base}/overzicht/cijfers?van=2027-04-01&tot=2027-05-31")
+    tafel = {row.locator("th").inner_text(): row.locator("td").inner_text()
+             for row in page.locator("#tafel tr").all()}
+    assert tafel["Aanmelding tot de tafel (kalenderdagen): Mediaan / 80e percentiel"] == "9 / 17"
+    assert tafel["Aanmelding tot de tafel (werkdagen): Mediaan / 80e percentiel"] == "6 / 12"
+    assert tafel["Aandeel binnen twee weken gepland"] == "67%"
+    # Today is 30 April: JT-0002's evaluation on 17 May is planned, not held.
+    assert tafel["Evaluatiemoment gepland"] == "1"
+    assert tafel["Evaluatiemoment gehouden (de datum is bereikt, binnen de periode)"] == "0"
+    rows = [[c.inner_text() for c in row.locator("td").all()]
+            for row in page.locator("#tafel-gemeenten tbody tr").all()]
+    assert rows == [["Barneveld", "1", "12 / 12", "0", "1", "0", "0", "0", "1"],
+                    ["Ede", "2", "4 / 6", "2", "0", "0", "1", "0", "0"]]
+    no_sideways_scroll(page, "figures with the tafel per gemeente")
+    with page.expect_download() as info:
+        page.locator("#tafel-figures a.csv[href*='tafel_gemeenten']").click()
+    text = Path(info.value.path()).read_text("utf-8")
+    assert text.splitlines()[0].startswith("gemeente,aangemeld,ingetrokken,wachttijd_mediaan")
+    assert "Ede,2,0,4.0,6,0,2,0,1.0,0,1,0,0" in text.splitlines()
+    context.close()
