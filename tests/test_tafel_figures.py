@@ -64,10 +64,15 @@ def test_the_tafel_and_the_handover_are_counted(chat: Chat) -> None:
     assert (tafel["registered"], tafel["withdrawn"], tafel["ots_end"]) == (4, 1, 1)
     # Calendar days to the date set: 24 Nov -> 3 Dec (9) and -> 15 Dec (21).
     assert tafel["wait"] == {"n": 2, "median": 15, "p80": 21, "waiting": 1}
+    # In werkdagen, without the weekends: 25-27 Nov, 30 Nov-3 Dec (7); and to 15 Dec (15).
+    assert tafel["wait_werkdagen"] == {"n": 2, "median": 11, "p80": 15, "waiting": 1}
     # JT-0002 was planned past the two weeks, JT-0003's term lapsed without a date.
     assert (tafel["within_term"], tafel["late"]) == (1, 2)
+    assert tafel["share_within"] == 1 / 3
     assert tafel["outcomes"] == {"1": 0, "2": 0, "3": 1, "4": 0} and tafel["raad"] == 1
     assert (tafel["verslag"], tafel["reactie"], tafel["evaluatie"]) == (1, 1, 1)
+    # The evaluation is on 1 March 2027, after the period: planned, not held.
+    assert tafel["evaluatie_held"] == 0
     handover = data["processes"]["handover"]
     assert handover["started"] == 1 and handover["agreements"] == 1
     assert handover["talk"] == {"n": 1, "median": 5, "p80": 5, "waiting": 0}
