@@ -160,3 +160,17 @@ def test_worker_once_sends_the_monday_digest(histories: Engine, env_db: str,
     monkeypatch.setattr(bot.app, "system_clock", lambda tz: lambda: at("2026-11-30 09:00"))
     assert CliRunner().invoke(app, ["worker", "--once"]).exit_code == 0
     assert len([r for r in digests(histories) if ":week:" in r.dedupe_key]) == 2
+
+
+def test_monday_a_voorzitter_gets_the_tafels_cases(histories: Engine) -> None:
+    """The tafel's voorzitter gets their tafel's lapsed and due cases, under the
+    tafel's name; no referral, which is not theirs to see."""
+    made = make_referral(histories, start="2026-11-16 10:00", route="jbt", step="plannen",
+                         prefix="JT", deadlines=[("step:plannen", "2026-11-30 23:59", "pending")])
+    run(histories, at("2026-11-30 08:30"))
+    voorzitter = person_id(histories, "vz@jbt-fv.example.org")
+    (row,) = [r for r in digests(histories) if r.person_id == voorzitter]
+    assert [i["ref"] for i in row.payload["items"]] == [made.ref]
+    from messages import Renderer
+    text = Renderer("text").render_name("digest_week", row.payload, "nl")
+    assert f"{made.ref} (Jeugdbeschermingstafel, Ede)" in text

@@ -2,7 +2,8 @@
 
 * Monday 08:30 (the first werkdag of the week when Monday is a feestdag): each
   team leader gets their team's open referrals that have lapsed or are due
-  this week, with a link to the overview page.
+  this week, with a link to the overview page; each tafel voorzitter the same
+  for the tafel's cases (what the overview page shows them).
 * The first werkdag of the month, 08:30: each regionale contactpersoon gets the
   region's figures for the past month: the referrals', and the tafel's when
   families were registered (registrations, planned within two weeks or later,
@@ -83,7 +84,9 @@ def weekly(engine: Engine, now: datetime, calendar: WorkCalendar, routes: Routes
     iso = today.isocalendar()
     queued = 0
     with session_scope(engine) as session:
-        for person in _recipients(session, Role.TEAMLEIDER):
+        # Team leaders their team's referrals; a tafel's voorzitters its cases.
+        for person in (*_recipients(session, Role.TEAMLEIDER),
+                       *_recipients(session, Role.JBT_VOORZITTER)):
             access = access_for(session, person)
             if access is None:
                 continue
