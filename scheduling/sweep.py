@@ -37,6 +37,7 @@ from storage.db import immediate_session
 from storage.models import Person
 from storage.outbox import outbox_row
 from storage.tables import Deadline, Referral
+from storage.tafels import neighbour_tafels
 
 log = logging.getLogger("ketenbot.sweep")
 
@@ -158,7 +159,14 @@ def _decide_and_write(session: Session, rows: Sequence[Deadline], ctx: _Context,
     def stand_in(ref: Referral, party: str) -> list[str]:
         return loaded.directory.stand_ins.get((ref.id or 0, party), [])
 
-    planner = Planner(ctx, people, loaded.gemeenten, stand_in, loaded.consulted)
+    found: dict[int, list[str]] = {}
+
+    def neighbours(gemeente_id: int) -> list[str]:
+        if gemeente_id not in found:  # only for a tafel's lapse: a query per gemeente
+            found[gemeente_id] = [o.name for o in neighbour_tafels(session, gemeente_id)]
+        return found[gemeente_id]
+
+    planner = Planner(ctx, people, loaded.gemeenten, stand_in, loaded.consulted, neighbours)
     plans: list[Plan] = []
     # Deciding only reads, but a lookup that fails in the database leaves a
     # PostgreSQL transaction aborted: hence a savepoint, renewed after a failure.
@@ -192,13 +200,16 @@ class Planner:
     def __init__(self, ctx: _Context, people: Callable[[Referral, str], list[Person]],
                  gemeenten: dict[int, str],
                  stand_in: Callable[[Referral, str], list[str]] | None = None,
-                 consulted: dict[int, set[str]] | None = None) -> None:
+                 consulted: dict[int, set[str]] | None = None,
+                 neighbours: Callable[[int], list[str]] | None = None) -> None:
         self.now, self.routes, self.cal = ctx.now, ctx.routes, ctx.calendar
         self.person_after = ctx.person_after
         self.people, self.gemeenten = people, gemeenten
         # Whom a team leader stands in for (everyone of the party absent).
         self.stand_in = stand_in or (lambda _ref, _party: [])
         self.consulted = consulted or {}
+        # The tafels next to a gemeente's, named when its tafel's term lapses.
+        self.neighbours = neighbours or (lambda _gemeente_id: [])
         # Deadlines fall due at midnight: a batch shares a handful of due instants.
         self._fire_at: dict[tuple[datetime, Term | None], datetime] = {}
         self._steps: dict[tuple[str, str], _Definition] = {}  # (route, step key)
@@ -252,6 +263,8 @@ class Planner:
             base = self._base(d, ref, df) | {
                 "tier": n, "note_nl": tier.note.nl if tier.note else None,
                 "note_en": tier.note.en if tier.note else None}
+            if self.routes.route(ref.route).kind == "tafel":
+                base["neighbours"] = self.neighbours(ref.gemeente_id)
             names = self._notify(d, ref, tier.to, base, kind="escalation",
                                  person_key=f"esc:{d.id}:{d.tier}:",
                                  thread_key=f"esc-thread:{d.id}:{d.tier}")

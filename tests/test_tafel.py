@@ -132,7 +132,10 @@ def test_term_lapsing_without_a_date_tells_the_aanspreekpersoon_once(tafel: Chat
     assert notices(tafel, "JT-0001", "escalation") == {"Daan van Wijk"}
     assert notices(tafel, "JT-0001", "escalation_told") == {"Astrid van Dijk", "Sanne van Dijk"}
     (esc,) = [o for o in tafel.outbox("JT-0001") if o.template == "escalation"]
-    assert "buurtafel" in tafel.renderer.render_name("escalation", esc.payload)
+    text = tafel.renderer.render_name("escalation", esc.payload)
+    assert "buurtafel" in text and "wie Ede tafel" in text
+    # The neighbouring tafel by name, from the directory (Food Valley's neighbour).
+    assert "ruimte kan hebben: Jeugdbeschermingstafel Centraal Gelderland." in text
     # Nothing escalates further by itself.
     tafel.clock.set(at(9, 9, month=12) + timedelta(weeks=4))
     tafel.bot.sweep_once()

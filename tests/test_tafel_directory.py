@@ -17,7 +17,6 @@ from sqlmodel import Session, col, select
 
 from bot.app import KetenBot
 from bot.config import Settings
-from handlers.contacts.tafels import neighbour_tafels, tafels_for
 from handlers.core import Context, Reply
 from handlers.registry import build_registry
 from messages import Renderer
@@ -28,6 +27,7 @@ from storage.db import session_scope
 from storage.directory.export import dump, export_doc
 from storage.models import Gemeente, Organisation, Person, Team
 from storage.tables import Outbox
+from storage.tafels import neighbour_tafels, tafels_for
 from tests.conftest import AMS, FakeClock
 from tests.test_contact_selfservice import FV_BEHEERDER, VT_BEHEERDER
 from tests.test_directory_import import run_import

@@ -3,7 +3,7 @@
 A tafel is an organisation of kind jbt; its team(s) serve the region's
 gemeenten. When it is full, the voorzitter looks for room at a neighbouring
 tafel: the directory file's `neighbours:` on the tafel (storage.contact_tables.
-TafelNeighbour).
+TafelNeighbour; the look-ups are storage.tafels).
 """
 
 from __future__ import annotations
@@ -11,40 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, col, select
-
 from handlers.contacts.contact_views import TeamView, contacts_of, view_of, voorzitters_of
 from handlers.contacts.directory_cache import Snapshot
-from storage.contact_tables import TafelNeighbour
-from storage.models import Gemeente, Organisation, OrgKind, Role, Team, TeamGemeente
+from storage.models import Gemeente, Organisation, OrgKind, Role
 
 TAFEL_WORDS = ("tafel", "table")
-
-
-def tafels_for(session: Session, gemeente_id: int) -> list[Organisation]:
-    """The tafels (organisations of kind jbt) whose teams serve this gemeente, by name."""
-    return list(session.exec(
-        select(Organisation)
-        .join(Team, col(Team.organisation_id) == Organisation.id)
-        .join(TeamGemeente, col(TeamGemeente.team_id) == Team.id)
-        .where(TeamGemeente.gemeente_id == gemeente_id, Organisation.kind == OrgKind.JBT.value)
-        .order_by(col(Organisation.name), col(Organisation.id))
-    ).unique().all())
-
-
-def neighbour_tafels(session: Session, gemeente_id: int) -> list[Organisation]:
-    """The neighbours of this gemeente's tafels, without those tafels themselves, by name."""
-    own = {o.id for o in tafels_for(session, gemeente_id)}
-    if not own:
-        return []
-    return list(session.exec(
-        select(Organisation)
-        .join(TafelNeighbour, col(TafelNeighbour.neighbour_id) == Organisation.id)
-        .where(col(TafelNeighbour.organisation_id).in_(own),
-               col(Organisation.id).not_in(own),
-               Organisation.kind == OrgKind.JBT.value)
-        .order_by(col(Organisation.name), col(Organisation.id))
-    ).unique().all())
 
 
 def split_tafel(text: str) -> tuple[str, bool]:

@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session
 
 from handlers.contacts.selfservice import parse_date
-from handlers.contacts.tafels import neighbour_tafels
 from handlers.core import Context, Refused, Reply, error
 from handlers.referrals.flow import (
     enter_step,
@@ -30,6 +29,7 @@ from scheduling.deadlines import due_at
 from scheduling.routes import Route, Step
 from storage.db import session_scope
 from storage.tables import Deadline, Referral
+from storage.tafels import neighbour_tafels
 
 YES_NO = {"ja": True, "yes": True, "nee": False, "no": False}
 DECISION_WORDS = {"route": "route", "hulp": "hulp", "help": "hulp",
