@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fakes.local_server import LocalServer
+
 BOT_USER = "UKETENBOT"
 
 
@@ -38,7 +40,7 @@ class _Failure:
 
 
 @dataclass
-class FakeSlack:
+class FakeSlack(LocalServer):
     users: dict[str, str] = field(default_factory=dict)  # Slack user id -> e-mail
     calls: list[Call] = field(default_factory=list)
     _fail: dict[str, list[_Failure]] = field(default_factory=dict)
@@ -59,42 +61,6 @@ class FakeSlack:
     _window_start: float = -1e9
     _window_used: int = 0
     _retry_until: float = 0.0
-
-    # -- lifecycle ------------------------------------------------------------
-
-    def start(self) -> FakeSlack:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> FakeSlack:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
-    @property
-    def base(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def api_url(self) -> str:

@@ -31,6 +31,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from microsoft_agents.hosting.core import AgentAuthConfiguration
 
+from tests.fakes.local_server import LocalServer
+
 APP_ID = "00000000-0000-4000-8000-00000000b07a"  # the bot's Entra app (the token audience)
 TENANT = "72f988bf-0000-4000-8000-0000000000aa"  # the gemeenten's tenant
 OTHER_TENANT = "72f988bf-0000-4000-8000-0000000000bb"
@@ -74,7 +76,7 @@ def _key() -> rsa.RSAPrivateKey:
 
 
 @dataclass
-class FakeTeams:
+class FakeTeams(LocalServer):
     # Teams user id (29:…) -> the member record the Connector answers.
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
@@ -90,44 +92,7 @@ class FakeTeams:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
 
-    # -- lifecycle ------------------------------------------------------------
-
-    def start(self) -> FakeTeams:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def do_PUT(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> FakeTeams:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
-    @property
-    def base(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    methods = ("GET", "POST", "PUT")  # PUT: updating an activity
 
     @property
     def openid_url(self) -> str:
