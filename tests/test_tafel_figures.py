@@ -5,8 +5,6 @@ headless Chromium (`test_web_browser`'s browser; skipped without it)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -22,7 +20,7 @@ from tests.conftest import AMS
 from tests.test_referrals import JEROEN, WENDY, Chat, at
 from tests.test_referrals import chat as chat  # noqa: F401  (the fixture)
 from tests.test_tafel import ASTRID, MONIQUE
-from tests.test_web_browser import WIDTHS, _free_port, no_sideways_scroll, sign_in
+from tests.test_web_browser import WIDTHS, _free_port, no_sideways_scroll, serving, sign_in
 from tests.test_web_browser import browser as browser  # noqa: F401  (the fixture)
 
 PERIOD = Period(date(2026, 11, 1), date(2026, 12, 31))
@@ -240,12 +238,8 @@ def test_the_monthly_digest_has_the_tafel_line(chat: Chat) -> None:
 def served(chat: Chat, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Any]]:
     """The Koningsdag scenario on `ketenbot serve`'s overview on a real port, the clock
     on Fri 30 April 2027 (as `test_web_browser.live`, on the chat's database)."""
-    import uvicorn
-    from starlette.applications import Starlette
-
     from bot.app import KetenBot
     from bot.config import Settings
-    from bot.web import web_routes
 
     _spring(chat)
     port = _free_port()
@@ -253,17 +247,8 @@ def served(chat: Chat, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, A
     monkeypatch.setenv("KETENBOT_WEB_BASE_URL", base)
     monkeypatch.setenv("KETENBOT_WEB_SECRET", "browser-test-secret-" + "x" * 16)
     bot = KetenBot(Settings(_env_file=None), chat.engine, chat.clock)  # type: ignore[call-arg]
-    server = uvicorn.Server(uvicorn.Config(Starlette(routes=web_routes(bot)), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield base, bot
-    server.should_exit = True
-    thread.join(5)
+    with serving(bot, port):
+        yield base, bot
 
 
 @pytest.mark.parametrize("width", WIDTHS)

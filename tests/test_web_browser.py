@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -122,12 +123,8 @@ def _populate(engine: Engine) -> dict[str, str]:
 def live(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Any, dict]]:
     """`ketenbot serve`'s overview on a real port, on this test's database (SQLite or
     PostgreSQL), the clock on Tuesday 24 November 2026."""
-    import uvicorn
-    from starlette.applications import Starlette
-
     from bot.app import KetenBot
     from bot.config import Settings
-    from bot.web import web_routes
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -136,6 +133,19 @@ def live(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str,
     refs = _populate(engine)
     bot = KetenBot(Settings(_env_file=None), engine,  # type: ignore[call-arg]
                    FakeClock(at("2026-11-24 10:00")))
+    with serving(bot, port):
+        yield base, bot, refs
+
+
+@contextmanager
+def serving(bot: Any, port: int) -> Iterator[None]:
+    """The overview's routes of `bot` under uvicorn on 127.0.0.1:`port`, in a thread,
+    until the block ends."""
+    import uvicorn
+    from starlette.applications import Starlette
+
+    from bot.web import web_routes
+
     server = uvicorn.Server(uvicorn.Config(Starlette(routes=web_routes(bot)), host="127.0.0.1",
                                            port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -144,9 +154,11 @@ def live(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str,
         if server.started:
             break
         time.sleep(0.05)
-    yield base, bot, refs
-    server.should_exit = True
-    thread.join(5)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(5)
 
 
 def sign_in(page: Any, bot: Any, email: str) -> None:
